@@ -1,0 +1,1 @@
+//! The independent NetworkPolicy evaluator (placeholder).

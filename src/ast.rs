@@ -1,0 +1,174 @@
+//! The syntax tree of one `.netp` file, exactly as written: nothing is resolved, no
+//! value is checked (a port of `0` or a CIDR with host bits is kept as written so the
+//! checks can point at it). Every node a user wrote carries a span; equality ignores
+//! spans so tests can compare trees. Built by `syntax`, consumed only by `resolve`.
+
+use crate::source::Span;
+
+/// A value with the span it was written at. `PartialEq` compares only the value.
+#[derive(Clone, Debug)]
+pub struct Spanned<T> {
+    pub node: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(node: T, span: Span) -> Self {
+        Spanned { node, span }
+    }
+}
+
+impl<T: PartialEq> PartialEq for Spanned<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.node == other.node
+    }
+}
+impl<T: Eq> Eq for Spanned<T> {}
+
+/// A name as written (a namespace, service, group, external or port name). Not yet
+/// checked against DNS-1123: `Grid` parses and is diagnosed later.
+pub type Ident = Spanned<String>;
+
+/// One parsed file.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct File {
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    pub kind: ItemKind,
+    /// The whole item, from its first token to its `;` or `}`.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ItemKind {
+    /// `namespace N;`: the rest of the file is in namespace N.
+    NamespaceDecl { name: Ident },
+    /// `namespace N { ... }` or `external namespace N { ... }`.
+    NamespaceBlock {
+        name: Ident,
+        external: bool,
+        items: Vec<Item>,
+    },
+    /// `service S;` or `service S { select ...; port ...; }`.
+    Service { name: Ident, body: Vec<ServiceItem> },
+    /// `group G = R1, R2;`
+    Group {
+        name: Ident,
+        members: Vec<Reference>,
+    },
+    /// `external E = CIDR, ... [except CIDR, ...];`
+    External {
+        name: Ident,
+        cidrs: Vec<Spanned<String>>,
+        except: Vec<Spanned<String>>,
+    },
+    /// `A, B needs T, U:PORTS;`
+    Needs {
+        subjects: Vec<Reference>,
+        targets: Vec<Target>,
+    },
+    /// `export S, ... to N1, N2;` or `export S to *;`
+    Export { services: Vec<Ident>, to: ExportTo },
+    /// `use std/NAME;` or `use "path.netp";`
+    Use(UseTarget),
+    /// `exempt label KEY [= VALUE];`
+    ExemptLabel {
+        key: Spanned<String>,
+        value: Option<Spanned<String>>,
+    },
+    /// `enforcement on;` / `enforcement off;` (`true` = on).
+    Enforcement(Spanned<bool>),
+    /// `identity labels;` / `identity selectors;`
+    Identity(Spanned<IdentityStyle>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum IdentityStyle {
+    #[default]
+    Labels,
+    Selectors,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServiceItem {
+    /// `select k = v, ...;` (all pairs must match).
+    Select(Vec<LabelPair>, Span),
+    /// `port P, ...;`
+    Port(Vec<PortSpec>, Span),
+}
+
+/// `key = value` in a `select` (the value may have been quoted; quotes are removed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelPair {
+    pub key: Spanned<String>,
+    pub value: Spanned<String>,
+}
+
+/// A port as written, in a service's `port` line or after `:` in a target.
+///
+/// In a service: `443`, `8000-8080`, `metrics 9100`, each with an optional `/udp`.
+/// In a target: `443`, `8000-8080`, `metrics` (a name the target declares).
+/// A named range (`web 80-90`) parses and is rejected by the checks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortSpec {
+    pub name: Option<Ident>,
+    /// The first port and, for a range, the last. Numbers too large for `u64`
+    /// saturate to `u64::MAX`; checks reject anything outside 1..=65535.
+    pub numbers: Option<PortNumbers>,
+    /// The protocol as written after `/` (checked later: `tcp`, `udp`, `sctp`).
+    pub protocol: Option<Spanned<String>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortNumbers {
+    pub first: Spanned<u64>,
+    pub last: Option<Spanned<u64>>,
+}
+
+/// A reference to pods or addresses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    pub kind: ReferenceKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReferenceKind {
+    /// `S`, `G` or `E`: a service, group or external visible from here.
+    Name(Ident),
+    /// `N/S`: a service of another namespace.
+    Qualified { namespace: Ident, name: Ident },
+    /// `N/*`: every pod of namespace N.
+    NamespaceAll(Ident),
+    /// `*`: every pod of the current namespace.
+    All,
+}
+
+/// A target of `needs`: a reference and, optionally, the ports asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub reference: Reference,
+    /// `None` for a bare reference (all ports the target declares).
+    pub ports: Option<Vec<PortSpec>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExportTo {
+    /// `to *`
+    Everyone(Span),
+    /// `to N1, N2`
+    Namespaces(Vec<Ident>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UseTarget {
+    /// `use std/NAME;`
+    Std(Ident),
+    /// `use "path.netp";` (the path as written, without quotes).
+    Path(Spanned<String>),
+}

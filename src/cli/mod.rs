@@ -1,0 +1,132 @@
+//! The command line: argument parsing (clap), loading `.netp` files from disk, and the
+//! dispatch to one module per subcommand. Owns every read and write of the file
+//! system and terminal; the rest of the crate is pure.
+//!
+//! Exit status: 0 success, 1 the input has errors (or a `--check` found drift), 2 the
+//! command was used wrongly or the file system failed.
+
+mod analyze;
+mod build;
+mod check;
+mod explain;
+mod load;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use load::{LoadError, load_program};
+
+/// Exit status 1: the input has errors, or a check found a difference.
+pub const EXIT_INPUT: u8 = 1;
+/// Exit status 2: wrong usage or a file-system failure.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "netpc",
+    version,
+    about = "Compile network policy as code (.netp) into Kubernetes NetworkPolicies",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse and check a program; print diagnostics only
+    Check(check::CheckArgs),
+    /// Compile a program into NetworkPolicy manifests
+    Build(build::BuildArgs),
+    /// Explain a diagnostic code (`netpc explain E204`)
+    Explain(explain::ExplainArgs),
+    /// Compute who can reach whom from any folder of Kubernetes manifests
+    Analyze(analyze::AnalyzeArgs),
+}
+
+/// How diagnostics are printed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    /// rustc-style text on stderr
+    #[default]
+    Human,
+    /// one JSON object per line per diagnostic on stderr (see docs/diagnostics.md)
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// colour when stderr is a terminal and NO_COLOR is not set
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour stderr.
+    pub fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        }
+    }
+}
+
+/// Flags shared by every command that prints diagnostics.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct DiagnosticArgs {
+    /// Colour diagnostics
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print diagnostics as human text or as JSON
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    install_panic_hook();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return match err.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(EXIT_USAGE),
+            };
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Build(args) => build::run(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::Analyze(args) => analyze::run(&args),
+    }
+}
+
+/// A panic is a bug in netpc: say so, and where to report it, instead of a bare trace.
+fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        eprintln!(
+            "error: netpc hit an internal error (a bug in netpc, not in your input).\n\
+             Please report it with the input that caused it and this message:"
+        );
+        default(info);
+    }));
+}
+
+/// Print an error that stops a command (not a diagnostic about the input).
+pub fn fatal(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_USAGE)
+}

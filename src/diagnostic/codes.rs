@@ -1,0 +1,97 @@
+//! The table of diagnostic codes: stable identifiers, their severity, a title, and the
+//! long explanation printed by `netpc explain CODE` (kept in `docs/codes/CODE.md`, so the
+//! docs and the binary say the same thing). Codes are never renumbered or reused.
+//! Ranges: `E1xx` syntax, `E2xx` names and scopes, `E3xx` values, `W0xx` warnings.
+
+use super::Severity;
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $severity:ident, $title:literal; )*) => {
+        /// A stable diagnostic code.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $code, )* }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$severity, )* }
+            }
+
+            /// A few words naming what the code is about.
+            pub fn title(self) -> &'static str {
+                match self { $( Code::$variant => $title, )* }
+            }
+
+            /// The long description, with an example, from `docs/codes/CODE.md`.
+            pub fn explanation(self) -> &'static str {
+                match self {
+                    $( Code::$variant => include_str!(concat!("../../docs/codes/", $code, ".md")), )*
+                }
+            }
+
+            /// Accepts `E201` or `e201`.
+            pub fn parse(text: &str) -> Option<Code> {
+                let upper = text.trim().to_ascii_uppercase();
+                Code::ALL.iter().copied().find(|c| c.as_str() == upper)
+            }
+        }
+    };
+}
+
+codes! {
+    // E1xx: syntax
+    SyntaxError = "E100", Error, "syntax error";
+    UnclosedBlock = "E101", Error, "unclosed block";
+    UnterminatedString = "E102", Error, "unterminated string";
+    NestingTooDeep = "E103", Error, "blocks nested too deeply";
+    InvalidEncoding = "E104", Error, "file is not UTF-8 text";
+    MisplacedItem = "E105", Error, "item not allowed here";
+
+    // E2xx: names and scopes
+    UnknownName = "E200", Error, "unknown name";
+    UnknownNamespace = "E201", Error, "unknown namespace";
+    DuplicateDeclaration = "E202", Error, "duplicate declaration";
+    InvalidName = "E203", Error, "invalid name";
+    MissingExport = "E204", Error, "cross-namespace need without export";
+    UndeclaredPort = "E205", Error, "port not declared by the target";
+    BareTargetWithoutPorts = "E206", Error, "target declares no ports";
+    OutsideNamespace = "E207", Error, "declaration outside a namespace";
+    UseNotFound = "E208", Error, "module not found";
+    UseCycle = "E209", Error, "cyclic use";
+    GroupCycle = "E210", Error, "cyclic group";
+    WrongKind = "E211", Error, "wrong kind of name";
+    ConflictingSetting = "E212", Error, "setting given twice";
+    SettingNotHere = "E213", Error, "setting not allowed here";
+    NamespaceKindConflict = "E214", Error, "namespace both managed and external";
+    ExternalToExternal = "E215", Error, "need between two externals";
+
+    // E3xx: values
+    InvalidPort = "E300", Error, "port number out of range";
+    ReversedRange = "E301", Error, "reversed port range";
+    NamedRange = "E302", Error, "named port range";
+    InvalidPortName = "E303", Error, "invalid port name";
+    InvalidProtocol = "E304", Error, "unknown protocol";
+    InvalidCidr = "E305", Error, "invalid CIDR";
+    CidrHostBits = "E306", Error, "CIDR has host bits set";
+    ExceptNotInside = "E307", Error, "except not strictly inside its range";
+    MixedFamilies = "E308", Error, "mixed IP families";
+    InvalidLabelKey = "E309", Error, "invalid label key";
+    InvalidLabelValue = "E310", Error, "invalid label value";
+    DuplicatePort = "E311", Error, "port declared twice";
+    DuplicateLabelKey = "E312", Error, "label key given twice";
+    GeneratedNameTooLong = "E320", Error, "generated name exceeds Kubernetes limits";
+    GeneratedNameCollision = "E321", Error, "generated names collide";
+
+    // W0xx: warnings
+    NoDns = "W001", Warning, "namespace cannot resolve DNS";
+    SelfNeed = "W002", Warning, "service needs itself";
+    UnboundedExternal = "W003", Warning, "external covers every address";
+    BroaderGrant = "W004", Warning, "label grants more ports than asked";
+    UnusedExport = "W005", Warning, "export nobody uses";
+    DuplicateNeed = "W006", Warning, "need declared twice";
+}

@@ -1,0 +1,1 @@
+//! Text of the output files (placeholder).

@@ -1,0 +1,233 @@
+//! The checked program: every name resolved, every value validated, groups expanded,
+//! module `needs` instantiated per using namespace. It knows nothing of Kubernetes
+//! objects; `lower` turns it into NetworkPolicies without ever looking at the AST.
+//!
+//! Invariant: a `Program` is only built when resolution and checking reported no error,
+//! so every id is valid, every port is in 1..=65535 with `first <= last`, every CIDR is
+//! canonical (no host bits), every `except` lies strictly inside a CIDR of the same
+//! family, and every name is a DNS-1123 label.
+//! Invariant: every vector is sorted (namespaces by name, services by namespace then
+//! name, externals by name, needs by subject, target, then source order), so output
+//! derived in vector order is deterministic.
+
+use std::collections::BTreeMap;
+
+pub use crate::ast::IdentityStyle;
+use crate::source::Span;
+use ipnet::IpNet;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NamespaceId(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ServiceId(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExternalId(pub u32);
+
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub namespaces: Vec<Namespace>,
+    pub services: Vec<Service>,
+    pub externals: Vec<External>,
+    pub needs: Vec<Need>,
+    pub identity: IdentityStyle,
+    /// The label that exempts a pod from every generated policy.
+    pub exempt: ExemptLabel,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExemptLabel {
+    pub key: String,
+    pub value: String,
+    /// Where `exempt label` was written; `None` for the default `netp.io/exempt=true`.
+    pub span: Option<Span>,
+}
+
+impl Default for ExemptLabel {
+    fn default() -> Self {
+        ExemptLabel {
+            key: "netp.io/exempt".to_owned(),
+            value: "true".to_owned(),
+            span: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Namespace {
+    pub name: String,
+    /// `false` for an `external namespace`: no policy is emitted in it.
+    pub managed: bool,
+    /// The enforcement written in the program for this namespace (`enforcement` inside
+    /// it, else the program-wide one, else on). `--enforcement` overrides it at lowering.
+    pub enforcement: Enforcement,
+    /// The first declaration of the namespace.
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Enforcement {
+    pub on: bool,
+    /// The `enforcement` item that decided it, if any.
+    pub span: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub name: String,
+    pub namespace: NamespaceId,
+    /// The labels its pods carry: the `select` pairs, or `app=<name>` by default.
+    pub selector: BTreeMap<String, String>,
+    /// Whether `selector` came from a `select` line (false: the default `app=<name>`).
+    pub explicit_selector: bool,
+    /// The ports it serves. Empty: it declared none and accepts any port asked for.
+    pub ports: Vec<ServicePort>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    Sctp,
+}
+
+impl Protocol {
+    /// The Kubernetes spelling: `TCP`, `UDP`, `SCTP`.
+    pub fn as_k8s(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+            Protocol::Sctp => "SCTP",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServicePort {
+    /// `metrics` in `port metrics 9100;` (never set on a range).
+    pub name: Option<String>,
+    pub first: u16,
+    pub last: u16,
+    pub protocol: Protocol,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct External {
+    pub name: String,
+    /// The namespace it was declared in; `None` for one declared outside every
+    /// namespace (at the top of a file or of a module), visible everywhere.
+    pub namespace: Option<NamespaceId>,
+    /// Canonical (masked) networks, IPv4 and/or IPv6, sorted.
+    pub cidrs: Vec<IpNet>,
+    /// Each strictly inside one of `cidrs`, same family, sorted.
+    pub except: Vec<IpNet>,
+    pub span: Span,
+}
+
+/// One end of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Endpoint {
+    /// The pods of a service.
+    Service(ServiceId),
+    /// Every pod of a namespace (`*` or `N/*`), including pods matching no service.
+    Namespace(NamespaceId),
+    /// An address range outside the cluster.
+    External(ExternalId),
+}
+
+/// One subject needing one target, after groups are expanded and module `needs` are
+/// instantiated. A `needs` line with two subjects and three targets gives six.
+#[derive(Clone, Debug)]
+pub struct Need {
+    pub subject: Endpoint,
+    pub target: Endpoint,
+    pub ports: Ports,
+    pub origin: NeedOrigin,
+}
+
+/// The ports one need asks for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ports {
+    /// Every port and protocol: a bare target that is an external or a namespace, or a
+    /// service that declares no ports reached without a port list.
+    Any,
+    /// Sorted and de-duplicated.
+    List(Vec<Port>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Port {
+    pub protocol: Protocol,
+    pub kind: PortKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortKind {
+    /// `first..=last` (`first == last` for one port).
+    Range { first: u16, last: u16 },
+    /// A port the target service declares by name; `number` is its declared number.
+    Named { name: String, number: u16 },
+}
+
+/// The source that a need came from, for diagnostics, `verify` and `explain`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NeedOrigin {
+    /// The whole `needs` statement.
+    pub statement: Span,
+    /// The subject as written (a group name when it came from a group).
+    pub subject: Span,
+    /// The target as written, with its ports.
+    pub target: Span,
+    /// The `export` that consents to a cross-namespace need.
+    pub export: Option<Span>,
+    /// The `use` that brought a module's `needs` into the subject's namespace.
+    pub via_use: Option<Span>,
+}
+
+impl Program {
+    pub fn namespace(&self, id: NamespaceId) -> &Namespace {
+        &self.namespaces[id.0 as usize]
+    }
+
+    pub fn service(&self, id: ServiceId) -> &Service {
+        &self.services[id.0 as usize]
+    }
+
+    pub fn external(&self, id: ExternalId) -> &External {
+        &self.externals[id.0 as usize]
+    }
+
+    pub fn namespace_ids(&self) -> impl Iterator<Item = NamespaceId> + '_ {
+        (0..self.namespaces.len()).map(|i| NamespaceId(i as u32))
+    }
+
+    pub fn service_ids(&self) -> impl Iterator<Item = ServiceId> + '_ {
+        (0..self.services.len()).map(|i| ServiceId(i as u32))
+    }
+
+    /// `grid/api`, `grid/*` or `s3`: how users write the endpoint.
+    pub fn endpoint_name(&self, endpoint: Endpoint) -> String {
+        match endpoint {
+            Endpoint::Service(id) => {
+                let service = self.service(id);
+                format!(
+                    "{}/{}",
+                    self.namespace(service.namespace).name,
+                    service.name
+                )
+            }
+            Endpoint::Namespace(id) => format!("{}/*", self.namespace(id).name),
+            Endpoint::External(id) => self.external(id).name.clone(),
+        }
+    }
+
+    /// The namespace whose pods an endpoint stands for (`None` for externals).
+    pub fn endpoint_namespace(&self, endpoint: Endpoint) -> Option<NamespaceId> {
+        match endpoint {
+            Endpoint::Service(id) => Some(self.service(id).namespace),
+            Endpoint::Namespace(id) => Some(id),
+            Endpoint::External(_) => None,
+        }
+    }
+}

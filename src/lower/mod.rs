@@ -1,0 +1,1 @@
+//! Lowering the checked program to NetworkPolicy objects (placeholder).
