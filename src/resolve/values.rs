@@ -350,3 +350,164 @@ pub fn cover<T>(items: &[Spanned<T>]) -> Option<Span> {
     let first = items.first()?.span;
     Some(items.iter().fold(first, |acc, i| acc.to(i.span)))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn spanned<T>(node: T) -> Spanned<T> {
+        Spanned::new(node, Span::new(FileId(0), 0, 1))
+    }
+
+    #[test]
+    fn dns_labels() {
+        for good in ["a", "grid", "my-api", "a1", &"x".repeat(63)] {
+            assert!(is_dns_label(good), "{good}");
+        }
+        for bad in ["", "Grid", "-a", "a-", "my_api", "a.b", &"x".repeat(64)] {
+            assert!(!is_dns_label(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn uppercase_name_help_says_lower_case() {
+        let err = check_name(&spanned("Grid".to_owned()), "namespace").unwrap_err();
+        assert_eq!(err.code, Code::InvalidName);
+        assert_eq!(
+            err.help.as_deref(),
+            Some("Kubernetes names are lower-case: write `grid`")
+        );
+    }
+
+    #[test]
+    fn label_keys_and_values() {
+        for good in [
+            "app",
+            "app.kubernetes.io/name",
+            "a_b.c-d",
+            "k8s-app",
+            "example.com/X",
+        ] {
+            assert!(check_label_key(&spanned(good.to_owned())).is_ok(), "{good}");
+        }
+        for bad in [
+            "-app",
+            "Example.com/app",
+            "/app",
+            "a/",
+            &format!("{}/a", "x".repeat(254)),
+            &"k".repeat(64),
+        ] {
+            assert!(check_label_key(&spanned(bad.to_owned())).is_err(), "{bad}");
+        }
+        for good in ["", "true", "a.b-c_d", &"v".repeat(63)] {
+            assert!(
+                check_label_value(&spanned(good.to_owned())).is_ok(),
+                "{good}"
+            );
+        }
+        for bad in ["my api", "-x", "x-", &"v".repeat(64)] {
+            assert!(
+                check_label_value(&spanned(bad.to_owned())).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn port_names_follow_iana() {
+        for good in ["http", "metrics", "dns-tcp", "h2c", "a"] {
+            assert!(is_port_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "80",
+            "-http",
+            "http-",
+            "my--port",
+            "Http",
+            "prometheus-metric",
+        ] {
+            assert!(!is_port_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn port_numbers() {
+        assert_eq!(check_port_number(&spanned(1)).unwrap(), 1);
+        assert_eq!(check_port_number(&spanned(65535)).unwrap(), 65535);
+        assert!(check_port_number(&spanned(0)).is_err());
+        assert!(check_port_number(&spanned(65536)).is_err());
+        assert!(check_port_number(&spanned(u64::MAX)).is_err());
+    }
+
+    #[test]
+    fn protocols() {
+        assert_eq!(check_protocol(None).unwrap(), Protocol::Tcp);
+        assert_eq!(
+            check_protocol(Some(&spanned("udp".to_owned()))).unwrap(),
+            Protocol::Udp
+        );
+        assert_eq!(
+            check_protocol(Some(&spanned("SCTP".to_owned()))).unwrap(),
+            Protocol::Sctp
+        );
+        assert_eq!(
+            check_protocol(Some(&spanned("icmp".to_owned())))
+                .unwrap_err()
+                .code,
+            Code::InvalidProtocol
+        );
+    }
+
+    #[test]
+    fn cidrs() {
+        assert_eq!(
+            check_cidr(&spanned("10.0.0.0/8".to_owned()))
+                .unwrap()
+                .to_string(),
+            "10.0.0.0/8"
+        );
+        assert_eq!(
+            check_cidr(&spanned("2001:db8::/32".to_owned()))
+                .unwrap()
+                .to_string(),
+            "2001:db8::/32"
+        );
+        assert_eq!(
+            check_cidr(&spanned("0.0.0.0/0".to_owned()))
+                .unwrap()
+                .prefix_len(),
+            0
+        );
+        let host_bits = check_cidr(&spanned("10.0.0.1/8".to_owned())).unwrap_err();
+        assert_eq!(host_bits.code, Code::CidrHostBits);
+        assert!(host_bits.help.unwrap().contains("`10.0.0.0/8`"));
+        for bad in [
+            "10.0.0/8",
+            "10.0.0.0",
+            "10.0.0.0/33",
+            "::ffff:10.0.0.0/104",
+            "010.0.0.0/8",
+            "a/8",
+            "::/129",
+        ] {
+            assert_eq!(
+                check_cidr(&spanned(bad.to_owned())).unwrap_err().code,
+                Code::InvalidCidr,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn except_must_be_strictly_inside() {
+        let net = |s: &str| s.parse::<IpNet>().unwrap();
+        assert!(strictly_inside(&net("10.1.0.0/16"), &net("10.0.0.0/8")));
+        assert!(!strictly_inside(&net("10.0.0.0/8"), &net("10.0.0.0/8")));
+        assert!(!strictly_inside(&net("192.168.0.0/16"), &net("10.0.0.0/8")));
+        assert!(!strictly_inside(&net("2001:db8::/32"), &net("0.0.0.0/0")));
+    }
+}
