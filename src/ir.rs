@@ -166,8 +166,10 @@ pub struct Port {
 pub enum PortKind {
     /// `first..=last` (`first == last` for one port).
     Range { first: u16, last: u16 },
-    /// A port the target service declares by name; `number` is its declared number.
-    Named { name: String, number: u16 },
+    /// A port by name, resolved on the destination pod. `number` is the number the
+    /// target service declares for it; `None` when the target declares no ports (a
+    /// service without `port` lines, or `N/*`).
+    Named { name: String, number: Option<u16> },
 }
 
 /// The source that a need came from, for diagnostics, `verify` and `explain`.

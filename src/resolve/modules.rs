@@ -1,0 +1,234 @@
+//! Loading the files of a program: parse every root file, then follow `use` items to
+//! standard-library modules (embedded) and files (relative to the using file), reading
+//! each module once and diagnosing missing modules and `use` cycles.
+
+use std::path::{Component, Path, PathBuf};
+
+use super::{ParsedFile, Resolver, UseDecl};
+use crate::ast::{self, ItemKind, UseTarget};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::source::{FileId, Loader, Origin, Sources, Span};
+
+/// Parse `roots` and every module they use, transitively. Returns the files in load
+/// order (roots first, in the given order).
+pub(super) fn load_all(
+    sources: &mut Sources,
+    roots: &[FileId],
+    loader: &dyn Loader,
+    resolver: &mut Resolver,
+) -> Vec<ParsedFile> {
+    let mut loader = ModuleLoader {
+        sources,
+        loader,
+        files: Vec::new(),
+        index: rustc_hash::FxHashMap::default(),
+        stack: Vec::new(),
+        resolver,
+    };
+    for &root in roots {
+        loader.visit(root, false, None);
+    }
+    loader.files.into_iter().flatten().collect()
+}
+
+struct ModuleLoader<'a> {
+    sources: &'a mut Sources,
+    loader: &'a dyn Loader,
+    /// Indexed by load order; `None` while a file is being visited.
+    files: Vec<Option<ParsedFile>>,
+    index: rustc_hash::FxHashMap<FileId, usize>,
+    /// Files whose `use` items are being followed (for cycle detection).
+    stack: Vec<(FileId, Option<Span>)>,
+    resolver: &'a mut Resolver,
+}
+
+impl ModuleLoader<'_> {
+    /// Parse `id` (once) and follow its `use` items depth-first. `via` is the `use`
+    /// that led here, for the labels of a cycle diagnostic.
+    fn visit(&mut self, id: FileId, is_module: bool, via: Option<Span>) {
+        if let Some(&slot) = self.index.get(&id) {
+            if is_module && let Some(Some(file)) = self.files.get_mut(slot) {
+                file.is_module = true;
+            }
+            return;
+        }
+        let mut diagnostics = Diagnostics::new();
+        let text = self.sources.get(id).text.clone();
+        let ast = crate::syntax::parse(id, &text, &mut diagnostics);
+        self.resolver.errors.extend(diagnostics.into_vec());
+        let slot = self.files.len();
+        self.files.push(None);
+        self.index.insert(id, slot);
+        self.stack.push((id, via));
+        for (use_target, span, namespace) in collect_uses(&ast) {
+            let Some(module) = self.locate(id, &use_target) else {
+                continue;
+            };
+            if let Some(pos) = self.stack.iter().position(|(f, _)| *f == module) {
+                self.report_cycle(pos, module, span);
+                continue;
+            }
+            self.resolver.uses.push(UseDecl {
+                namespace,
+                from: id,
+                module,
+                span,
+            });
+            self.visit(module, true, Some(span));
+        }
+        self.stack.pop();
+        if let Some(entry) = self.files.get_mut(slot) {
+            *entry = Some(ParsedFile { id, ast, is_module });
+        }
+    }
+
+    /// `self.stack[pos..]` and then `module` again form a cycle closed at `span`.
+    fn report_cycle(&mut self, pos: usize, module: FileId, span: Span) {
+        let name = self.sources.get(module).name.clone();
+        let cycle = &self.stack[pos..];
+        let mut chain: Vec<String> = cycle
+            .iter()
+            .map(|(f, _)| self.sources.get(*f).name.clone())
+            .collect();
+        chain.push(name.clone());
+        let mut diagnostic = Diagnostic::new(
+            Code::UseCycle,
+            format!("`use` cycle through `{name}`"),
+            span,
+            "this `use` closes the cycle",
+        )
+        .with_note(format!("cycle: {}", chain.join(" → ")))
+        .with_help(
+            "a module cannot use itself, directly or through other modules: move the shared part into a third module",
+        );
+        for (_, used_at) in cycle.iter().skip(1) {
+            if let Some(used_at) = used_at {
+                diagnostic = diagnostic.with_secondary(*used_at, "used here");
+            }
+        }
+        self.resolver.errors.push(diagnostic);
+    }
+
+    /// Find (loading if new) the file a `use` names.
+    fn locate(&mut self, from: FileId, target: &UseTarget) -> Option<FileId> {
+        match target {
+            UseTarget::Std(name) => {
+                let origin = Origin::Std(name.node.clone());
+                if let Some(id) = self.sources.find(&origin) {
+                    return Some(id);
+                }
+                match crate::stdlib::module(&name.node) {
+                    Some(text) => Some(self.sources.add(origin, text.to_owned())),
+                    None => {
+                        let mut d = Diagnostic::new(
+                            Code::UseNotFound,
+                            format!("no standard-library module `std/{}`", name.node),
+                            name.span,
+                            "unknown module",
+                        );
+                        let names: Vec<&str> = crate::stdlib::names().collect();
+                        d = match did_you_mean(&name.node, names.iter().copied()) {
+                            Some(near) => d.with_help(format!("did you mean `std/{near}`?")),
+                            None => d.with_help(format!(
+                                "the standard library has: {}",
+                                names
+                                    .iter()
+                                    .map(|n| format!("std/{n}"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        };
+                        self.resolver.errors.push(d);
+                        None
+                    }
+                }
+            }
+            UseTarget::Path(path) => {
+                let base = match &self.sources.get(from).origin {
+                    Origin::File(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+                    Origin::Std(_) => {
+                        self.resolver.errors.push(
+                            Diagnostic::new(
+                                Code::UseNotFound,
+                                "a standard-library module cannot use a file",
+                                path.span,
+                                "file path in std module",
+                            )
+                            .with_help("standard-library modules may only use `std/...` modules"),
+                        );
+                        return None;
+                    }
+                };
+                let full = normalize(&base.join(&path.node));
+                let origin = Origin::File(full.clone());
+                if let Some(id) = self.sources.find(&origin) {
+                    return Some(id);
+                }
+                match self.loader.load(&full) {
+                    Ok(text) => Some(self.sources.add(origin, text)),
+                    Err(err) => {
+                        let reason = match err.kind() {
+                            std::io::ErrorKind::NotFound => "no such file".to_owned(),
+                            std::io::ErrorKind::InvalidData => {
+                                "the file is not UTF-8 text".to_owned()
+                            }
+                            _ => err.to_string(),
+                        };
+                        self.resolver.errors.push(
+                            Diagnostic::new(
+                                Code::UseNotFound,
+                                format!("cannot use `{}`: {reason}", path.node),
+                                path.span,
+                                format!("looked for `{}`", full.display()),
+                            )
+                            .with_help("paths in `use \"...\"` are relative to the file that contains the `use`"),
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every `use` of a file with the namespace it stands in (`namespace N;` or a block).
+fn collect_uses(file: &ast::File) -> Vec<(UseTarget, Span, Option<String>)> {
+    let mut out = Vec::new();
+    let mut current: Option<String> = None;
+    for item in &file.items {
+        match &item.kind {
+            ItemKind::NamespaceDecl { name } => current = Some(name.node.clone()),
+            ItemKind::NamespaceBlock {
+                name,
+                items,
+                external: false,
+            } => {
+                for inner in items {
+                    if let ItemKind::Use(target) = &inner.kind {
+                        out.push((target.clone(), inner.span, Some(name.node.clone())));
+                    }
+                }
+            }
+            ItemKind::Use(target) => out.push((target.clone(), item.span, current.clone())),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Resolve `.` and `..` lexically, so `a/../b.netp` and `b.netp` are one module.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}

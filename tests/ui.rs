@@ -1,0 +1,119 @@
+//! UI tests: every fixture under `tests/ui/<group>/` (a `.netp` file, or a folder that is
+//! one program) goes through the whole pipeline, and its sources and rendered
+//! diagnostics (colour off) are snapshotted together. A fixture named `E204-...` must
+//! report E204; every diagnostic code has a fixture.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use netpc::diagnostic::{Code, Diagnostics};
+use netpc::source::{FsLoader, Origin};
+
+mod common;
+
+fn fixtures() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for group in std::fs::read_dir("tests/ui").unwrap() {
+        let group = group.unwrap().path();
+        if !group.is_dir() {
+            continue;
+        }
+        for entry in std::fs::read_dir(&group).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() || path.extension().is_some_and(|e| e == "netp") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Run one fixture; returns the snapshot text and the diagnostics.
+fn run(path: &Path) -> (String, Diagnostics) {
+    let (mut sources, roots, mut diagnostics) =
+        netpc::cli::load_program(&[path.to_path_buf()]).unwrap();
+    let (program, more) = netpc::check(&mut sources, &roots, &FsLoader);
+    diagnostics.extend(more);
+    if let Some(program) = program {
+        diagnostics.extend(common::lower_diagnostics(&program));
+    }
+    diagnostics.sort();
+    let mut text = String::new();
+    for (_, file) in sources.iter() {
+        if let Origin::File(_) = file.origin {
+            text.push_str(&format!("----- SOURCE CODE {}\n{}", file.name, file.text));
+            if !file.text.ends_with('\n') {
+                text.push('\n');
+            }
+        }
+    }
+    let rendered = String::from_utf8(netpc::render::human(&sources, &diagnostics, false)).unwrap();
+    text.push_str("----- DIAGNOSTICS\n");
+    text.push_str(&rendered);
+    (text, diagnostics)
+}
+
+fn expected_code(path: &Path) -> Option<Code> {
+    let name = path.file_stem()?.to_str()?;
+    Code::parse(name.split('-').next()?)
+}
+
+#[test]
+fn ui_fixtures() {
+    let fixtures = fixtures();
+    assert!(fixtures.len() > 30, "fixtures not found");
+    for path in &fixtures {
+        let (text, diagnostics) = run(path);
+        if let Some(code) = expected_code(path) {
+            assert!(
+                diagnostics.iter().any(|d| d.code == code),
+                "{} should report {}, got:\n{text}",
+                path.display(),
+                code.as_str()
+            );
+        }
+        let group = path
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        let name = format!("{group}__{}", path.file_stem().unwrap().to_str().unwrap());
+        insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!(name, text);
+        });
+    }
+}
+
+#[test]
+fn every_code_has_a_fixture() {
+    let covered: Vec<Code> = fixtures().iter().filter_map(|p| expected_code(p)).collect();
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .filter(|c| !covered.contains(c) && !common::NOT_YET_EMITTED.contains(c))
+        .map(|c| c.as_str())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without a UI fixture: {missing:?}"
+    );
+}
+
+/// One mistake is one diagnostic: a file with three independent errors reports three.
+#[test]
+fn independent_errors_are_all_reported() {
+    let (text, diagnostics) = run(Path::new("tests/ui/check/many-independent-errors.netp"));
+    let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["E300", "E203", "E205"], "{text}");
+}
+
+/// An unknown group member is reported once, not once per use of the group.
+#[test]
+fn unknown_names_do_not_cascade() {
+    let (text, diagnostics) = run(Path::new("tests/ui/check/no-cascade.netp"));
+    let errors: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(errors, ["E200"], "{text}");
+}
