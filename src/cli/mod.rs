@@ -10,7 +10,7 @@ mod build;
 mod check;
 mod explain;
 mod load;
-mod write;
+pub mod write;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

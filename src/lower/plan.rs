@@ -417,10 +417,10 @@ fn port_covers(asked: &Port, granted: &Port) -> bool {
             first <= f && l <= last
         }
         (PortKind::Range { first, last }, PortKind::Named { number, .. }) => {
-            first <= number && number <= last
+            number.is_some_and(|n| *first <= n && n <= *last)
         }
         (PortKind::Named { number, .. }, PortKind::Range { first, last }) => {
-            first == number && last == number
+            number.is_some_and(|n| *first == n && *last == n)
         }
         (PortKind::Named { name, .. }, PortKind::Named { name: other, .. }) => name == other,
     }
@@ -491,7 +491,11 @@ fn describe_ports(ports: &Ports) -> String {
                 match &p.kind {
                     PortKind::Range { first, last } if first == last => format!("{first}/{proto}"),
                     PortKind::Range { first, last } => format!("{first}-{last}/{proto}"),
-                    PortKind::Named { name, number } => format!("{name} ({number}/{proto})"),
+                    PortKind::Named {
+                        name,
+                        number: Some(number),
+                    } => format!("{name} ({number}/{proto})"),
+                    PortKind::Named { name, .. } => format!("{name}/{proto}"),
                 }
             })
             .collect::<Vec<_>>()
