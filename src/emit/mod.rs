@@ -9,6 +9,8 @@
 //! and `egress/*.yaml`; `failsafe/<ns>.yaml`; `labels.yaml`; and the manifest
 //! `.netpc-generated` listing every file netpc wrote.
 
+pub mod yaml11;
+
 use std::io::Write;
 
 use serde::Serialize;
@@ -62,6 +64,16 @@ impl From<std::io::Error> for EmitError {
     }
 }
 
+/// Serialize one value as YAML, quoting YAML-1.1-ambiguous scalars when `quote`.
+fn to_yaml<T: Serialize>(value: &T, quote: bool) -> Result<String, EmitError> {
+    let text = serde_yaml::to_string(value)?;
+    Ok(if quote {
+        yaml11::quote_ambiguous(&text)
+    } else {
+        text
+    })
+}
+
 /// The relative path of a policy's file.
 pub fn policy_path(ns: &NamespacePlan, policy: &Policy, wide: bool) -> String {
     if wide {
@@ -84,12 +96,15 @@ struct Kustomization<'a> {
     resources: Vec<&'a str>,
 }
 
-fn kustomization(resources: Vec<&str>) -> Result<String, EmitError> {
-    let body = serde_yaml::to_string(&Kustomization {
-        api_version: "kustomize.config.k8s.io/v1beta1",
-        kind: "Kustomization",
-        resources,
-    })?;
+fn kustomization(resources: Vec<&str>, quote: bool) -> Result<String, EmitError> {
+    let body = to_yaml(
+        &Kustomization {
+            api_version: "kustomize.config.k8s.io/v1beta1",
+            kind: "Kustomization",
+            resources,
+        },
+        quote,
+    )?;
     Ok(format!("{HEADER}{body}"))
 }
 
@@ -101,10 +116,11 @@ struct Contract<'a> {
 /// Every output file, sorted by path, the manifest last.
 pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
     let mut files = Vec::with_capacity(plan.applied_count() + 4 * plan.namespaces.len() + 4);
+    let quote = plan.yaml11_quoting;
     let ns_names: Vec<&str> = plan.namespaces.iter().map(|n| n.name.as_str()).collect();
     files.push(File {
         path: "kustomization.yaml".to_owned(),
-        text: kustomization(ns_names)?,
+        text: kustomization(ns_names, quote)?,
     });
     for ns in &plan.namespaces {
         let prefix_len = ns.name.len() + 1;
@@ -117,7 +133,7 @@ pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
             for policy in policies {
                 let path = policy_path(ns, policy, wide);
                 let mut text = String::from(HEADER);
-                text.push_str(&serde_yaml::to_string(&plan.object(ns, policy))?);
+                text.push_str(&to_yaml(&plan.object(ns, policy), quote)?);
                 resources.push(path.clone());
                 files.push(File { path, text });
             }
@@ -125,7 +141,7 @@ pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
         let relative: Vec<&str> = resources.iter().map(|p| &p[prefix_len..]).collect();
         files.push(File {
             path: format!("{}/kustomization.yaml", ns.name),
-            text: kustomization(relative)?,
+            text: kustomization(relative, quote)?,
         });
         let mut failsafe = String::from(HEADER);
         failsafe.push_str(&format!(
@@ -136,7 +152,7 @@ pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
             if i > 0 {
                 failsafe.push_str("---\n");
             }
-            failsafe.push_str(&serde_yaml::to_string(&plan.object(ns, policy))?);
+            failsafe.push_str(&to_yaml(&plan.object(ns, policy), quote)?);
         }
         files.push(File {
             path: format!("failsafe/{}.yaml", ns.name),
@@ -148,9 +164,12 @@ pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
         path: "labels.yaml".to_owned(),
         text: format!(
             "{HEADER}# The label contract: the labels each service's pod template must carry, and the named container ports it must expose.\n{}",
-            serde_yaml::to_string(&Contract {
-                services: &contract
-            })?
+            to_yaml(
+                &Contract {
+                    services: &contract
+                },
+                quote
+            )?
         ),
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -189,7 +208,11 @@ pub fn stream(plan: &Plan, out: &mut impl Write) -> Result<(), EmitError> {
             out.write_all(b"---\n")?;
         }
         first = false;
-        serde_yaml::to_writer(&mut *out, &plan.object(ns, policy))?;
+        if plan.yaml11_quoting {
+            out.write_all(to_yaml(&plan.object(ns, policy), true)?.as_bytes())?;
+        } else {
+            serde_yaml::to_writer(&mut *out, &plan.object(ns, policy))?;
+        }
     }
     out.flush()?;
     Ok(())

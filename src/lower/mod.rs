@@ -139,6 +139,9 @@ pub struct Plan<'p> {
     pub labels: Vec<String>,
     /// For every service, the client labels its pods must carry (indexes into `labels`).
     pub client_labels: Vec<Vec<u32>>,
+    /// Whether some name of the program reads as a boolean or number in YAML 1.1 (`on`,
+    /// `yes`, `1_000`), so emitted text must quote it (see `emit`).
+    pub yaml11_quoting: bool,
 }
 
 impl Plan<'_> {

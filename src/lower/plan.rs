@@ -300,7 +300,23 @@ pub fn plan<'p>(program: &'p Program, options: Options, diagnostics: &mut Diagno
         namespaces,
         labels,
         client_labels,
+        yaml11_quoting: needs_yaml11_quoting(program),
     }
+}
+
+/// Whether any name, label or port name of the program is ambiguous in YAML 1.1.
+fn needs_yaml11_quoting(program: &Program) -> bool {
+    let ambiguous = crate::emit::yaml11::ambiguous;
+    ambiguous(&program.exempt.key)
+        || ambiguous(&program.exempt.value)
+        || program.namespaces.iter().any(|n| ambiguous(&n.name))
+        || program.services.iter().any(|s| {
+            ambiguous(&s.name)
+                || s.selector.iter().any(|(k, v)| ambiguous(k) || ambiguous(v))
+                || s.ports
+                    .iter()
+                    .any(|p| p.name.as_deref().is_some_and(ambiguous))
+        })
 }
 
 fn fixed(name: &str, direction: Direction, selects: Selects, rules: Rules, origin: Span) -> Policy {
