@@ -38,7 +38,8 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         Rule::kw_labels => "`labels`",
         Rule::kw_selectors => "`selectors`",
         Rule::name => "a name",
-        Rule::namespace_name | Rule::export_to => "a namespace name",
+        Rule::namespace_name => "a namespace name",
+        Rule::export_to => "`*` or a namespace name",
         Rule::service_name => "a service name",
         Rule::group_name => "a group name",
         Rule::external_name => "a name for the address range",
@@ -79,6 +80,7 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         Rule::WHITESPACE
         | Rule::COMMENT
         | Rule::name_char
+        | Rule::name_text
         | Rule::label_word
         | Rule::service_line
         | Rule::item_strict
@@ -86,7 +88,8 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         | Rule::skip_quoted
         | Rule::skip_piece
         | Rule::skip_block
-        | Rule::skip_to_semi => "something else",
+        | Rule::skip_to_semi
+        | Rule::port_gap => "something else",
     }
 }
 

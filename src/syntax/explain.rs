@@ -156,6 +156,7 @@ impl Builder<'_> {
             self.report_unterminated(quote, pos);
             return;
         }
+        let expected = self.without_needs_reading(pair.as_str(), start, pos, expected);
         let wanted = expected_list(&expected);
         let (found, found_len) = found_words(self.text, pos, self.source_len);
         let found_span = self.span_at(pos, pos + found_len);
@@ -189,7 +190,7 @@ impl Builder<'_> {
         let help = help.unwrap_or_else(|| {
             if expected == [Rule::item_probe] {
                 ANY_ITEM_FORM.to_owned()
-            } else if rule == Rule::service_line_probe {
+            } else if expected == [Rule::service_line_probe] {
                 SERVICE_LINE_FORM.to_owned()
             } else {
                 item_form(first).to_owned()
@@ -197,6 +198,32 @@ impl Builder<'_> {
         });
         diagnostic = diagnostic.with_help(help);
         self.diagnostics.push(diagnostic);
+    }
+
+    /// `service ;` also reads as the start of a need whose subject is `service`, so
+    /// pest expects `needs` or `,` there too. When the item starts with a keyword and
+    /// failed right after it, that reading is noise: drop it.
+    fn without_needs_reading(
+        &self,
+        region: &str,
+        start: usize,
+        pos: usize,
+        expected: Vec<Rule>,
+    ) -> Vec<Rule> {
+        let first = first_word(region);
+        let after_first = self
+            .text
+            .get(start + first.len()..pos)
+            .is_some_and(|gap| gap.trim().is_empty());
+        if !ITEM_KEYWORDS.contains(&first) || !after_first {
+            return expected;
+        }
+        let kept: Vec<Rule> = expected
+            .iter()
+            .copied()
+            .filter(|r| !matches!(r, Rule::kw_needs | Rule::comma | Rule::slash))
+            .collect();
+        if kept.is_empty() { expected } else { kept }
     }
 
     /// A did-you-mean for a misspelt keyword, if there is one.
@@ -225,7 +252,7 @@ impl Builder<'_> {
             if let Some(keyword) = did_you_mean(first, candidates)
                 && keyword != first
             {
-                return Some(format!("did you mean `{keyword}`? {}", item_form(keyword)));
+                return Some(format!("did you mean `{keyword}`?"));
             }
         }
         None
