@@ -196,7 +196,7 @@ impl Builder<'_> {
     fn build_group_item(&mut self, pair: Pair<'_, Rule>) -> Option<ItemKind> {
         let mut parts = children(pair);
         let name = self.build_ident(&parts.next()?);
-        let members = parts.filter_map(|p| self.build_member(p)).collect();
+        let members = parts.filter_map(|p| self.build_reference(p)).collect();
         Some(ItemKind::Group { name, members })
     }
 
@@ -235,7 +235,7 @@ impl Builder<'_> {
         let mut targets = Vec::new();
         for part in children(pair) {
             match part.as_rule() {
-                Rule::subject => subjects.extend(self.build_subject(part)),
+                Rule::reference => subjects.extend(self.build_reference(part)),
                 Rule::target => targets.extend(self.build_target(part)),
                 _ => {}
             }

@@ -52,9 +52,7 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         Rule::label_value | Rule::bare_value => "a label value",
         Rule::label_pair => "`key = value`",
         Rule::string | Rule::string_text | Rule::unterminated_string => "a quoted path",
-        Rule::reference | Rule::subject | Rule::member => {
-            "a name, `namespace/name`, `namespace/*` or `*`"
-        }
+        Rule::reference => "a name, `namespace/name`, `namespace/*` or `*`",
         Rule::target => "a target (`name`, `namespace/name`, `namespace/*` or `*`)",
         Rule::port_set => "a port or `{`",
         Rule::port_spec => "a port",
@@ -89,7 +87,8 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         | Rule::skip_piece
         | Rule::skip_block
         | Rule::skip_to_semi
-        | Rule::port_gap => "something else",
+        | Rule::port_gap
+        | Rule::byte_order_mark => "something else",
     }
 }
 

@@ -32,17 +32,7 @@ impl Builder<'_> {
         );
     }
 
-    /// `subject = { reference }`
-    pub fn build_subject(&mut self, pair: Pair<'_, Rule>) -> Option<Reference> {
-        self.build_reference(children(pair).next()?)
-    }
-
-    /// `member = { reference }`
-    pub fn build_member(&mut self, pair: Pair<'_, Rule>) -> Option<Reference> {
-        self.build_reference(children(pair).next()?)
-    }
-
-    /// `reference = { name ~ (slash ~ (star | service_name))? | star }`
+    /// `reference = ${ name ~ (slash ~ (star | service_name))? | star }`
     pub fn build_reference(&mut self, pair: Pair<'_, Rule>) -> Option<Reference> {
         let span = self.span(&pair);
         let mut parts = children(pair);
@@ -61,7 +51,7 @@ impl Builder<'_> {
         Some(Reference { kind, span })
     }
 
-    /// `target = { reference ~ (colon ~ port_set)? }`
+    /// `target = ${ reference ~ (colon ~ port_set)? }`
     pub fn build_target(&mut self, pair: Pair<'_, Rule>) -> Option<Target> {
         let span = self.span(&pair);
         let mut parts = children(pair);
