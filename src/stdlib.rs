@@ -4,10 +4,19 @@
 /// Every module as (name, source text), sorted by name.
 pub const MODULES: &[(&str, &str)] = &[
     ("dns", include_str!("../stdlib/dns.netp")),
-    ("ingress-nginx", include_str!("../stdlib/ingress-nginx.netp")),
-    ("kube-apiserver", include_str!("../stdlib/kube-apiserver.netp")),
+    (
+        "ingress-nginx",
+        include_str!("../stdlib/ingress-nginx.netp"),
+    ),
+    (
+        "kube-apiserver",
+        include_str!("../stdlib/kube-apiserver.netp"),
+    ),
     ("prometheus", include_str!("../stdlib/prometheus.netp")),
-    ("same-namespace", include_str!("../stdlib/same-namespace.netp")),
+    (
+        "same-namespace",
+        include_str!("../stdlib/same-namespace.netp"),
+    ),
 ];
 
 /// The source of `std/NAME`, if there is such a module.

@@ -344,3 +344,37 @@ fn yaml_1_1_booleans_are_quoted_everywhere() {
         );
     }
 }
+
+#[test]
+fn many_clients_of_one_target_share_one_rule_without_duplicates() {
+    let mut b = Builder::new(IdentityStyle::Selectors);
+    let a = b.namespace("a", true);
+    let db = b.service(a, "db", &[]);
+    let clients: Vec<_> = (0..40)
+        .map(|i| b.service(a, &format!("c{i:02}"), &[]))
+        .collect();
+    for &c in &clients {
+        b.need(
+            Endpoint::Service(c),
+            Endpoint::Service(db),
+            list(&[tcp(5432)]),
+        );
+        // Each need twice: the peer must still appear once.
+        b.need(
+            Endpoint::Service(c),
+            Endpoint::Service(db),
+            list(&[tcp(5432)]),
+        );
+    }
+    let (program, _) = b.finish();
+    let (files, _) = lower(&program);
+    let ingress = file(&files, "a/ingress/allow-ingress-db.yaml");
+    for i in 0..40 {
+        assert_eq!(
+            ingress.matches(&format!("app: c{i:02}\n")).count(),
+            1,
+            "c{i:02}"
+        );
+    }
+    assert_eq!(ingress.matches("- from:").count(), 1);
+}

@@ -36,7 +36,11 @@ fn workload(n: usize) -> Program {
         for o in [1, 7, 31] {
             let j = (i + o) % n;
             let port = 10000 + (j % 50000) as u16;
-            b.need(Endpoint::Service(id[i]), Endpoint::Service(id[j]), list(&[tcp(port)]));
+            b.need(
+                Endpoint::Service(id[i]),
+                Endpoint::Service(id[j]),
+                list(&[tcp(port)]),
+            );
         }
     }
     b.finish().0

@@ -46,13 +46,44 @@ pub struct BuildArgs {
     pub diagnostics: DiagnosticArgs,
 }
 
+/// `NETPC_TIMINGS=1` prints the wall time of each phase to stderr (for benchmarks).
+struct Timings(Option<std::time::Instant>);
+
+impl Timings {
+    fn new() -> Timings {
+        Timings(std::env::var_os("NETPC_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+
+    fn phase(&mut self, name: &str) {
+        if let Some(start) = self.0 {
+            // Peak memory so far (Linux), to see which phase needs it.
+            let peak = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmHWM:"))
+                        .map(str::to_owned)
+                })
+                .unwrap_or_default();
+            eprintln!(
+                "netpc: {name}: {:.3} s {peak}",
+                start.elapsed().as_secs_f64()
+            );
+            self.0 = Some(std::time::Instant::now());
+        }
+    }
+}
+
 pub fn run(args: &BuildArgs) -> ExitCode {
+    let mut timings = Timings::new();
     let (mut sources, roots, mut diagnostics) = match load_program(&args.paths) {
         Ok(loaded) => loaded,
         Err(err) => return fatal(err),
     };
+    timings.phase("load");
     let (program, more) = crate::check(&mut sources, &roots, &FsLoader);
     diagnostics.extend(more);
+    timings.phase("parse and check");
     let Some(program) = program.filter(|_| !diagnostics.has_errors()) else {
         return report(&sources, &mut diagnostics, args.diagnostics);
     };
@@ -62,6 +93,7 @@ pub fn run(args: &BuildArgs) -> ExitCode {
     let mut lowered = Diagnostics::new();
     let plan = crate::lower::plan(&program, options, &mut lowered);
     diagnostics.extend(lowered);
+    timings.phase("plan");
     let status = report(&sources, &mut diagnostics, args.diagnostics);
     if diagnostics.has_errors() {
         return status;
@@ -70,7 +102,10 @@ pub fn run(args: &BuildArgs) -> ExitCode {
     if args.stdout {
         let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
         return match crate::emit::stream(&plan, &mut out).and_then(|()| Ok(out.flush()?)) {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(()) => {
+                timings.phase("emit to stdout");
+                ExitCode::SUCCESS
+            }
             Err(err) => fatal(err),
         };
     }

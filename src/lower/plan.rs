@@ -105,7 +105,9 @@ pub fn plan<'p>(program: &'p Program, options: Options, diagnostics: &mut Diagno
                         }
                     };
                     let entry = &mut groups[group as usize];
-                    entry.ports = union(&entry.ports, &need.ports);
+                    if entry.ports != need.ports {
+                        entry.ports = union(&entry.ports, &need.ports);
+                    }
                     entry.needs.push(index);
                     let carried = &mut client_labels[id.0 as usize];
                     if !carried.contains(&entry.label) {
@@ -342,8 +344,14 @@ fn peer_of(target: Endpoint) -> Peer {
 #[derive(Default)]
 struct RuleSet {
     rules: Vec<Rule>,
+    /// Only filled once a rule has many peers; small rules are searched directly.
     seen: FxHashSet<(usize, Peer)>,
+    /// Whether rule i's peers are in `seen`.
+    indexed: Vec<bool>,
 }
+
+/// Up to this many peers in a rule, duplicates are found by a linear search.
+const SMALL_RULE: usize = 16;
 
 impl RuleSet {
     fn add(&mut self, peer: Peer, ports: &Ports) {
@@ -354,11 +362,23 @@ impl RuleSet {
                     peers: Vec::new(),
                     ports: ports.clone(),
                 });
+                self.indexed.push(false);
                 self.rules.len() - 1
             }
         };
+        let peers = &mut self.rules[index].peers;
+        if peers.len() < SMALL_RULE {
+            if !peers.contains(&peer) {
+                peers.push(peer);
+            }
+            return;
+        }
+        if !self.indexed[index] {
+            self.indexed[index] = true;
+            self.seen.extend(peers.iter().map(|p| (index, *p)));
+        }
         if self.seen.insert((index, peer)) {
-            self.rules[index].peers.push(peer);
+            peers.push(peer);
         }
     }
 
