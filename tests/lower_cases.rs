@@ -15,6 +15,7 @@ use netpc::lower::{Options, plan};
 fn lower(program: &Program) -> (Vec<File>, Diagnostics) {
     let mut diagnostics = Diagnostics::new();
     let plan = plan(program, Options::default(), &mut diagnostics);
+    assert_view_matches_object(&plan);
     (netpc::emit::files(&plan).unwrap(), diagnostics)
 }
 

@@ -50,6 +50,7 @@ fn documents(program: &Program) -> usize {
     let mut diagnostics = Diagnostics::new();
     let plan = plan(program, Options::default(), &mut diagnostics);
     assert!(diagnostics.is_empty());
+    assert_view_matches_object(&plan);
     let mut out = Vec::new();
     netpc::emit::stream(&plan, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();

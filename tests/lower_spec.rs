@@ -81,6 +81,7 @@ fn build(program: &Program, options: Options) -> Vec<netpc::emit::File> {
     let mut diagnostics = Diagnostics::new();
     let plan = plan(program, options, &mut diagnostics);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_view_matches_object(&plan);
     netpc::emit::files(&plan).unwrap()
 }
 

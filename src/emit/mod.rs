@@ -136,7 +136,7 @@ pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
             for policy in policies {
                 let path = policy_path(ns, policy, wide);
                 let mut text = String::from(HEADER);
-                text.push_str(&to_yaml(&plan.object(ns, policy), quote)?);
+                text.push_str(&to_yaml(&plan.view(ns, policy), quote)?);
                 resources.push(path.clone());
                 files.push(File { path, text });
             }
@@ -155,7 +155,7 @@ pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
             if i > 0 {
                 failsafe.push_str("---\n");
             }
-            failsafe.push_str(&to_yaml(&plan.object(ns, policy), quote)?);
+            failsafe.push_str(&to_yaml(&plan.view(ns, policy), quote)?);
         }
         files.push(File {
             path: format!("failsafe/{}.yaml", ns.name),
@@ -256,7 +256,7 @@ fn serialize_into(
             if i > 0 {
                 out.write_all(b"---\n")?;
             }
-            out.write_all(to_yaml(&plan.object(ns, policy), true)?.as_bytes())?;
+            out.write_all(to_yaml(&plan.view(ns, policy), true)?.as_bytes())?;
         }
         return Ok(());
     }
@@ -264,7 +264,7 @@ fn serialize_into(
     // setting up an emitter per document.
     let mut serializer = serde_yaml::Serializer::new(out);
     for (ns, policy) in policies {
-        plan.object(ns, policy).serialize(&mut serializer)?;
+        plan.view(ns, policy).serialize(&mut serializer)?;
     }
     Ok(())
 }

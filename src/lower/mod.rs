@@ -16,9 +16,11 @@ mod contract;
 mod names;
 mod objects;
 mod plan;
+mod view;
 
 pub use contract::{ContractEntry, NamedPort};
 pub use plan::plan;
+pub use view::PolicyView;
 
 use crate::ir::{ExternalId, NamespaceId, Ports, ServiceId};
 
