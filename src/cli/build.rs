@@ -59,10 +59,12 @@ impl Timings {
             // Peak memory so far (Linux), to see which phase needs it.
             let peak = std::fs::read_to_string("/proc/self/status")
                 .ok()
-                .and_then(|s| {
+                .map(|s| {
                     s.lines()
-                        .find(|l| l.starts_with("VmHWM:"))
-                        .map(str::to_owned)
+                        .filter(|l| l.starts_with("VmHWM:") || l.starts_with("VmRSS:"))
+                        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 })
                 .unwrap_or_default();
             eprintln!(
