@@ -13,6 +13,7 @@
 //! which is reported as W004).
 
 mod contract;
+mod grants;
 mod names;
 mod objects;
 mod plan;

@@ -5,10 +5,11 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::grants::{broader_grants, union};
 use super::names;
 use super::{Direction, NamespacePlan, Options, Peer, Plan, Policy, Rule, Rules, Selects};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::{Endpoint, IdentityStyle, NamespaceId, Need, Port, PortKind, Ports, Program};
+use crate::ir::{Endpoint, IdentityStyle, NamespaceId, Need, Ports, Program};
 use crate::source::Span;
 
 /// How the client of one need is recognised.
@@ -26,13 +27,13 @@ enum Client {
 }
 
 /// The clients in one namespace that reach one target through one `needs-*` label.
-struct Group {
-    namespace: NamespaceId,
-    target: Endpoint,
-    target_name: String,
-    label: u32,
-    ports: Ports,
-    needs: Vec<u32>,
+pub(super) struct Group {
+    pub(super) namespace: NamespaceId,
+    pub(super) target: Endpoint,
+    pub(super) target_name: String,
+    pub(super) label: u32,
+    pub(super) ports: Ports,
+    pub(super) needs: Vec<u32>,
 }
 
 /// Lower `program` to a plan. Errors (E320, E321) go to `diagnostics`; the plan is
@@ -50,10 +51,11 @@ pub fn plan<'p>(program: &'p Program, options: Options, diagnostics: &mut Diagno
     let mut label_owner: FxHashMap<(NamespaceId, u32), u32> = FxHashMap::default();
     let mut client_labels: Vec<Vec<u32>> = vec![Vec::new(); n_services];
 
-    let mut service_ingress: Vec<Vec<u32>> = vec![Vec::new(); n_services];
-    let mut namespace_ingress: Vec<Vec<u32>> = vec![Vec::new(); n_namespaces];
-    let mut service_egress: Vec<Vec<u32>> = vec![Vec::new(); n_services];
-    let mut namespace_egress: Vec<Vec<u32>> = vec![Vec::new(); n_namespaces];
+    // (key, need index) pairs, grouped into buckets after the loop.
+    let mut service_ingress: Vec<(u32, u32)> = Vec::new();
+    let mut namespace_ingress: Vec<(u32, u32)> = Vec::new();
+    let mut service_egress: Vec<(u32, u32)> = Vec::new();
+    let mut namespace_egress: Vec<(u32, u32)> = Vec::new();
 
     for (index, need) in program.needs.iter().enumerate() {
         let index = index as u32;
@@ -122,16 +124,16 @@ pub fn plan<'p>(program: &'p Program, options: Options, diagnostics: &mut Diagno
         clients.push(client);
         match need.target {
             Endpoint::Service(id) if managed(program.service(id).namespace) => {
-                service_ingress[id.0 as usize].push(index);
+                service_ingress.push((id.0, index));
             }
-            Endpoint::Namespace(ns) if managed(ns) => namespace_ingress[ns.0 as usize].push(index),
+            Endpoint::Namespace(ns) if managed(ns) => namespace_ingress.push((ns.0, index)),
             _ => {}
         }
         match client {
             Client::Selector(id) if managed(program.service(id).namespace) => {
-                service_egress[id.0 as usize].push(index);
+                service_egress.push((id.0, index));
             }
-            Client::AllPods(ns) if managed(ns) => namespace_egress[ns.0 as usize].push(index),
+            Client::AllPods(ns) if managed(ns) => namespace_egress.push((ns.0, index)),
             _ => {}
         }
     }
@@ -143,14 +145,27 @@ pub fn plan<'p>(program: &'p Program, options: Options, diagnostics: &mut Diagno
         carried.sort_by(|a, b| labels[*a as usize].cmp(&labels[*b as usize]));
     }
 
-    let mut services_of: Vec<Vec<crate::ir::ServiceId>> = vec![Vec::new(); n_namespaces];
-    for id in program.service_ids() {
-        services_of[program.service(id).namespace.0 as usize].push(id);
-    }
-    let mut groups_of: Vec<Vec<u32>> = vec![Vec::new(); n_namespaces];
-    for (g, group) in groups.iter().enumerate() {
-        groups_of[group.namespace.0 as usize].push(g as u32);
-    }
+    let service_ingress = Buckets::new(n_services, &service_ingress);
+    let namespace_ingress = Buckets::new(n_namespaces, &namespace_ingress);
+    let service_egress = Buckets::new(n_services, &service_egress);
+    let namespace_egress = Buckets::new(n_namespaces, &namespace_egress);
+    let services_of = Buckets::new(
+        n_namespaces,
+        &program
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.namespace.0, i as u32))
+            .collect::<Vec<_>>(),
+    );
+    let groups_of = Buckets::new(
+        n_namespaces,
+        &groups
+            .iter()
+            .enumerate()
+            .map(|(g, group)| (group.namespace.0, g as u32))
+            .collect::<Vec<_>>(),
+    );
 
     let mut namespaces = Vec::new();
     for ns_id in program.namespace_ids() {
@@ -212,8 +227,9 @@ pub fn plan<'p>(program: &'p Program, options: Options, diagnostics: &mut Diagno
         }
 
         let mut ingress = Vec::new();
-        for &id in &services_of[ns_index] {
-            let needs = &service_ingress[id.0 as usize];
+        for &id in services_of.get(ns_index) {
+            let id = crate::ir::ServiceId(id);
+            let needs = service_ingress.get(id.0 as usize);
             if needs.is_empty() {
                 continue;
             }
@@ -226,8 +242,8 @@ pub fn plan<'p>(program: &'p Program, options: Options, diagnostics: &mut Diagno
                 origin: service.span,
             });
         }
-        if !namespace_ingress[ns_index].is_empty() {
-            let needs = &namespace_ingress[ns_index];
+        if !namespace_ingress.get(ns_index).is_empty() {
+            let needs = namespace_ingress.get(ns_index);
             ingress.push(Policy {
                 name: names::INGRESS_ALL_PODS.to_owned(),
                 direction: Direction::Ingress,
@@ -238,7 +254,7 @@ pub fn plan<'p>(program: &'p Program, options: Options, diagnostics: &mut Diagno
         }
 
         let mut egress = Vec::new();
-        for &g in &groups_of[ns_index] {
+        for &g in groups_of.get(ns_index) {
             let group = &groups[g as usize];
             egress.push(Policy {
                 name: names::egress_to_name(&group.target_name),
@@ -251,8 +267,9 @@ pub fn plan<'p>(program: &'p Program, options: Options, diagnostics: &mut Diagno
                 origin: program.needs[group.needs[0] as usize].origin.target,
             });
         }
-        for &id in &services_of[ns_index] {
-            let needs = &service_egress[id.0 as usize];
+        for &id in services_of.get(ns_index) {
+            let id = crate::ir::ServiceId(id);
+            let needs = service_egress.get(id.0 as usize);
             if needs.is_empty() {
                 continue;
             }
@@ -265,8 +282,8 @@ pub fn plan<'p>(program: &'p Program, options: Options, diagnostics: &mut Diagno
                 origin: service.span,
             });
         }
-        if !namespace_egress[ns_index].is_empty() {
-            let needs = &namespace_egress[ns_index];
+        if !namespace_egress.get(ns_index).is_empty() {
+            let needs = namespace_egress.get(ns_index);
             egress.push(Policy {
                 name: names::EGRESS_FROM_ALL_PODS.to_owned(),
                 direction: Direction::Egress,
@@ -319,6 +336,37 @@ fn needs_yaml11_quoting(program: &Program) -> bool {
                     .iter()
                     .any(|p| p.name.as_deref().is_some_and(ambiguous))
         })
+}
+
+/// Values grouped by a dense key and stored flat (a counting sort): two allocations
+/// for all keys instead of one vector per key. Values keep their order within a key.
+struct Buckets {
+    starts: Vec<u32>,
+    values: Vec<u32>,
+}
+
+impl Buckets {
+    fn new(keys: usize, pairs: &[(u32, u32)]) -> Buckets {
+        let mut starts = vec![0u32; keys + 1];
+        for &(key, _) in pairs {
+            starts[key as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut values = vec![0u32; pairs.len()];
+        for &(key, value) in pairs {
+            let slot = &mut next[key as usize];
+            values[*slot as usize] = value;
+            *slot += 1;
+        }
+        Buckets { starts, values }
+    }
+
+    fn get(&self, key: usize) -> &[u32] {
+        &self.values[self.starts[key] as usize..self.starts[key + 1] as usize]
+    }
 }
 
 fn fixed(name: &str, direction: Direction, selects: Selects, rules: Rules, origin: Span) -> Policy {
@@ -415,128 +463,6 @@ fn egress_rules(program: &Program, needs: &[u32]) -> Rules {
         rules.add(peer_of(need.target), &need.ports);
     }
     rules.finish()
-}
-
-/// The ports two needs give together.
-fn union(a: &Ports, b: &Ports) -> Ports {
-    match (a, b) {
-        (Ports::Any, _) | (_, Ports::Any) => Ports::Any,
-        (Ports::List(x), Ports::List(y)) => {
-            if x == y {
-                return a.clone();
-            }
-            let mut all: Vec<Port> = x.iter().chain(y).cloned().collect();
-            all.sort();
-            all.dedup();
-            Ports::List(all)
-        }
-    }
-}
-
-/// Whether a client that asked for `asked` gets nothing more when granted `granted`.
-fn covers(asked: &Ports, granted: &Ports) -> bool {
-    match (asked, granted) {
-        (Ports::Any, _) => true,
-        (Ports::List(_), Ports::Any) => false,
-        (Ports::List(asked), Ports::List(granted)) => granted
-            .iter()
-            .all(|g| asked.iter().any(|a| port_covers(a, g))),
-    }
-}
-
-fn port_covers(asked: &Port, granted: &Port) -> bool {
-    if asked.protocol != granted.protocol {
-        return false;
-    }
-    match (&asked.kind, &granted.kind) {
-        (PortKind::Range { first, last }, PortKind::Range { first: f, last: l }) => {
-            first <= f && l <= last
-        }
-        (PortKind::Range { first, last }, PortKind::Named { number, .. }) => {
-            number.is_some_and(|n| *first <= n && n <= *last)
-        }
-        (PortKind::Named { number, .. }, PortKind::Range { first, last }) => {
-            number.is_some_and(|n| *first == n && *last == n)
-        }
-        (PortKind::Named { name, .. }, PortKind::Named { name: other, .. }) => name == other,
-    }
-}
-
-/// W004 for every subject of a label group whose needs do not cover the group's ports.
-fn broader_grants(program: &Program, group: &Group, label: &str, diagnostics: &mut Diagnostics) {
-    if group.needs.len() < 2 {
-        return;
-    }
-    // Needs are sorted by subject, so one subject's needs are contiguous.
-    let needs: Vec<&Need> = group
-        .needs
-        .iter()
-        .map(|&i| &program.needs[i as usize])
-        .collect();
-    let mut start = 0;
-    while start < needs.len() {
-        let subject = needs[start].subject;
-        let mut end = start;
-        let mut asked = needs[start].ports.clone();
-        while end + 1 < needs.len() && needs[end + 1].subject == subject {
-            end += 1;
-            asked = union(&asked, &needs[end].ports);
-        }
-        if !covers(&asked, &group.ports)
-            && let Some(other) = needs
-                .iter()
-                .find(|n| n.subject != subject && !covers(&asked, &n.ports))
-        {
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::BroaderGrant,
-                    format!(
-                        "`{}` gets more ports of `{}` than it asks for",
-                        program.endpoint_name(subject),
-                        program.endpoint_name(group.target)
-                    ),
-                    needs[start].origin.target,
-                    "these ports are asked for here",
-                )
-                .with_secondary(
-                    other.origin.target,
-                    "this need adds ports to the same client label",
-                )
-                .with_note(format!(
-                    "every pod of `{}` labelled `{label}` may reach `{}` on {}",
-                    program.namespace(group.namespace).name,
-                    program.endpoint_name(group.target),
-                    describe_ports(&group.ports)
-                ))
-                .with_help(
-                    "ask for the same ports in both needs, or write `identity selectors;` for port-exact rules",
-                ),
-            );
-        }
-        start = end + 1;
-    }
-}
-
-fn describe_ports(ports: &Ports) -> String {
-    match ports {
-        Ports::Any => "every port".to_owned(),
-        Ports::List(list) => list
-            .iter()
-            .map(|p| {
-                let proto = p.protocol.as_k8s().to_ascii_lowercase();
-                match &p.kind {
-                    PortKind::Range { first, last } if first == last => format!("{first}/{proto}"),
-                    PortKind::Range { first, last } => format!("{first}-{last}/{proto}"),
-                    PortKind::Named {
-                        name,
-                        number: Some(number),
-                    } => format!("{name} ({number}/{proto})"),
-                    PortKind::Named { name, .. } => format!("{name}/{proto}"),
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-    }
 }
 
 fn label_collision(program: &Program, label: &str, need: &Need, other: &Group) -> Diagnostic {
