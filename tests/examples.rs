@@ -9,14 +9,19 @@ use netpc::source::{FsLoader, Origin, Sources};
 
 #[test]
 fn examples_check_without_diagnostics() {
-    let mut examples: Vec<PathBuf> = std::fs::read_dir("examples").unwrap().map(|e| e.unwrap().path()).collect();
+    let mut examples: Vec<PathBuf> = std::fs::read_dir("examples")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     examples.sort();
     assert!(examples.len() >= 5);
     for example in examples {
-        let (mut sources, roots, mut diagnostics) = netpc::cli::load_program(&[example.clone()]).unwrap();
+        let (mut sources, roots, mut diagnostics) =
+            netpc::cli::load_program(&[example.clone()]).unwrap();
         let (program, more) = netpc::check(&mut sources, &roots, &FsLoader);
         diagnostics.extend(more);
-        let rendered = String::from_utf8(netpc::render::human(&sources, &diagnostics, false)).unwrap();
+        let rendered =
+            String::from_utf8(netpc::render::human(&sources, &diagnostics, false)).unwrap();
         assert!(diagnostics.is_empty(), "{}:\n{rendered}", example.display());
         assert!(program.is_some());
     }
@@ -30,7 +35,8 @@ fn stdlib_modules_check_without_diagnostics() {
         let text = format!("namespace probe {{\n  use std/dns;\n  use std/{name};\n}}\n");
         let root = sources.add(Origin::File(PathBuf::from("probe.netp")), text);
         let (_, diagnostics) = netpc::check(&mut sources, &[root], &FsLoader);
-        let rendered = String::from_utf8(netpc::render::human(&sources, &diagnostics, false)).unwrap();
+        let rendered =
+            String::from_utf8(netpc::render::human(&sources, &diagnostics, false)).unwrap();
         assert!(!diagnostics.has_errors(), "std/{name}:\n{rendered}");
     }
 }

@@ -444,7 +444,11 @@ impl Resolver {
             if !excepts.iter().any(|(e, _)| net.contains(e)) {
                 problems.push(
                     Diagnostic::new(Code::UnboundedExternal, format!("`{}` covers every {} address", name.node, if net.addr().is_ipv4() { "IPv4" } else { "IPv6" }), *span, format!("`{net}` without `except`"))
-                        .with_help("this includes the cluster's own pod and service ranges on some network plugins: add `except` for your private ranges, e.g. `except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16`"),
+.with_help(if net.addr().is_ipv4() {
+                            "on several network plugins this also matches the cluster's own pod and service addresses: except your private ranges, e.g. `except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16`"
+                        } else {
+                            "on several network plugins this also matches the cluster's own pod and service addresses: except your private ranges, e.g. `except fd00::/8`"
+                        }),
                 );
             }
         }

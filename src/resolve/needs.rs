@@ -183,7 +183,7 @@ impl Resolver {
         self.errors.push(d);
     }
 
-    fn expand_group(
+    pub(super) fn expand_group(
         &mut self,
         tables: &Tables,
         group: usize,
@@ -232,10 +232,14 @@ impl Resolver {
         let Some(specs) = &target.ports else {
             return match (endpoint, declared) {
                 (Endpoint::Service(id), Some(ports)) if ports.is_empty() => {
-                    let name = tables.service_names[id.0 as usize].clone();
+                    let full = &tables.service_names[id.0 as usize];
+                    let name = match &target.reference.kind {
+                        ReferenceKind::Name(n) => n.node.clone(),
+                        _ => full.clone(),
+                    };
                     let decl_span = tables.service_spans[id.0 as usize];
                     self.errors.push(
-                        Diagnostic::new(Code::BareTargetWithoutPorts, format!("`{name}` declares no ports, so a bare target would open every port"), target.span, "no ports given")
+                        Diagnostic::new(Code::BareTargetWithoutPorts, format!("`{full}` declares no ports, so a bare target would open every port"), target.span, "no ports given")
                             .with_secondary(decl_span, "declared here without `port`")
                             .with_help(format!("name the ports needed (`{name}:5432`), or declare them in the service (`port 5432;`)")),
                     );

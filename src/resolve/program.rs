@@ -231,6 +231,12 @@ impl Resolver {
         let mut used_exports: FxHashSet<(Span, String)> = FxHashSet::default();
         let mut needs: Vec<Need> = Vec::new();
         let mut first_need: FxHashMap<(Endpoint, Endpoint, Ports), Span> = FxHashMap::default();
+        // Expand every group once, used or not, so cycles and unknown members are
+        // reported once, where the group is defined.
+        for group in 0..self.groups.len() {
+            let span = self.groups[group].name.span;
+            let _ = self.expand_group(&tables, group, span, &mut Vec::new());
+        }
         let decls = std::mem::take(&mut self.needs);
         for decl in &decls {
             let contexts: Vec<(String, Option<Span>)> = match &decl.namespace {
@@ -313,8 +319,16 @@ impl Resolver {
             }
         }
         self.needs = decls;
-        self.unused_exports(&exports, &used_exports);
-        self.dns_warnings(&tables, &needs);
+        // With errors, some needs were not resolved: an export or DNS access could look
+        // unused only because of them, so these warnings would cascade from the errors.
+        if !self
+            .errors
+            .iter()
+            .any(|d| d.severity() == crate::diagnostic::Severity::Error)
+        {
+            self.unused_exports(&exports, &used_exports);
+            self.dns_warnings(&tables, &needs);
+        }
         needs.sort_by(|a, b| {
             (a.subject, a.target, a.origin.statement).cmp(&(
                 b.subject,
@@ -355,7 +369,7 @@ impl Resolver {
                 self.errors.push(
                     Diagnostic::new(Code::SelfNeed, "a service needs itself", origin.target, "same as the subject")
                         .with_secondary(origin.subject, "subject")
-                        .with_help("pods of one service reaching each other need a rule only across pods; a pod always reaches itself. Remove it, or keep it if replicas talk to each other"),
+                        .with_help("a pod always reaches itself; this need only lets replicas of the service reach each other. Remove it unless they do"),
                 );
             }
         }

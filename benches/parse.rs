@@ -1,5 +1,5 @@
 //! Times the parser alone over every `.netp` file under a folder (release builds
-//! only mean anything): `cargo run --release --example parse_bench -- DIR`.
+//! only mean anything): `cargo bench --bench parse -- DIR`.
 //! Prints files, items, diagnostics and the time spent in `syntax::parse`.
 
 use std::time::{Duration, Instant};
