@@ -172,3 +172,55 @@ pub enum UseTarget {
     /// `use "path.netp";` (the path as written, without quotes).
     Path(Spanned<String>),
 }
+
+impl File {
+    /// Release the spare capacity of every vector in the tree. Vectors collected from
+    /// parser iterators start with room for four elements; for a typical `needs` line
+    /// that spare room is most of the memory a large program's tree takes.
+    pub fn shrink_to_fit(&mut self) {
+        shrink_items(&mut self.items);
+    }
+}
+
+fn shrink_items(items: &mut Vec<Item>) {
+    items.shrink_to_fit();
+    for item in items {
+        match &mut item.kind {
+            ItemKind::NamespaceBlock { items, .. } => shrink_items(items),
+            ItemKind::Service { body, .. } => {
+                body.shrink_to_fit();
+                for entry in body {
+                    match entry {
+                        ServiceItem::Select(pairs, _) => pairs.shrink_to_fit(),
+                        ServiceItem::Port(ports, _) => ports.shrink_to_fit(),
+                    }
+                }
+            }
+            ItemKind::Group { members, .. } => members.shrink_to_fit(),
+            ItemKind::External { cidrs, except, .. } => {
+                cidrs.shrink_to_fit();
+                except.shrink_to_fit();
+            }
+            ItemKind::Needs { subjects, targets } => {
+                subjects.shrink_to_fit();
+                targets.shrink_to_fit();
+                for target in targets {
+                    if let Some(ports) = &mut target.ports {
+                        ports.shrink_to_fit();
+                    }
+                }
+            }
+            ItemKind::Export { services, to } => {
+                services.shrink_to_fit();
+                if let ExportTo::Namespaces(names) = to {
+                    names.shrink_to_fit();
+                }
+            }
+            ItemKind::NamespaceDecl { .. }
+            | ItemKind::Use(_)
+            | ItemKind::ExemptLabel { .. }
+            | ItemKind::Enforcement(_)
+            | ItemKind::Identity(_) => {}
+        }
+    }
+}
