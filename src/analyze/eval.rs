@@ -39,11 +39,23 @@ pub enum SelfTraffic {
     Evaluate,
 }
 
+/// How `hostNetwork` pods are treated (implementation-defined upstream).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HostNetwork {
+    /// Not selected by any policy nor by selector peers; their traffic is their
+    /// node's (an ipBlock covering the node IP matches them). Most CNIs.
+    #[default]
+    AsNode,
+    /// Like any other pod.
+    AsPod,
+}
+
 /// Evaluation modes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Options {
     pub ipblock_pods: IpBlockPods,
     pub self_traffic: SelfTraffic,
+    pub host_network: HostNetwork,
 }
 
 /// One end of a connection.
@@ -96,6 +108,9 @@ pub struct Explanation {
     pub allowed: bool,
     /// Allowed because src and dst are the same workload ([`SelfTraffic::Allow`]).
     pub loopback: bool,
+    /// The source is the destination pod's own node (its IP, or a hostNetwork pod
+    /// under `HostNetwork::AsNode` on that node): ingress is always allowed.
+    pub from_own_node: bool,
     /// The source's egress verdict.
     pub egress: Side,
     /// The destination's ingress verdict.
@@ -140,7 +155,12 @@ pub(super) struct Class {
     pub namespace: String,
     pub labels: Labels,
     pub ports: Vec<ContainerPort>,
+    /// The IP ipBlocks are matched against: the pod IP (`IpBlockPods::Match`) or,
+    /// for node-like classes, the node IP.
     pub ip: Option<IpAddr>,
+    /// hostNetwork pods under `HostNetwork::AsNode`: never selected, never matched
+    /// by selector peers.
+    pub node_like: bool,
     pub workloads: Vec<WorkloadId>,
     /// Policies selecting the class for ingress / egress.
     pub ingress_policies: Vec<usize>,
@@ -148,7 +168,13 @@ pub(super) struct Class {
 }
 
 /// What makes two workloads indistinguishable: namespace, labels, sorted ports, IP.
-type ClassKey<'a> = (&'a str, &'a Labels, Vec<ContainerPort>, Option<IpAddr>);
+type ClassKey<'a> = (
+    &'a str,
+    &'a Labels,
+    Vec<ContainerPort>,
+    Option<IpAddr>,
+    bool,
+);
 
 /// A checked cluster ready to answer questions.
 #[derive(Debug)]
@@ -172,9 +198,11 @@ pub(super) enum PeerRef {
 }
 
 /// Validates every policy of `cluster`: what the API server would reject (an invalid
-/// name or namespace is only a warning), two policies with one namespace/name, and a
-/// named port toward ipBlocks only (an error; the API server accepts it).
-pub fn check(cluster: &Cluster) -> Vec<AnalyzeError> {
+/// name or namespace is only a warning), two policies with one namespace/name, and,
+/// when ipBlocks never match pods ([`IpBlockPods::Ignore`]), a named port in an egress
+/// rule toward ipBlocks only (an error though the API server accepts it: it can never
+/// match, as netpol-analyzer also reports).
+pub fn check(cluster: &Cluster, options: Options) -> Vec<AnalyzeError> {
     let mut errors = Vec::new();
     let mut seen: FxHashMap<(String, String), Option<String>> = FxHashMap::default();
     for source in cluster.policies() {
@@ -192,10 +220,12 @@ pub fn check(cluster: &Cluster) -> Vec<AnalyzeError> {
         };
         report(validate_policy_name(&source.policy), Severity::Warning);
         report(validate_policy(&source.policy), Severity::Error);
-        report(
-            lint_named_port_to_ip_blocks(&source.policy),
-            Severity::Error,
-        );
+        if options.ipblock_pods == IpBlockPods::Ignore {
+            report(
+                lint_named_port_to_ip_blocks(&source.policy),
+                Severity::Error,
+            );
+        }
         let key = (source.namespace().to_string(), source.name().to_string());
         if let Some(first) = seen.get(&key) {
             errors.push(AnalyzeError {
@@ -218,7 +248,7 @@ pub fn check(cluster: &Cluster) -> Vec<AnalyzeError> {
 impl<'c> Analysis<'c> {
     /// Checks the cluster's policies ([`check`]) and prepares the evaluation.
     pub fn new(cluster: &'c Cluster, options: Options) -> Result<Analysis<'c>, Vec<AnalyzeError>> {
-        let (errors, warnings): (Vec<_>, Vec<_>) = check(cluster)
+        let (errors, warnings): (Vec<_>, Vec<_>) = check(cluster, options)
             .into_iter()
             .partition(|e| e.severity == Severity::Error);
         if !errors.is_empty() {
@@ -236,18 +266,28 @@ impl<'c> Analysis<'c> {
             let mut ports = w.ports.clone();
             ports.sort();
             ports.dedup();
-            let ip = if options.ipblock_pods == IpBlockPods::Match {
+            let node_like = w.host_network && options.host_network == HostNetwork::AsNode;
+            let ip = if node_like {
+                w.node.as_deref().and_then(|n| cluster.node_ip(n))
+            } else if options.ipblock_pods == IpBlockPods::Match {
                 w.ip
             } else {
                 None
             };
-            let key = (w.namespace.as_str(), &w.labels, ports.clone(), ip);
+            let key = (
+                w.namespace.as_str(),
+                &w.labels,
+                ports.clone(),
+                ip,
+                node_like,
+            );
             let class = *index.entry(key).or_insert_with(|| {
                 classes.push(Class {
                     namespace: w.namespace.clone(),
                     labels: w.labels.clone(),
                     ports,
                     ip,
+                    node_like,
                     workloads: Vec::new(),
                     ingress_policies: Vec::new(),
                     egress_policies: Vec::new(),
@@ -266,7 +306,7 @@ impl<'c> Analysis<'c> {
         }
         for (p, policy) in policies.iter().enumerate() {
             for &c in by_namespace.get(&policy.namespace).into_iter().flatten() {
-                if policy.pod_selector.matches(&classes[c].labels) {
+                if !classes[c].node_like && policy.pod_selector.matches(&classes[c].labels) {
                     if policy.ingress.is_some() {
                         classes[c].ingress_policies.push(p);
                     }
@@ -334,12 +374,13 @@ impl<'c> Analysis<'c> {
                         .get(&class.namespace)
                         .is_some_and(|labels| sel.matches(labels)),
                 };
-                ns_ok && pods.matches(&class.labels)
+                !class.node_like && ns_ok && pods.matches(&class.labels)
             }
             (Peer::Pods { .. }, _) => false,
             (Peer::IpBlock(block), PeerRef::Class(c)) => {
-                self.options.ipblock_pods == IpBlockPods::Match
-                    && self.classes[c].ip.is_some_and(|ip| block.contains(ip))
+                let class = &self.classes[c];
+                (class.node_like || self.options.ipblock_pods == IpBlockPods::Match)
+                    && class.ip.is_some_and(|ip| block.contains(ip))
             }
             (Peer::IpBlock(block), PeerRef::Ip(ip)) => block.contains(ip),
             (Peer::IpBlock(block), PeerRef::Range(range)) => block.contains_range(&range),
@@ -396,12 +437,40 @@ impl<'c> Analysis<'c> {
             return ConnSet::all(); // neither end is a pod: no policy applies
         }
         let egress = self.side_conns(Direction::Egress, s, d, d);
-        let ingress = self.side_conns(Direction::Ingress, d, s, d);
+        let ingress = if self.is_from_own_node(src, dst) {
+            None
+        } else {
+            self.side_conns(Direction::Ingress, d, s, d)
+        };
         match (egress, ingress) {
             (None, None) => ConnSet::all(),
             (Some(e), None) => e,
             (None, Some(i)) => i,
             (Some(e), Some(i)) => e.intersect(&i),
+        }
+    }
+
+    /// Whether `src` is `dst`'s node: the node's IP, or a node-like (hostNetwork)
+    /// workload on the same node.
+    fn is_from_own_node(&self, src: Endpoint, dst: Endpoint) -> bool {
+        let Endpoint::Workload(d) = dst else {
+            return false;
+        };
+        let workloads = self.cluster.workloads();
+        if self.classes[self.class_of[d]].node_like {
+            return false;
+        }
+        let Some(node) = workloads[d].node.as_deref() else {
+            return false;
+        };
+        let node_ip = self.cluster.node_ip(node);
+        match src {
+            Endpoint::Ip(ip) => node_ip == Some(ip),
+            Endpoint::Workload(s) => {
+                self.classes[self.class_of[s]].node_like
+                    && workloads[s].node.as_deref() == Some(node)
+            }
+            Endpoint::Range(_) => false,
         }
     }
 
@@ -418,9 +487,11 @@ impl<'c> Analysis<'c> {
         let ingress = self.explain_side(Direction::Ingress, d, s, d, protocol, port);
         let loopback = matches!((src, dst), (Endpoint::Workload(a), Endpoint::Workload(b)) if a == b)
             && self.options.self_traffic == SelfTraffic::Allow;
+        let from_own_node = self.is_from_own_node(src, dst);
         Explanation {
-            allowed: loopback || (egress.allowed && ingress.allowed),
+            allowed: loopback || (egress.allowed && (ingress.allowed || from_own_node)),
             loopback,
+            from_own_node,
             egress,
             ingress,
         }

@@ -27,8 +27,12 @@
 //! 4. Print with [`render`]`(&list, &cluster, Format::{Text, Json, Md, Dot})`.
 //!
 //! Semantics follow `shared/reference/networkpolicy-semantics.md` §9; modes:
-//! [`IpBlockPods`] (do ipBlocks match pod IPs) and [`SelfTraffic`] (is a pod's
-//! traffic to itself always allowed). Node/hostNetwork traffic is not modelled.
+//! [`IpBlockPods`] (do ipBlocks match pod IPs), [`SelfTraffic`] (is a pod's traffic
+//! to itself always allowed) and [`HostNetwork`] (are hostNetwork pods node traffic).
+//! Nodes ([`Cluster::add_node`], [`Workload::on_node`]) give the node exception
+//! (ingress from a pod's own node is allowed) in `allowed` and `explain`; the
+//! connlist has no node peers. The manifest loader reads no nodes and no
+//! hostNetwork (as netpol-analyzer): those are for library callers.
 
 mod connset;
 mod eval;
@@ -43,8 +47,8 @@ mod validate;
 
 pub use connset::{ConnSet, PortSet, Protocol};
 pub use eval::{
-    Analysis, AnalyzeError, Endpoint, Explanation, IpBlockPods, Options, PolicyRef, RuleRef,
-    SelfTraffic, Severity, Side, check,
+    Analysis, AnalyzeError, Endpoint, Explanation, HostNetwork, IpBlockPods, Options, PolicyRef,
+    RuleRef, SelfTraffic, Severity, Side, check,
 };
 pub use iprange::Ipv4Range;
 pub use load::{LoadError, ManifestLoader, labels, load_texts};

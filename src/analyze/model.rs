@@ -38,6 +38,11 @@ pub struct Workload {
     pub ports: Vec<ContainerPort>,
     /// The pod IP, used only when ipBlocks match pod IPs (`IpBlockPods::Match`).
     pub ip: Option<IpAddr>,
+    /// The node the pods run on (see [`Cluster::add_node`]): ingress from it is
+    /// always allowed.
+    pub node: Option<String>,
+    /// `spec.hostNetwork`: the pods use their node's network (see `HostNetwork`).
+    pub host_network: bool,
 }
 
 impl Workload {
@@ -50,6 +55,8 @@ impl Workload {
             labels,
             ports: Vec::new(),
             ip: None,
+            node: None,
+            host_network: false,
         }
     }
 
@@ -65,6 +72,18 @@ impl Workload {
 
     pub fn with_ip(mut self, ip: IpAddr) -> Workload {
         self.ip = Some(ip);
+        self
+    }
+
+    /// Places the pods on a node.
+    pub fn on_node(mut self, node: &str) -> Workload {
+        self.node = Some(node.to_string());
+        self
+    }
+
+    /// Marks the pods `hostNetwork: true`.
+    pub fn with_host_network(mut self) -> Workload {
+        self.host_network = true;
         self
     }
 }
@@ -101,12 +120,13 @@ impl PolicySource {
     }
 }
 
-/// Namespaces, workloads and policies: everything the evaluator needs.
+/// Namespaces, workloads, policies and nodes: everything the evaluator needs.
 #[derive(Clone, Debug, Default)]
 pub struct Cluster {
     namespaces: BTreeMap<String, Labels>,
     workloads: Vec<Workload>,
     policies: Vec<PolicySource>,
+    nodes: BTreeMap<String, IpAddr>,
 }
 
 impl Cluster {
@@ -121,6 +141,15 @@ impl Cluster {
             .entry(NAMESPACE_NAME_LABEL.to_string())
             .or_insert_with(|| name.to_string());
         self.namespaces.insert(name.to_string(), labels);
+    }
+
+    /// Declares a node and its IP (for the node exception and hostNetwork pods).
+    pub fn add_node(&mut self, name: &str, ip: IpAddr) {
+        self.nodes.insert(name.to_string(), ip);
+    }
+
+    pub fn node_ip(&self, name: &str) -> Option<IpAddr> {
+        self.nodes.get(name).copied()
     }
 
     pub fn add_workload(&mut self, workload: Workload) -> WorkloadId {
