@@ -41,15 +41,21 @@ fn text(list: &ConnList) -> String {
     out
 }
 
+/// One JSON row, fields in netpol-analyzer's order.
+#[derive(serde::Serialize)]
+struct JsonRow<'a> {
+    src: &'a str,
+    dst: &'a str,
+    conn: String,
+}
+
 fn json(list: &ConnList) -> String {
-    let rows: Vec<serde_json::Value> = list
+    let rows: Vec<JsonRow<'_>> = list
         .iter()
-        .map(|c| {
-            serde_json::json!({
-                "src": c.src_name,
-                "dst": c.dst_name,
-                "conn": c.conns.to_string(),
-            })
+        .map(|c| JsonRow {
+            src: c.src_name,
+            dst: c.dst_name,
+            conn: c.conns.to_string(),
         })
         .collect();
     let mut out = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".to_string());
