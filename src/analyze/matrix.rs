@@ -302,15 +302,28 @@ impl Analysis<'_> {
                     }
                     _ => &all,
                 };
-                let conn = egress.intersect(ingress);
+                // Most pairs have one unrestricted end: no intersection, no allocation.
+                let both;
+                let conn = if egress.is_all() {
+                    ingress
+                } else if ingress.is_all() {
+                    egress
+                } else {
+                    both = egress.intersect(ingress);
+                    &both
+                };
                 if conn.is_empty() {
                     continue;
                 }
-                let next = u32::try_from(table.len()).unwrap_or(u32::MAX);
-                let id = *interned.entry(conn.clone()).or_insert_with(|| {
-                    table.push(conn);
-                    next
-                });
+                let id = match interned.get(conn) {
+                    Some(&id) => id,
+                    None => {
+                        let id = u32::try_from(table.len()).unwrap_or(u32::MAX);
+                        table.push(conn.clone());
+                        interned.insert(conn.clone(), id);
+                        id
+                    }
+                };
                 class_edges.push((s as u32, d as u32, id));
             }
         }
