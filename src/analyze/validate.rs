@@ -261,6 +261,14 @@ pub fn parse_cidr(text: &str) -> Result<IpNet, String> {
     let net: IpNet = text
         .parse()
         .map_err(|_| format!("`{text}` is not a CIDR (address/prefix)"))?;
+    let address = text.split('/').next().unwrap_or_default();
+    if net.addr().is_ipv4()
+        && address
+            .split('.')
+            .any(|octet| octet.len() > 1 && octet.starts_with('0'))
+    {
+        return Err(format!("`{text}` has an octet with a leading zero"));
+    }
     if let IpAddr::V6(v6) = net.addr()
         && v6.to_ipv4_mapped().is_some()
     {
@@ -391,4 +399,61 @@ fn is_port_name(name: &str) -> bool {
         && !name.starts_with('-')
         && !name.ends_with('-')
         && !name.contains("--")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_names_follow_iana_svc_name() {
+        for ok in ["http", "dns-tcp", "h2c", "a1234567890bcde"] {
+            assert!(is_port_name(ok), "{ok}");
+        }
+        for bad in [
+            "80",
+            "-http",
+            "http-",
+            "dns--tcp",
+            "HTTP",
+            "a1234567890bcdef",
+            "",
+        ] {
+            assert!(!is_port_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn label_keys_and_values() {
+        assert!(check_label_key("kubernetes.io/metadata.name").is_ok());
+        assert!(check_label_key("app.kubernetes.io/part-of").is_ok());
+        assert!(check_label_key("app@b").is_err());
+        assert!(check_label_key("Example.com/app").is_err());
+        assert!(check_label_key("/app").is_err());
+        assert!(check_label_key(&"a".repeat(64)).is_err());
+        assert!(check_label_value("").is_ok());
+        assert!(check_label_value("v1.2_x-Y").is_ok());
+        assert!(check_label_value("$backendservice").is_err());
+        assert!(check_label_value("-a").is_err());
+    }
+
+    #[test]
+    fn cidrs_are_strict() {
+        assert!(parse_cidr("10.0.0.0/8").is_ok());
+        assert!(parse_cidr("2001:db8::/32").is_ok());
+        assert!(parse_cidr("10.0.0.1/8").is_err());
+        assert!(parse_cidr("010.0.0.0/8").is_err());
+        assert!(parse_cidr("::ffff:10.0.0.0/104").is_err());
+        assert!(parse_cidr("A").is_err());
+        assert!(parse_cidr("10.0.0.0").is_err());
+    }
+
+    #[test]
+    fn names() {
+        assert!(is_dns1123_subdomain("web.v1-a"));
+        assert!(!is_dns1123_subdomain("use_common_labels"));
+        assert!(is_dns1123_label("kube-system"));
+        assert!(!is_dns1123_label("a.b"));
+    }
 }
