@@ -362,19 +362,25 @@ impl<'c> Analysis<'c> {
         }
     }
 
+    /// Whether a selector peer's namespace part matches the namespace `ns`.
+    pub(super) fn namespace_matches(&self, namespaces: &NamespaceMatch, ns: &str) -> bool {
+        match namespaces {
+            NamespaceMatch::Own(own) => own == ns,
+            NamespaceMatch::Selected(sel) => self
+                .ns_labels
+                .get(ns)
+                .is_some_and(|labels| sel.matches(labels)),
+        }
+    }
+
     /// Whether one element of `from`/`to` matches a remote peer.
     pub(super) fn peer_matches(&self, peer: &Peer, remote: PeerRef) -> bool {
         match (peer, remote) {
             (Peer::Pods { namespaces, pods }, PeerRef::Class(c)) => {
                 let class = &self.classes[c];
-                let ns_ok = match namespaces {
-                    NamespaceMatch::Own(ns) => *ns == class.namespace,
-                    NamespaceMatch::Selected(sel) => self
-                        .ns_labels
-                        .get(&class.namespace)
-                        .is_some_and(|labels| sel.matches(labels)),
-                };
-                !class.node_like && ns_ok && pods.matches(&class.labels)
+                !class.node_like
+                    && self.namespace_matches(namespaces, &class.namespace)
+                    && pods.matches(&class.labels)
             }
             (Peer::Pods { .. }, _) => false,
             (Peer::IpBlock(block), PeerRef::Class(c)) => {

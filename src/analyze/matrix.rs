@@ -128,12 +128,9 @@ impl Analysis<'_> {
         let mut hit = vec![false; side.len()];
         for peer in peers {
             match peer {
-                Peer::Pods { .. } => {
-                    for (_, classes) in by_namespace {
-                        let Some(&first) = classes.first() else {
-                            continue;
-                        };
-                        if !self.peer_matches_namespace(peer, first) {
+                Peer::Pods { namespaces, .. } => {
+                    for (ns, classes) in by_namespace {
+                        if !self.namespace_matches(namespaces, ns) {
                             continue;
                         }
                         for &c in classes {
@@ -159,20 +156,6 @@ impl Analysis<'_> {
                 .filter_map(|(i, _)| u32::try_from(i).ok())
                 .collect(),
         )
-    }
-
-    /// Whether a selector peer's namespace part matches class `c`'s namespace.
-    fn peer_matches_namespace(&self, peer: &Peer, c: usize) -> bool {
-        match peer {
-            Peer::Pods { namespaces, .. } => {
-                let probe = Peer::Pods {
-                    namespaces: namespaces.clone(),
-                    pods: super::selector::Selector::everything(),
-                };
-                self.peer_matches(&probe, PeerRef::Class(c))
-            }
-            Peer::IpBlock(_) => true,
-        }
     }
 
     /// Per isolated class, the union of its `direction` rules per remote peer index
