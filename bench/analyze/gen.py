@@ -2,9 +2,11 @@
 """Write a synthetic cluster for benchmarking `netpc analyze` into a folder.
 
 Usage: gen.py OUTDIR [--pods 5000] [--label-sets 1000] [--policies 2000] [--namespaces 20]
+              [--no-owners]
 
 Pods are owned by ReplicaSets (pods / label-sets replicas each, as a live cluster
-dump looks), so there are `label-sets` workloads with distinct labels. Policies mix
+dump looks), so there are `label-sets` workloads with distinct labels; with
+--no-owners every pod is its own workload (5 workloads per label set). Policies mix
 default-deny per namespace, pod and namespace selectors (AND and OR), matchExpressions,
 named and numeric ports, endPort ranges and ipBlocks with except. Deterministic
 (fixed seed), so every run measures the same input.
@@ -21,6 +23,8 @@ def main():
     ap.add_argument("--label-sets", type=int, default=1000)
     ap.add_argument("--policies", type=int, default=2000)
     ap.add_argument("--namespaces", type=int, default=20)
+    ap.add_argument("--no-owners", action="store_true",
+                    help="standalone pods: every pod is its own workload")
     a = ap.parse_args()
     rnd = random.Random(42)
     os.makedirs(a.outdir, exist_ok=True)
@@ -42,6 +46,9 @@ def main():
                 if n >= a.pods:
                     break
                 n += 1
+                owner = "" if a.no_owners else (
+                    "  ownerReferences:\n"
+                    f"  - {{apiVersion: apps/v1, kind: ReplicaSet, name: {app}-rs, controller: true, uid: u{k}}}\n")
                 f.write(f"""---
 apiVersion: v1
 kind: Pod
@@ -49,9 +56,7 @@ metadata:
   name: {app}-rs-{r}
   namespace: {ns}
   labels: {{app: {app}, tier: {tier}, shard: s{k % 7}}}
-  ownerReferences:
-  - {{apiVersion: apps/v1, kind: ReplicaSet, name: {app}-rs, controller: true, uid: u{k}}}
-spec:
+{owner}spec:
   containers:
   - name: main
     image: example/{app}

@@ -30,6 +30,8 @@ pub struct Connection<'a> {
     pub dst: PeerId,
     pub dst_name: &'a str,
     pub conns: &'a ConnSet,
+    /// Index of `conns` in [`ConnList::conn_sets`] (equal sets share an index).
+    pub conn_id: usize,
 }
 
 /// Every ordered pair of distinct peers with a non-empty allowed set, sorted by
@@ -70,7 +72,13 @@ impl ConnList {
             dst: self.peers[d as usize],
             dst_name: &self.names[d as usize],
             conns: &self.conn_table[c as usize],
+            conn_id: c as usize,
         })
+    }
+
+    /// The distinct connection sets of the list; [`Connection::conn_id`] indexes it.
+    pub fn conn_sets(&self) -> &[ConnSet] {
+        &self.conn_table
     }
 }
 

@@ -24,7 +24,8 @@
 //!      and for each end ([`Side`]) the policies isolating it for that direction and
 //!      the rules ([`RuleRef`]: policy namespace/name, direction, rule index) that
 //!      allow the connection.
-//! 4. Print with [`render`]`(&list, &cluster, Format::{Text, Json, Md, Dot})`.
+//! 4. Print with [`render`]`(&list, &cluster, Format::{Text, Json, Md, Dot}) -> String`
+//!    or stream with [`write`]`(&list, &cluster, format, &mut impl io::Write)`.
 //!
 //! Semantics follow `shared/reference/networkpolicy-semantics.md` §9; modes:
 //! [`IpBlockPods`] (do ipBlocks match pod IPs), [`SelfTraffic`] (is a pod's traffic
@@ -54,6 +55,6 @@ pub use iprange::Ipv4Range;
 pub use load::{LoadError, ManifestLoader, labels, load_texts};
 pub use matrix::{ConnList, Connection, PeerId};
 pub use model::{Cluster, ContainerPort, NAMESPACE_NAME_LABEL, PolicySource, Workload, WorkloadId};
-pub use output::{Format, render};
+pub use output::{Format, render, write};
 pub use policy::Direction;
 pub use selector::Labels;

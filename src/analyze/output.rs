@@ -1,7 +1,7 @@
 //! Printing a [`ConnList`]: the netpol-analyzer connlist text (`src => dst : conn`),
 //! JSON, a Markdown table and a Graphviz graph grouped by namespace. Every format
 //! follows the list's order, so output is deterministic. Owns formatting only; it
-//! must never compute connectivity or write to the terminal (it returns a String).
+//! must never compute connectivity, and writes only to the writer it is given.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -25,20 +25,43 @@ pub enum Format {
 
 /// The text of `list` in `format`.
 pub fn render(list: &ConnList, cluster: &Cluster, format: Format) -> String {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write(list, cluster, format, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the text of `list` in `format` to `out` (streamed: the connlist of a large
+/// cluster is never held twice in memory).
+pub fn write(
+    list: &ConnList,
+    cluster: &Cluster,
+    format: Format,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     match format {
-        Format::Text => text(list),
-        Format::Json => json(list),
-        Format::Md => markdown(list),
-        Format::Dot => dot(list, cluster),
+        Format::Text => text(list, out),
+        Format::Json => out.write_all(json(list).as_bytes()),
+        Format::Md => out.write_all(markdown(list).as_bytes()),
+        Format::Dot => out.write_all(dot(list, cluster).as_bytes()),
     }
 }
 
-fn text(list: &ConnList) -> String {
-    let mut out = String::with_capacity(list.len() * 64);
+fn text(list: &ConnList, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    // Each distinct set is printed once; lines are then plain concatenation.
+    let conns: Vec<String> = list.conn_sets().iter().map(ToString::to_string).collect();
+    let mut line = Vec::with_capacity(256);
     for c in list.iter() {
-        let _ = writeln!(out, "{} => {} : {}", c.src_name, c.dst_name, c.conns);
+        line.clear();
+        line.extend_from_slice(c.src_name.as_bytes());
+        line.extend_from_slice(b" => ");
+        line.extend_from_slice(c.dst_name.as_bytes());
+        line.extend_from_slice(b" : ");
+        line.extend_from_slice(conns[c.conn_id].as_bytes());
+        line.push(b'\n');
+        out.write_all(&line)?;
     }
-    out
+    Ok(())
 }
 
 /// One JSON row, fields in netpol-analyzer's order.

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 
-use crate::analyze::{Analysis, Format, IpBlockPods, ManifestLoader, Options, render};
+use crate::analyze::{Analysis, Format, IpBlockPods, ManifestLoader, Options, write};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -93,12 +93,9 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
         OutputFormat::Md => Format::Md,
         OutputFormat::Dot => Format::Dot,
     };
-    let out = render(&analysis.connlist(), &cluster, format);
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    let list = analysis.connlist();
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match write(&list, &cluster, format, &mut stdout).and_then(|()| stdout.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => super::fatal(format!("cannot write the output: {err}")),
