@@ -2,7 +2,22 @@
 //! `use std/NAME;` works without any file on disk.
 
 /// Every module as (name, source text), sorted by name.
-pub const MODULES: &[(&str, &str)] = &[("dns", include_str!("../stdlib/dns.netp"))];
+pub const MODULES: &[(&str, &str)] = &[
+    ("dns", include_str!("../stdlib/dns.netp")),
+    (
+        "ingress-nginx",
+        include_str!("../stdlib/ingress-nginx.netp"),
+    ),
+    (
+        "kube-apiserver",
+        include_str!("../stdlib/kube-apiserver.netp"),
+    ),
+    ("prometheus", include_str!("../stdlib/prometheus.netp")),
+    (
+        "same-namespace",
+        include_str!("../stdlib/same-namespace.netp"),
+    ),
+];
 
 /// The source of `std/NAME`, if there is such a module.
 pub fn module(name: &str) -> Option<&'static str> {

@@ -10,6 +10,7 @@ mod build;
 mod check;
 mod explain;
 mod load;
+pub mod write;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

@@ -1,1 +1,0 @@
-//! Text of the output files (placeholder).

@@ -1,0 +1,68 @@
+//! The label contract (`labels.yaml`): for every service, the labels its pod template
+//! must carry (its selector and, in the `labels` identity style, its `needs-*` client
+//! labels) and the named container ports it must expose, so a team can check its
+//! workloads against the policies. Pure data; `emit` writes it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::Plan;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContractEntry {
+    pub namespace: String,
+    pub service: String,
+    /// `false` for a service of an `external namespace`: netpc recognises it by its
+    /// selector and asks for no extra label.
+    pub managed: bool,
+    pub labels: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub named_ports: Vec<NamedPort>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamedPort {
+    pub name: String,
+    pub container_port: u16,
+    pub protocol: &'static str,
+}
+
+impl Plan<'_> {
+    /// One entry per service, sorted by namespace then service name.
+    pub fn contract(&self) -> Vec<ContractEntry> {
+        let program = self.program;
+        let mut entries: Vec<ContractEntry> = program
+            .service_ids()
+            .map(|id| {
+                let service = program.service(id);
+                let namespace = program.namespace(service.namespace);
+                let mut labels = service.selector.clone();
+                for &label in &self.client_labels[id.0 as usize] {
+                    labels.insert(self.labels[label as usize].clone(), "true".to_owned());
+                }
+                ContractEntry {
+                    namespace: namespace.name.clone(),
+                    service: service.name.clone(),
+                    managed: namespace.managed,
+                    labels,
+                    named_ports: service
+                        .ports
+                        .iter()
+                        .filter_map(|p| {
+                            p.name.as_ref().map(|name| NamedPort {
+                                name: name.clone(),
+                                container_port: p.first,
+                                protocol: p.protocol.as_k8s(),
+                            })
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        entries.sort_by(|a, b| (&a.namespace, &a.service).cmp(&(&b.namespace, &b.service)));
+        entries
+    }
+}

@@ -1,0 +1,204 @@
+//! Building one k8s-openapi `NetworkPolicy` from a planned [`Policy`], on demand, so
+//! that callers can serialize and drop objects one at a time. Never decides what is
+//! allowed: that is `plan`'s job; this module only spells it in Kubernetes terms
+//! (namespaceSelector and podSelector in ONE peer, ipBlock per CIDR with the `except`
+//! entries inside it, explicit protocols, `endPort` for ranges, named ports by name).
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::networking::v1::{
+    IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
+    NetworkPolicyPort, NetworkPolicySpec,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
+    LabelSelector, LabelSelectorRequirement, ObjectMeta,
+};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::{
+    Direction, MANAGED_BY, NAMESPACE_NAME_LABEL, NamespacePlan, Peer, Plan, Policy, Rule, Rules,
+    Selects,
+};
+use crate::ir::{NamespaceId, PortKind, Ports};
+
+fn match_labels(key: &str, value: &str) -> LabelSelector {
+    LabelSelector {
+        match_labels: Some(BTreeMap::from([(key.to_owned(), value.to_owned())])),
+        match_expressions: None,
+    }
+}
+
+fn match_map(map: &BTreeMap<String, String>) -> LabelSelector {
+    LabelSelector {
+        match_labels: (!map.is_empty()).then(|| map.clone()),
+        match_expressions: None,
+    }
+}
+
+impl Plan<'_> {
+    /// The Kubernetes object for `policy` of namespace `ns`.
+    pub fn object(&self, ns: &NamespacePlan, policy: &Policy) -> NetworkPolicy {
+        let mut spec = NetworkPolicySpec {
+            pod_selector: Some(self.pod_selector(policy.selects)),
+            policy_types: Some(vec![policy.direction.as_k8s().to_owned()]),
+            ingress: None,
+            egress: None,
+        };
+        match policy.direction {
+            Direction::Ingress => {
+                spec.ingress = match &policy.rules {
+                    Rules::None => None,
+                    Rules::AllowAll => Some(vec![NetworkPolicyIngressRule::default()]),
+                    Rules::List(rules) => Some(
+                        rules
+                            .iter()
+                            .map(|rule| {
+                                let (peers, ports) = self.rule_parts(ns.namespace, rule);
+                                NetworkPolicyIngressRule {
+                                    from: Some(peers),
+                                    ports,
+                                }
+                            })
+                            .collect(),
+                    ),
+                };
+            }
+            Direction::Egress => {
+                spec.egress = match &policy.rules {
+                    Rules::None => None,
+                    Rules::AllowAll => Some(vec![NetworkPolicyEgressRule::default()]),
+                    Rules::List(rules) => Some(
+                        rules
+                            .iter()
+                            .map(|rule| {
+                                let (peers, ports) = self.rule_parts(ns.namespace, rule);
+                                NetworkPolicyEgressRule {
+                                    to: Some(peers),
+                                    ports,
+                                }
+                            })
+                            .collect(),
+                    ),
+                };
+            }
+        }
+        NetworkPolicy {
+            metadata: ObjectMeta {
+                name: Some(policy.name.clone()),
+                namespace: Some(ns.name.clone()),
+                labels: Some(BTreeMap::from([(
+                    MANAGED_BY.0.to_owned(),
+                    MANAGED_BY.1.to_owned(),
+                )])),
+                ..ObjectMeta::default()
+            },
+            spec: Some(spec),
+        }
+    }
+
+    fn pod_selector(&self, selects: Selects) -> LabelSelector {
+        let exempt = &self.program.exempt;
+        match selects {
+            Selects::AllPods => LabelSelector::default(),
+            Selects::NotExempt => LabelSelector {
+                match_labels: None,
+                match_expressions: Some(vec![LabelSelectorRequirement {
+                    key: exempt.key.clone(),
+                    operator: "NotIn".to_owned(),
+                    values: Some(vec![exempt.value.clone()]),
+                }]),
+            },
+            Selects::Exempt => match_labels(&exempt.key, &exempt.value),
+            Selects::Service(id) => match_map(&self.program.service(id).selector),
+            Selects::Label(label) => match_labels(&self.labels[label as usize], "true"),
+        }
+    }
+
+    fn rule_parts(
+        &self,
+        here: NamespaceId,
+        rule: &Rule,
+    ) -> (Vec<NetworkPolicyPeer>, Option<Vec<NetworkPolicyPort>>) {
+        let mut peers = Vec::with_capacity(rule.peers.len());
+        for peer in &rule.peers {
+            self.push_peer(here, *peer, &mut peers);
+        }
+        (peers, ports(&rule.ports))
+    }
+
+    fn namespace_selector(&self, here: NamespaceId, of: NamespaceId) -> Option<LabelSelector> {
+        (here != of).then(|| match_labels(NAMESPACE_NAME_LABEL, &self.program.namespace(of).name))
+    }
+
+    fn push_peer(&self, here: NamespaceId, peer: Peer, out: &mut Vec<NetworkPolicyPeer>) {
+        match peer {
+            Peer::Label { label, namespace } => out.push(NetworkPolicyPeer {
+                pod_selector: Some(match_labels(&self.labels[label as usize], "true")),
+                namespace_selector: self.namespace_selector(here, namespace),
+                ip_block: None,
+            }),
+            Peer::Service(id) => {
+                let service = self.program.service(id);
+                out.push(NetworkPolicyPeer {
+                    pod_selector: Some(match_map(&service.selector)),
+                    namespace_selector: self.namespace_selector(here, service.namespace),
+                    ip_block: None,
+                });
+            }
+            Peer::Namespace(ns) if ns == here => out.push(NetworkPolicyPeer {
+                pod_selector: Some(LabelSelector::default()),
+                namespace_selector: None,
+                ip_block: None,
+            }),
+            Peer::Namespace(ns) => out.push(NetworkPolicyPeer {
+                pod_selector: None,
+                namespace_selector: self.namespace_selector(here, ns),
+                ip_block: None,
+            }),
+            Peer::External(id) => {
+                let external = self.program.external(id);
+                for cidr in &external.cidrs {
+                    let except: Vec<String> = external
+                        .except
+                        .iter()
+                        .filter(|e| cidr.contains(*e))
+                        .map(ToString::to_string)
+                        .collect();
+                    out.push(NetworkPolicyPeer {
+                        pod_selector: None,
+                        namespace_selector: None,
+                        ip_block: Some(IPBlock {
+                            cidr: cidr.to_string(),
+                            except: (!except.is_empty()).then_some(except),
+                        }),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// `None` (every port and protocol) for `Ports::Any`; else one entry per port.
+fn ports(ports: &Ports) -> Option<Vec<NetworkPolicyPort>> {
+    match ports {
+        Ports::Any => None,
+        Ports::List(list) => Some(
+            list.iter()
+                .map(|p| {
+                    let (port, end_port) = match &p.kind {
+                        PortKind::Range { first, last } => (
+                            IntOrString::Int(i32::from(*first)),
+                            (last > first).then_some(i32::from(*last)),
+                        ),
+                        PortKind::Named { name, .. } => (IntOrString::String(name.clone()), None),
+                    };
+                    NetworkPolicyPort {
+                        protocol: Some(p.protocol.as_k8s().to_owned()),
+                        port: Some(port),
+                        end_port,
+                    }
+                })
+                .collect(),
+        ),
+    }
+}

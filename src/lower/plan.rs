@@ -1,0 +1,601 @@
+//! Grouping the needs of a checked program into policies ([`Plan`]), in time linear in
+//! the number of needs (ids index vectors; the only hash maps key label groups). Decides
+//! every name and reports W004 (a label grants more ports than a client asked for) and
+//! E321 (two things would get one name). Never builds a Kubernetes object.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::names;
+use super::{Direction, NamespacePlan, Options, Peer, Plan, Policy, Rule, Rules, Selects};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::ir::{Endpoint, IdentityStyle, NamespaceId, Need, Port, PortKind, Ports, Program};
+use crate::source::Span;
+
+/// How the client of one need is recognised.
+#[derive(Clone, Copy, Debug)]
+enum Client {
+    /// By the label of a label group.
+    Label(u32),
+    /// By its own selector (a service in the `selectors` style, a service of an
+    /// external namespace, or any service whose target is `N/*`).
+    Selector(crate::ir::ServiceId),
+    /// Every pod of a namespace (`*` or `N/*` as subject).
+    AllPods(NamespaceId),
+    /// An address range.
+    External(crate::ir::ExternalId),
+}
+
+/// The clients in one namespace that reach one target through one `needs-*` label.
+struct Group {
+    namespace: NamespaceId,
+    target: Endpoint,
+    target_name: String,
+    label: u32,
+    ports: Ports,
+    needs: Vec<u32>,
+}
+
+/// Lower `program` to a plan. Errors (E320, E321) go to `diagnostics`; the plan is
+/// still returned, but must not be written when there are errors.
+pub fn plan<'p>(program: &'p Program, options: Options, diagnostics: &mut Diagnostics) -> Plan<'p> {
+    let managed = |ns: NamespaceId| program.namespace(ns).managed;
+    let n_services = program.services.len();
+    let n_namespaces = program.namespaces.len();
+
+    let mut clients = Vec::with_capacity(program.needs.len());
+    let mut groups: Vec<Group> = Vec::new();
+    let mut group_of: FxHashMap<(NamespaceId, Endpoint), u32> = FxHashMap::default();
+    let mut label_ids: FxHashMap<String, u32> = FxHashMap::default();
+    let mut labels: Vec<String> = Vec::new();
+    let mut label_owner: FxHashMap<(NamespaceId, u32), u32> = FxHashMap::default();
+    let mut client_labels: Vec<Vec<u32>> = vec![Vec::new(); n_services];
+
+    let mut service_ingress: Vec<Vec<u32>> = vec![Vec::new(); n_services];
+    let mut namespace_ingress: Vec<Vec<u32>> = vec![Vec::new(); n_namespaces];
+    let mut service_egress: Vec<Vec<u32>> = vec![Vec::new(); n_services];
+    let mut namespace_egress: Vec<Vec<u32>> = vec![Vec::new(); n_namespaces];
+
+    for (index, need) in program.needs.iter().enumerate() {
+        let index = index as u32;
+        let client = match need.subject {
+            Endpoint::Namespace(ns) => Client::AllPods(ns),
+            Endpoint::External(id) => Client::External(id),
+            Endpoint::Service(id) => {
+                let ns = program.service(id).namespace;
+                let by_label = program.identity == IdentityStyle::Labels
+                    && managed(ns)
+                    && !matches!(need.target, Endpoint::Namespace(_));
+                if by_label {
+                    let key = (ns, need.target);
+                    let group = match group_of.get(&key) {
+                        Some(&g) => g,
+                        None => {
+                            let g = groups.len() as u32;
+                            let target_name = names::target_name(program, ns, need.target);
+                            let key_text = names::client_label(&target_name);
+                            let label = match label_ids.get(&key_text) {
+                                Some(&l) => l,
+                                None => {
+                                    let l = labels.len() as u32;
+                                    label_ids.insert(key_text.clone(), l);
+                                    labels.push(key_text);
+                                    l
+                                }
+                            };
+                            if let Some(&other) = label_owner.get(&(ns, label)) {
+                                diagnostics.push(label_collision(
+                                    program,
+                                    &labels[label as usize],
+                                    need,
+                                    &groups[other as usize],
+                                ));
+                            } else {
+                                label_owner.insert((ns, label), g);
+                            }
+                            groups.push(Group {
+                                namespace: ns,
+                                target: need.target,
+                                target_name,
+                                label,
+                                ports: need.ports.clone(),
+                                needs: Vec::new(),
+                            });
+                            group_of.insert(key, g);
+                            g
+                        }
+                    };
+                    let entry = &mut groups[group as usize];
+                    if entry.ports != need.ports {
+                        entry.ports = union(&entry.ports, &need.ports);
+                    }
+                    entry.needs.push(index);
+                    let carried = &mut client_labels[id.0 as usize];
+                    if !carried.contains(&entry.label) {
+                        carried.push(entry.label);
+                    }
+                    Client::Label(group)
+                } else {
+                    Client::Selector(id)
+                }
+            }
+        };
+        clients.push(client);
+        match need.target {
+            Endpoint::Service(id) if managed(program.service(id).namespace) => {
+                service_ingress[id.0 as usize].push(index);
+            }
+            Endpoint::Namespace(ns) if managed(ns) => namespace_ingress[ns.0 as usize].push(index),
+            _ => {}
+        }
+        match client {
+            Client::Selector(id) if managed(program.service(id).namespace) => {
+                service_egress[id.0 as usize].push(index);
+            }
+            Client::AllPods(ns) if managed(ns) => namespace_egress[ns.0 as usize].push(index),
+            _ => {}
+        }
+    }
+
+    for group in &groups {
+        broader_grants(program, group, &labels[group.label as usize], diagnostics);
+    }
+    for carried in &mut client_labels {
+        carried.sort_by(|a, b| labels[*a as usize].cmp(&labels[*b as usize]));
+    }
+
+    let mut services_of: Vec<Vec<crate::ir::ServiceId>> = vec![Vec::new(); n_namespaces];
+    for id in program.service_ids() {
+        services_of[program.service(id).namespace.0 as usize].push(id);
+    }
+    let mut groups_of: Vec<Vec<u32>> = vec![Vec::new(); n_namespaces];
+    for (g, group) in groups.iter().enumerate() {
+        groups_of[group.namespace.0 as usize].push(g as u32);
+    }
+
+    let mut namespaces = Vec::new();
+    for ns_id in program.namespace_ids() {
+        let namespace = program.namespace(ns_id);
+        if !namespace.managed {
+            continue;
+        }
+        let ns_index = ns_id.0 as usize;
+        let enforcement_on = options.enforcement.unwrap_or(namespace.enforcement.on);
+        let here = namespace.span;
+        let mut namespace_wide = vec![
+            fixed(
+                "default-deny-ingress",
+                Direction::Ingress,
+                Selects::NotExempt,
+                Rules::None,
+                here,
+            ),
+            fixed(
+                "default-deny-egress",
+                Direction::Egress,
+                Selects::NotExempt,
+                Rules::None,
+                here,
+            ),
+            fixed(
+                "exempt-allow-ingress",
+                Direction::Ingress,
+                Selects::Exempt,
+                Rules::AllowAll,
+                here,
+            ),
+            fixed(
+                "exempt-allow-egress",
+                Direction::Egress,
+                Selects::Exempt,
+                Rules::AllowAll,
+                here,
+            ),
+        ];
+        let failsafe = [
+            fixed(
+                "allow-all-ingress",
+                Direction::Ingress,
+                Selects::AllPods,
+                Rules::AllowAll,
+                here,
+            ),
+            fixed(
+                "allow-all-egress",
+                Direction::Egress,
+                Selects::AllPods,
+                Rules::AllowAll,
+                here,
+            ),
+        ];
+        if !enforcement_on {
+            namespace_wide.extend(failsafe.iter().cloned());
+        }
+
+        let mut ingress = Vec::new();
+        for &id in &services_of[ns_index] {
+            let needs = &service_ingress[id.0 as usize];
+            if needs.is_empty() {
+                continue;
+            }
+            let service = program.service(id);
+            ingress.push(Policy {
+                name: names::ingress_name(&service.name),
+                direction: Direction::Ingress,
+                selects: Selects::Service(id),
+                rules: ingress_rules(program, &clients, &groups, needs),
+                origin: service.span,
+            });
+        }
+        if !namespace_ingress[ns_index].is_empty() {
+            let needs = &namespace_ingress[ns_index];
+            ingress.push(Policy {
+                name: names::INGRESS_ALL_PODS.to_owned(),
+                direction: Direction::Ingress,
+                selects: Selects::AllPods,
+                rules: ingress_rules(program, &clients, &groups, needs),
+                origin: program.needs[needs[0] as usize].origin.target,
+            });
+        }
+
+        let mut egress = Vec::new();
+        for &g in &groups_of[ns_index] {
+            let group = &groups[g as usize];
+            egress.push(Policy {
+                name: names::egress_to_name(&group.target_name),
+                direction: Direction::Egress,
+                selects: Selects::Label(group.label),
+                rules: Rules::List(vec![Rule {
+                    peers: vec![peer_of(group.target)],
+                    ports: group.ports.clone(),
+                }]),
+                origin: program.needs[group.needs[0] as usize].origin.target,
+            });
+        }
+        for &id in &services_of[ns_index] {
+            let needs = &service_egress[id.0 as usize];
+            if needs.is_empty() {
+                continue;
+            }
+            let service = program.service(id);
+            egress.push(Policy {
+                name: names::egress_from_name(&service.name),
+                direction: Direction::Egress,
+                selects: Selects::Service(id),
+                rules: egress_rules(program, needs),
+                origin: service.span,
+            });
+        }
+        if !namespace_egress[ns_index].is_empty() {
+            let needs = &namespace_egress[ns_index];
+            egress.push(Policy {
+                name: names::EGRESS_FROM_ALL_PODS.to_owned(),
+                direction: Direction::Egress,
+                selects: Selects::AllPods,
+                rules: egress_rules(program, needs),
+                origin: program.needs[needs[0] as usize].origin.subject,
+            });
+        }
+
+        ingress.sort_by(|a, b| a.name.cmp(&b.name));
+        egress.sort_by(|a, b| a.name.cmp(&b.name));
+        check_names(
+            &namespace.name,
+            &namespace_wide,
+            &ingress,
+            &egress,
+            diagnostics,
+        );
+        namespaces.push(NamespacePlan {
+            namespace: ns_id,
+            name: namespace.name.clone(),
+            enforcement_on,
+            namespace_wide,
+            ingress,
+            egress,
+            failsafe,
+        });
+    }
+    namespaces.sort_by(|a, b| a.name.cmp(&b.name));
+
+    Plan {
+        program,
+        namespaces,
+        labels,
+        client_labels,
+        yaml11_quoting: needs_yaml11_quoting(program),
+    }
+}
+
+/// Whether any name, label or port name of the program is ambiguous in YAML 1.1.
+fn needs_yaml11_quoting(program: &Program) -> bool {
+    let ambiguous = crate::emit::yaml11::ambiguous;
+    ambiguous(&program.exempt.key)
+        || ambiguous(&program.exempt.value)
+        || program.namespaces.iter().any(|n| ambiguous(&n.name))
+        || program.services.iter().any(|s| {
+            ambiguous(&s.name)
+                || s.selector.iter().any(|(k, v)| ambiguous(k) || ambiguous(v))
+                || s.ports
+                    .iter()
+                    .any(|p| p.name.as_deref().is_some_and(ambiguous))
+        })
+}
+
+fn fixed(name: &str, direction: Direction, selects: Selects, rules: Rules, origin: Span) -> Policy {
+    Policy {
+        name: name.to_owned(),
+        direction,
+        selects,
+        rules,
+        origin,
+    }
+}
+
+fn peer_of(target: Endpoint) -> Peer {
+    match target {
+        Endpoint::Service(id) => Peer::Service(id),
+        Endpoint::Namespace(id) => Peer::Namespace(id),
+        Endpoint::External(id) => Peer::External(id),
+    }
+}
+
+/// Rules keyed by their ports: a peer joins the rule with the same ports, so clients
+/// asking for the same ports share one rule. Peers keep first-seen order.
+#[derive(Default)]
+struct RuleSet {
+    rules: Vec<Rule>,
+    /// Only filled once a rule has many peers; small rules are searched directly.
+    seen: FxHashSet<(usize, Peer)>,
+    /// Whether rule i's peers are in `seen`.
+    indexed: Vec<bool>,
+}
+
+/// Up to this many peers in a rule, duplicates are found by a linear search.
+const SMALL_RULE: usize = 16;
+
+impl RuleSet {
+    fn add(&mut self, peer: Peer, ports: &Ports) {
+        let index = match self.rules.iter().position(|r| &r.ports == ports) {
+            Some(i) => i,
+            None => {
+                self.rules.push(Rule {
+                    peers: Vec::new(),
+                    ports: ports.clone(),
+                });
+                self.indexed.push(false);
+                self.rules.len() - 1
+            }
+        };
+        let peers = &mut self.rules[index].peers;
+        if peers.len() < SMALL_RULE {
+            if !peers.contains(&peer) {
+                peers.push(peer);
+            }
+            return;
+        }
+        if !self.indexed[index] {
+            self.indexed[index] = true;
+            self.seen.extend(peers.iter().map(|p| (index, *p)));
+        }
+        if self.seen.insert((index, peer)) {
+            peers.push(peer);
+        }
+    }
+
+    fn finish(self) -> Rules {
+        Rules::List(self.rules)
+    }
+}
+
+fn ingress_rules(program: &Program, clients: &[Client], groups: &[Group], needs: &[u32]) -> Rules {
+    let mut rules = RuleSet::default();
+    for &index in needs {
+        let need = &program.needs[index as usize];
+        match clients[index as usize] {
+            Client::Label(g) => {
+                let group = &groups[g as usize];
+                let peer = Peer::Label {
+                    label: group.label,
+                    namespace: group.namespace,
+                };
+                rules.add(peer, &group.ports);
+            }
+            Client::Selector(id) => rules.add(Peer::Service(id), &need.ports),
+            Client::AllPods(ns) => rules.add(Peer::Namespace(ns), &need.ports),
+            Client::External(id) => rules.add(Peer::External(id), &need.ports),
+        }
+    }
+    rules.finish()
+}
+
+fn egress_rules(program: &Program, needs: &[u32]) -> Rules {
+    let mut rules = RuleSet::default();
+    for &index in needs {
+        let need = &program.needs[index as usize];
+        rules.add(peer_of(need.target), &need.ports);
+    }
+    rules.finish()
+}
+
+/// The ports two needs give together.
+fn union(a: &Ports, b: &Ports) -> Ports {
+    match (a, b) {
+        (Ports::Any, _) | (_, Ports::Any) => Ports::Any,
+        (Ports::List(x), Ports::List(y)) => {
+            if x == y {
+                return a.clone();
+            }
+            let mut all: Vec<Port> = x.iter().chain(y).cloned().collect();
+            all.sort();
+            all.dedup();
+            Ports::List(all)
+        }
+    }
+}
+
+/// Whether a client that asked for `asked` gets nothing more when granted `granted`.
+fn covers(asked: &Ports, granted: &Ports) -> bool {
+    match (asked, granted) {
+        (Ports::Any, _) => true,
+        (Ports::List(_), Ports::Any) => false,
+        (Ports::List(asked), Ports::List(granted)) => granted
+            .iter()
+            .all(|g| asked.iter().any(|a| port_covers(a, g))),
+    }
+}
+
+fn port_covers(asked: &Port, granted: &Port) -> bool {
+    if asked.protocol != granted.protocol {
+        return false;
+    }
+    match (&asked.kind, &granted.kind) {
+        (PortKind::Range { first, last }, PortKind::Range { first: f, last: l }) => {
+            first <= f && l <= last
+        }
+        (PortKind::Range { first, last }, PortKind::Named { number, .. }) => {
+            number.is_some_and(|n| *first <= n && n <= *last)
+        }
+        (PortKind::Named { number, .. }, PortKind::Range { first, last }) => {
+            number.is_some_and(|n| *first == n && *last == n)
+        }
+        (PortKind::Named { name, .. }, PortKind::Named { name: other, .. }) => name == other,
+    }
+}
+
+/// W004 for every subject of a label group whose needs do not cover the group's ports.
+fn broader_grants(program: &Program, group: &Group, label: &str, diagnostics: &mut Diagnostics) {
+    if group.needs.len() < 2 {
+        return;
+    }
+    // Needs are sorted by subject, so one subject's needs are contiguous.
+    let needs: Vec<&Need> = group
+        .needs
+        .iter()
+        .map(|&i| &program.needs[i as usize])
+        .collect();
+    let mut start = 0;
+    while start < needs.len() {
+        let subject = needs[start].subject;
+        let mut end = start;
+        let mut asked = needs[start].ports.clone();
+        while end + 1 < needs.len() && needs[end + 1].subject == subject {
+            end += 1;
+            asked = union(&asked, &needs[end].ports);
+        }
+        if !covers(&asked, &group.ports)
+            && let Some(other) = needs
+                .iter()
+                .find(|n| n.subject != subject && !covers(&asked, &n.ports))
+        {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::BroaderGrant,
+                    format!(
+                        "`{}` gets more ports of `{}` than it asks for",
+                        program.endpoint_name(subject),
+                        program.endpoint_name(group.target)
+                    ),
+                    needs[start].origin.target,
+                    "these ports are asked for here",
+                )
+                .with_secondary(
+                    other.origin.target,
+                    "this need adds ports to the same client label",
+                )
+                .with_note(format!(
+                    "every pod of `{}` labelled `{label}` may reach `{}` on {}",
+                    program.namespace(group.namespace).name,
+                    program.endpoint_name(group.target),
+                    describe_ports(&group.ports)
+                ))
+                .with_help(
+                    "ask for the same ports in both needs, or write `identity selectors;` for port-exact rules",
+                ),
+            );
+        }
+        start = end + 1;
+    }
+}
+
+fn describe_ports(ports: &Ports) -> String {
+    match ports {
+        Ports::Any => "every port".to_owned(),
+        Ports::List(list) => list
+            .iter()
+            .map(|p| {
+                let proto = p.protocol.as_k8s().to_ascii_lowercase();
+                match &p.kind {
+                    PortKind::Range { first, last } if first == last => format!("{first}/{proto}"),
+                    PortKind::Range { first, last } => format!("{first}-{last}/{proto}"),
+                    PortKind::Named {
+                        name,
+                        number: Some(number),
+                    } => format!("{name} ({number}/{proto})"),
+                    PortKind::Named { name, .. } => format!("{name}/{proto}"),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn label_collision(program: &Program, label: &str, need: &Need, other: &Group) -> Diagnostic {
+    let first = &program.needs[other.needs[0] as usize];
+    Diagnostic::new(
+        Code::GeneratedNameCollision,
+        format!(
+            "`{}` and `{}` would get the same client label `{label}`",
+            program.endpoint_name(need.target),
+            program.endpoint_name(other.target)
+        ),
+        need.origin.target,
+        "this target's label",
+    )
+    .with_secondary(
+        first.origin.target,
+        "collides with the label for this target",
+    )
+    .with_help("rename one of the two targets so their `needs-*` labels differ")
+}
+
+/// E321 for two policies of one namespace with one name; E320 for a name too long.
+fn check_names(
+    namespace: &str,
+    wide: &[Policy],
+    ingress: &[Policy],
+    egress: &[Policy],
+    diagnostics: &mut Diagnostics,
+) {
+    let mut seen: FxHashMap<&str, Span> = FxHashMap::default();
+    for policy in wide.iter().chain(ingress).chain(egress) {
+        if policy.name.len() > names::MAX_OBJECT_NAME {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::GeneratedNameTooLong,
+                    format!(
+                        "the policy name `{}` is longer than 253 characters",
+                        policy.name
+                    ),
+                    policy.origin,
+                    "the name comes from here",
+                )
+                .with_help("use shorter namespace, service or external names"),
+            );
+        }
+        if let Some(first) = seen.insert(&policy.name, policy.origin) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::GeneratedNameCollision,
+                    format!(
+                        "two policies in namespace `{namespace}` would be named `{}`",
+                        policy.name
+                    ),
+                    policy.origin,
+                    "this policy's name",
+                )
+                .with_secondary(first, "collides with the policy named after this")
+                .with_help("rename the service or external so the generated names differ"),
+            );
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! A borrowed view of one planned policy that serializes exactly as its k8s-openapi
+//! `NetworkPolicy` ([`Plan::object`]) does, field for field and in the same order, but
+//! without building the object: no selector maps are cloned and no strings allocated.
+//! `emit` serializes this view; `Plan::object` stays the reference, and the tests
+//! check that both give the same bytes. Never decides what a policy allows.
+
+use std::collections::BTreeMap;
+
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
+
+use super::{
+    Direction, MANAGED_BY, NAMESPACE_NAME_LABEL, NamespacePlan, Peer, Plan, Policy, Rule, Rules,
+    Selects,
+};
+use crate::ir::{NamespaceId, Port, PortKind, Ports};
+
+/// One policy, ready to serialize.
+#[derive(Clone, Copy)]
+pub struct PolicyView<'a> {
+    pub plan: &'a Plan<'a>,
+    pub ns: &'a NamespacePlan,
+    pub policy: &'a Policy,
+}
+
+impl<'p> Plan<'p> {
+    /// The serializable view of `policy` of namespace `ns`.
+    pub fn view<'a>(&'a self, ns: &'a NamespacePlan, policy: &'a Policy) -> PolicyView<'a>
+    where
+        'p: 'a,
+    {
+        PolicyView {
+            plan: self,
+            ns,
+            policy,
+        }
+    }
+}
+
+impl Serialize for PolicyView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut state = serializer.serialize_struct("NetworkPolicy", 4)?;
+        state.serialize_field("apiVersion", "networking.k8s.io/v1")?;
+        state.serialize_field("kind", "NetworkPolicy")?;
+        state.serialize_field("metadata", &Meta(self))?;
+        state.serialize_field("spec", &Spec(self))?;
+        state.end()
+    }
+}
+
+struct Meta<'a>(&'a PolicyView<'a>);
+
+impl Serialize for Meta<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut state = serializer.serialize_struct("ObjectMeta", 3)?;
+        state.serialize_field("labels", &OneLabel(MANAGED_BY.0, MANAGED_BY.1))?;
+        state.serialize_field("name", &self.0.policy.name)?;
+        state.serialize_field("namespace", &self.0.ns.name)?;
+        state.end()
+    }
+}
+
+/// A map with one entry.
+struct OneLabel<'a>(&'a str, &'a str);
+
+impl Serialize for OneLabel<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(self.0, self.1)?;
+        map.end()
+    }
+}
+
+struct Spec<'a>(&'a PolicyView<'a>);
+
+impl Serialize for Spec<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let view = self.0;
+        let policy = view.policy;
+        let mut state = serializer.serialize_struct("NetworkPolicySpec", 3)?;
+        let field = match policy.direction {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        };
+        if !matches!(policy.rules, Rules::None) {
+            state.serialize_field(field, &RulesView(view))?;
+        }
+        state.serialize_field(
+            "podSelector",
+            &PodSelector {
+                plan: view.plan,
+                selects: policy.selects,
+            },
+        )?;
+        state.serialize_field("policyTypes", &[policy.direction.as_k8s()])?;
+        state.end()
+    }
+}
+
+struct RulesView<'a>(&'a PolicyView<'a>);
+
+impl Serialize for RulesView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let view = self.0;
+        match &view.policy.rules {
+            Rules::None => serializer.serialize_seq(Some(0))?.end(),
+            Rules::AllowAll => {
+                let mut seq = serializer.serialize_seq(Some(1))?;
+                seq.serialize_element(&Empty)?;
+                seq.end()
+            }
+            Rules::List(rules) => {
+                let mut seq = serializer.serialize_seq(Some(rules.len()))?;
+                for rule in rules {
+                    seq.serialize_element(&RuleView { view, rule })?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+/// `{}`: an empty rule or an empty selector.
+struct Empty;
+
+impl Serialize for Empty {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_struct("Empty", 0)?.end()
+    }
+}
+
+struct RuleView<'a> {
+    view: &'a PolicyView<'a>,
+    rule: &'a Rule,
+}
+
+impl Serialize for RuleView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let peers = Peers {
+            plan: self.view.plan,
+            here: self.view.ns.namespace,
+            peers: &self.rule.peers,
+        };
+        let mut state = serializer.serialize_struct("Rule", 2)?;
+        match self.view.policy.direction {
+            Direction::Ingress => {
+                state.serialize_field("from", &peers)?;
+                if let Ports::List(ports) = &self.rule.ports {
+                    state.serialize_field("ports", &PortsView(ports))?;
+                }
+            }
+            Direction::Egress => {
+                if let Ports::List(ports) = &self.rule.ports {
+                    state.serialize_field("ports", &PortsView(ports))?;
+                }
+                state.serialize_field("to", &peers)?;
+            }
+        }
+        state.end()
+    }
+}
+
+struct PortsView<'a>(&'a [Port]);
+
+impl Serialize for PortsView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for port in self.0 {
+            seq.serialize_element(&PortView(port))?;
+        }
+        seq.end()
+    }
+}
+
+struct PortView<'a>(&'a Port);
+
+impl Serialize for PortView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let port = self.0;
+        let mut state = serializer.serialize_struct("NetworkPolicyPort", 3)?;
+        match &port.kind {
+            PortKind::Range { first, last } => {
+                if last > first {
+                    state.serialize_field("endPort", &i32::from(*last))?;
+                }
+                state.serialize_field("port", &i32::from(*first))?;
+            }
+            PortKind::Named { name, .. } => state.serialize_field("port", name)?,
+        }
+        state.serialize_field("protocol", port.protocol.as_k8s())?;
+        state.end()
+    }
+}
+
+struct Peers<'a> {
+    plan: &'a Plan<'a>,
+    here: NamespaceId,
+    peers: &'a [Peer],
+}
+
+impl Serialize for Peers<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let program = self.plan.program;
+        let mut seq = serializer.serialize_seq(None)?;
+        for peer in self.peers {
+            let selector_peer = |namespace: NamespaceId, pods| SelectorPeer {
+                namespace: (namespace != self.here)
+                    .then(|| program.namespace(namespace).name.as_str()),
+                pods,
+            };
+            match *peer {
+                Peer::Label { label, namespace } => seq.serialize_element(&selector_peer(
+                    namespace,
+                    Some(PodSelector {
+                        plan: self.plan,
+                        selects: Selects::Label(label),
+                    }),
+                ))?,
+                Peer::Service(id) => seq.serialize_element(&selector_peer(
+                    program.service(id).namespace,
+                    Some(PodSelector {
+                        plan: self.plan,
+                        selects: Selects::Service(id),
+                    }),
+                ))?,
+                Peer::Namespace(ns) if ns == self.here => seq.serialize_element(&selector_peer(
+                    ns,
+                    Some(PodSelector {
+                        plan: self.plan,
+                        selects: Selects::AllPods,
+                    }),
+                ))?,
+                Peer::Namespace(ns) => seq.serialize_element(&selector_peer(ns, None))?,
+                Peer::External(id) => {
+                    let external = program.external(id);
+                    for cidr in &external.cidrs {
+                        seq.serialize_element(&IpBlockPeer {
+                            cidr,
+                            except: &external.except,
+                        })?;
+                    }
+                }
+            }
+        }
+        seq.end()
+    }
+}
+
+struct SelectorPeer<'a> {
+    /// The namespace to select by name, when it is not the policy's own.
+    namespace: Option<&'a str>,
+    pods: Option<PodSelector<'a>>,
+}
+
+impl Serialize for SelectorPeer<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut state = serializer.serialize_struct("NetworkPolicyPeer", 2)?;
+        if let Some(name) = self.namespace {
+            state.serialize_field("namespaceSelector", &MatchOne(NAMESPACE_NAME_LABEL, name))?;
+        }
+        if let Some(pods) = &self.pods {
+            state.serialize_field("podSelector", pods)?;
+        }
+        state.end()
+    }
+}
+
+struct IpBlockPeer<'a> {
+    cidr: &'a ipnet::IpNet,
+    except: &'a [ipnet::IpNet],
+}
+
+impl Serialize for IpBlockPeer<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut state = serializer.serialize_struct("NetworkPolicyPeer", 1)?;
+        state.serialize_field("ipBlock", &IpBlockView(self))?;
+        state.end()
+    }
+}
+
+struct IpBlockView<'a>(&'a IpBlockPeer<'a>);
+
+impl Serialize for IpBlockView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let cidr = self.0.cidr;
+        let inside: Vec<String> = self
+            .0
+            .except
+            .iter()
+            .filter(|e| cidr.contains(*e))
+            .map(ToString::to_string)
+            .collect();
+        let mut state = serializer.serialize_struct("IPBlock", 2)?;
+        state.serialize_field("cidr", &cidr.to_string())?;
+        if !inside.is_empty() {
+            state.serialize_field("except", &inside)?;
+        }
+        state.end()
+    }
+}
+
+/// `{matchLabels: {key: value}}`.
+struct MatchOne<'a>(&'a str, &'a str);
+
+impl Serialize for MatchOne<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut state = serializer.serialize_struct("LabelSelector", 1)?;
+        state.serialize_field("matchLabels", &OneLabel(self.0, self.1))?;
+        state.end()
+    }
+}
+
+struct PodSelector<'a> {
+    plan: &'a Plan<'a>,
+    selects: Selects,
+}
+
+impl Serialize for PodSelector<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let exempt = &self.plan.program.exempt;
+        match self.selects {
+            Selects::AllPods => Empty.serialize(serializer),
+            Selects::NotExempt => {
+                let mut state = serializer.serialize_struct("LabelSelector", 1)?;
+                state.serialize_field("matchExpressions", &[NotIn(&exempt.key, &exempt.value)])?;
+                state.end()
+            }
+            Selects::Exempt => MatchOne(&exempt.key, &exempt.value).serialize(serializer),
+            Selects::Service(id) => {
+                let selector: &BTreeMap<String, String> = &self.plan.program.service(id).selector;
+                if selector.is_empty() {
+                    return Empty.serialize(serializer);
+                }
+                let mut state = serializer.serialize_struct("LabelSelector", 1)?;
+                state.serialize_field("matchLabels", selector)?;
+                state.end()
+            }
+            Selects::Label(label) => {
+                MatchOne(&self.plan.labels[label as usize], "true").serialize(serializer)
+            }
+        }
+    }
+}
+
+/// `{key, operator: NotIn, values: [value]}`.
+struct NotIn<'a>(&'a str, &'a str);
+
+impl Serialize for NotIn<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut state = serializer.serialize_struct("LabelSelectorRequirement", 3)?;
+        state.serialize_field("key", self.0)?;
+        state.serialize_field("operator", "NotIn")?;
+        state.serialize_field("values", &[self.1])?;
+        state.end()
+    }
+}

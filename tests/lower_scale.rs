@@ -1,0 +1,85 @@
+//! Lowering at the benchmark's scale, on the benchmark workload built as IR: the
+//! object count is what the workload implies, and the time of lowering plus streaming
+//! grows linearly (the ignored test prints timings for N = 5,000 and 50,000; run it
+//! with `cargo test --release --test lower_scale -- --ignored --nocapture`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod lower_support;
+
+use lower_support::*;
+use netpc::diagnostic::Diagnostics;
+use netpc::ir::{Endpoint, IdentityStyle, Program, ServiceId};
+use netpc::lower::{Options, plan};
+
+/// The workload of `../shared/bench/gen_netp.py N`.
+fn workload(n: usize) -> Program {
+    let m = (n / 100).max(1);
+    let ns_of = |i: usize| i * m / n;
+    let mut b = Builder::new(IdentityStyle::Labels);
+    let mut ns_names: Vec<(String, usize)> = (0..m).map(|k| (format!("ns-{k}"), k)).collect();
+    ns_names.sort();
+    let mut ns_id = vec![netpc::ir::NamespaceId(0); m];
+    for (name, k) in &ns_names {
+        ns_id[*k] = b.namespace(name, true);
+    }
+    // Services sorted by namespace name, then service name.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| (ns_id[ns_of(i)], format!("svc-{i}")));
+    let mut id = vec![ServiceId(0); n];
+    for &i in &order {
+        let port = 10000 + (i % 50000) as u16;
+        let p = b.service_port(None, port, port, netpc::ir::Protocol::Tcp);
+        id[i] = b.service(ns_id[ns_of(i)], &format!("svc-{i}"), &[p]);
+    }
+    for i in 0..n {
+        for o in [1, 7, 31] {
+            let j = (i + o) % n;
+            let port = 10000 + (j % 50000) as u16;
+            b.need(
+                Endpoint::Service(id[i]),
+                Endpoint::Service(id[j]),
+                list(&[tcp(port)]),
+            );
+        }
+    }
+    b.finish().0
+}
+
+fn documents(program: &Program) -> usize {
+    let mut diagnostics = Diagnostics::new();
+    let plan = plan(program, Options::default(), &mut diagnostics);
+    assert!(diagnostics.is_empty());
+    assert_view_matches_object(&plan);
+    let mut out = Vec::new();
+    netpc::emit::stream(&plan, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    text.lines().filter(|l| *l == "kind: NetworkPolicy").count()
+}
+
+#[test]
+fn workload_object_count() {
+    // 2 deny + 2 exempt per namespace, one ingress per service, one egress per
+    // (service, client namespace): 1.3 per service on this workload.
+    let n = 1000;
+    assert_eq!(documents(&workload(n)), 4 * 10 + n + 1300);
+}
+
+#[test]
+#[ignore = "timing; run in release"]
+fn lowering_scales_linearly() {
+    let mut times = Vec::new();
+    for n in [5_000, 50_000] {
+        let program = workload(n);
+        let start = std::time::Instant::now();
+        let mut diagnostics = Diagnostics::new();
+        let plan = plan(&program, Options::default(), &mut diagnostics);
+        let planned = start.elapsed();
+        let mut sink = std::io::sink();
+        netpc::emit::stream(&plan, &mut sink).unwrap();
+        let total = start.elapsed();
+        println!("N={n}: plan {planned:?}, plan+stream {total:?}");
+        times.push(total.as_secs_f64());
+    }
+    assert!(times[1] / times[0] < 15.0, "{times:?}");
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Schema validation of compiled output: builds every example in examples/ with the
+# given netpc binary (default target/release/netpc) and validates every emitted
+# NetworkPolicy (namespace folders and failsafe/) with kubernetes-validate, strict mode,
+# against Kubernetes 1.29.0 and the newest version kubernetes-validate ships. Also
+# checks that every kustomization.yaml only lists files that exist.
+#
+# usage: tests/validate.sh [NETPC]      (needs `pip install kubernetes-validate`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+netpc="${1:-target/release/netpc}"
+command -v kubernetes-validate >/dev/null || {
+    echo "kubernetes-validate not found: pip install kubernetes-validate" >&2
+    exit 2
+}
+newest="$(python3 -c 'import kubernetes_validate.utils as u; print(u.latest_version())')"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+status=0
+for example in examples/*/; do
+    name="$(basename "$example")"
+    out="$work/$name"
+    "$netpc" build "$example" -o "$out" --color never
+    mapfile -t files < <(find "$out" -name '*.yaml' ! -name kustomization.yaml ! -name labels.yaml | sort)
+    [ "${#files[@]}" -gt 0 ] || { echo "$name: no policy files" >&2; status=1; continue; }
+    for version in 1.29.0 "$newest"; do
+        if kubernetes-validate --strict --quiet --kubernetes-version "$version" "${files[@]}"; then
+            echo "ok: $name (${#files[@]} files) against Kubernetes $version, strict"
+        else
+            echo "FAILED: $name against Kubernetes $version" >&2
+            status=1
+        fi
+    done
+    # Every resource a kustomization lists exists.
+    while IFS= read -r kustomization; do
+        dir="$(dirname "$kustomization")"
+        while IFS= read -r resource; do
+            [ -e "$dir/$resource" ] || { echo "$kustomization: missing $resource" >&2; status=1; }
+        done < <(sed -n 's/^- //p' "$kustomization")
+    done < <(find "$out" -name kustomization.yaml)
+done
+exit "$status"
