@@ -737,6 +737,8 @@ fn misplaced_items() {
     );
     let (_, diagnostics) = parse("service a { namespace b { service c; } }");
     assert_eq!(codes(&diagnostics), vec!["E105"]);
+    let (_, diagnostics) = parse("namespace n { select app = x; }");
+    assert_eq!(codes(&diagnostics), vec!["E105"]);
 }
 
 // ---------------------------------------------------------------------------------
@@ -891,4 +893,111 @@ fn ui_snapshots() {
             visible(&rendered)
         ));
     });
+}
+
+// ---------------------------------------------------------------------------------
+// Odd but valid text
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn byte_order_mark_and_crlf() {
+    assert_eq!(
+        items("\u{feff}namespace a;\r\nservice b { port 1; }\r\n// done\r\n"),
+        vec![
+            ItemKind::NamespaceDecl { name: s("a") },
+            service("b", vec![ServiceItem::Port(vec![num(1)], NO_SPAN)]),
+        ]
+    );
+}
+
+#[test]
+fn spaces_inside_port_sets_but_not_inside_references() {
+    assert_eq!(target_ports("{ 80 ,\n443 , }"), vec![num(80), num(443)]);
+    let (_, diagnostics) = parse("a needs grid / api;");
+    assert_eq!(codes(&diagnostics), vec!["E100"]);
+    let (_, diagnostics) = parse("a needs api : 443;");
+    assert_eq!(codes(&diagnostics), vec!["E100"]);
+}
+
+#[test]
+fn comment_characters_inside_strings_are_text() {
+    assert_eq!(
+        one("use \"a#b//c.netp\";"),
+        ItemKind::Use(UseTarget::Path(s("a#b//c.netp")))
+    );
+}
+
+#[test]
+fn braces_in_comments_and_strings_do_not_count() {
+    let text = "namespace a { // }\nservice b { select k = \"}\"; } # {\n}";
+    let (file, diagnostics) = parse(text);
+    assert!(diagnostics.is_empty(), "{:?}", codes(&diagnostics));
+    assert_eq!(file.items.len(), 1);
+}
+
+// ---------------------------------------------------------------------------------
+// Properties: any text parses without panicking, and every span is inside the text
+// ---------------------------------------------------------------------------------
+
+fn assert_spans_inside(text: &str, file: &File, diagnostics: &Diagnostics) {
+    let inside = |span: Span| {
+        span.start <= span.end
+            && (span.end as usize) <= text.len()
+            && text.is_char_boundary(span.start as usize)
+            && text.is_char_boundary(span.end as usize)
+    };
+    for d in diagnostics {
+        assert!(inside(d.primary.span), "{d:?}");
+        assert!(d.secondary.iter().all(|l| inside(l.span)), "{d:?}");
+    }
+    fn walk(items: &[Item], check: &dyn Fn(Span) -> bool) {
+        for item in items {
+            assert!(check(item.span), "{item:?}");
+            if let ItemKind::NamespaceBlock { items, .. } = &item.kind {
+                walk(items, check);
+            }
+        }
+    }
+    walk(&file.items, &inside);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn netp_like_text_never_panics(text in "(namespace|service|needs|external|port|select|export|to|use|std|[a-z]{1,4}|[0-9]{1,6}|[{};:,/*=\"# \n.-]|\u{e9}|\u{1}){0,60}") {
+        let (file, diagnostics) = parse(&text);
+        assert_spans_inside(&text, &file, &diagnostics);
+    }
+
+    #[test]
+    fn any_text_never_panics(text in "\\PC{0,200}") {
+        let (file, diagnostics) = parse(&text);
+        assert_spans_inside(&text, &file, &diagnostics);
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Tidy: every module of the parser says what it owns, and stays readable
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn syntax_modules_start_with_a_doc_paragraph_and_stay_small() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/syntax");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("//! "),
+            "{} lacks a `//!` paragraph",
+            path.display()
+        );
+        assert!(text.lines().count() < 600, "{} is too long", path.display());
+        seen += 1;
+    }
+    assert!(seen >= 5);
+    let grammar =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/grammar/netp.pest")).unwrap();
+    assert!(grammar.starts_with("//! "));
 }

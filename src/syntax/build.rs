@@ -21,6 +21,8 @@ pub(crate) struct Builder<'a> {
     pub diagnostics: &'a mut Diagnostics,
     /// Syntax errors reported so far in this file, to stop a flood on binary input.
     pub errors: usize,
+    /// Where in `text` the chunk being built starts: pest positions are relative to it.
+    pub offset: usize,
 }
 
 /// Punctuation and keywords carry no information once the rule matched.
@@ -63,8 +65,17 @@ pub(crate) fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Ru
 impl Builder<'_> {
     /// The span of a pair, clamped to the real source.
     pub fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let s = pair.as_span();
-        self.span_at(s.start(), s.end())
+        self.span_at(self.start(pair), self.end(pair))
+    }
+
+    /// Where a pair starts in the text (not in the chunk).
+    pub fn start(&self, pair: &Pair<'_, Rule>) -> usize {
+        self.offset + pair.as_span().start()
+    }
+
+    /// Where a pair ends in the text (not in the chunk).
+    pub fn end(&self, pair: &Pair<'_, Rule>) -> usize {
+        self.offset + pair.as_span().end()
     }
 
     pub fn span_at(&self, start: usize, end: usize) -> Span {
@@ -80,11 +91,11 @@ impl Builder<'_> {
         ast::Spanned::new(pair.as_str().to_owned(), self.span(pair))
     }
 
-    /// `file = { SOI ~ (item | stray_close)* ~ EOI }`
-    pub fn build_file(&mut self, pair: Pair<'_, Rule>) -> ast::File {
-        ast::File {
-            items: self.build_items(pair),
-        }
+    /// `chunk = { SOI ~ byte_order_mark? ~ (item | stray_close){0, 64} }`: the items
+    /// of one chunk, which starts at `offset` in the text.
+    pub fn build_chunk(&mut self, pair: Pair<'_, Rule>, offset: usize) -> Vec<Item> {
+        self.offset = offset;
+        self.build_items(pair)
     }
 
     /// The items among the children of a file or namespace body.

@@ -73,7 +73,7 @@ impl Builder<'_> {
 
     /// `bad_item`: an item that did not parse, where an item was expected.
     pub fn explain_bad_item(&mut self, pair: &Pair<'_, Rule>) {
-        let start = pair.as_span().start();
+        let start = self.start(pair);
         if !self.may_report(start) {
             return;
         }
@@ -98,7 +98,7 @@ impl Builder<'_> {
 
     /// `bad_service_line`: a line of a service body that did not parse.
     pub fn explain_bad_service_line(&mut self, pair: &Pair<'_, Rule>) {
-        let start = pair.as_span().start();
+        let start = self.start(pair);
         if !self.may_report(start) {
             return;
         }
@@ -127,7 +127,7 @@ impl Builder<'_> {
 
     /// `stray_close`: a `}` at top level.
     pub fn explain_stray_close(&mut self, pair: &Pair<'_, Rule>) {
-        if !self.may_report(pair.as_span().start()) {
+        if !self.may_report(self.start(pair)) {
             return;
         }
         self.diagnostics.push(
@@ -143,7 +143,7 @@ impl Builder<'_> {
 
     /// E100 for a region that `rule` cannot parse, at the token where pest stopped.
     fn explain_failure(&mut self, rule: Rule, pair: &Pair<'_, Rule>) {
-        let start = pair.as_span().start();
+        let start = self.start(pair);
         let (pos, expected) = match self.probe(rule, start) {
             Probe::Fails { pos, expected } => (pos, expected),
             // Cannot happen (the main parse failed on the same text); say something.

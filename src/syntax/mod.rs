@@ -47,28 +47,38 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> ast::Fi
         text: &scanned.text,
         diagnostics,
         errors: 0,
+        offset: 0,
     };
-    match NetpParser::parse(Rule::file, &scanned.text) {
-        Ok(mut pairs) => match pairs.next() {
-            Some(pair) => builder.build_file(pair),
-            None => ast::File::default(),
-        },
-        // The recovery rules make `file` accept any text; if that ever fails, say so
-        // rather than lose the file silently.
-        Err(error) => {
-            let at = match error.location {
-                pest::error::InputLocation::Pos(p) | pest::error::InputLocation::Span((p, _)) => p,
-            };
-            builder.diagnostics.push(
-                Diagnostic::new(
-                    Code::SyntaxError,
-                    "this file could not be read",
-                    builder.span_at(at, at),
-                    "the parser stopped here",
-                )
-                .with_help("this is a bug in netpc; please report it with the file"),
-            );
-            ast::File::default()
+    let mut items = Vec::new();
+    let mut offset = 0;
+    while offset < scanned.text.len() {
+        let rest = scanned.text.get(offset..).unwrap_or("");
+        match NetpParser::parse(Rule::chunk, rest).map(|mut pairs| pairs.next()) {
+            Ok(Some(chunk)) => {
+                // Any text but trivia is an item, a broken item or a stray `}`: a chunk
+                // with none of them means only trivia was left.
+                if chunk.clone().into_inner().next().is_none() {
+                    break;
+                }
+                let end = chunk.as_span().end();
+                items.extend(builder.build_chunk(chunk, offset));
+                offset += end;
+            }
+            // The recovery rules make `chunk` accept any text; if that ever fails, say
+            // so rather than lose the file silently.
+            Ok(None) | Err(_) => {
+                builder.diagnostics.push(
+                    Diagnostic::new(
+                        Code::SyntaxError,
+                        "the rest of this file could not be read",
+                        builder.span_at(offset, offset),
+                        "the parser stopped here",
+                    )
+                    .with_help("this is a bug in netpc; please report it with the file"),
+                );
+                break;
+            }
         }
     }
+    ast::File { items }
 }
