@@ -847,6 +847,25 @@ fn control_characters() {
 }
 
 #[test]
+fn a_flood_of_errors_is_cut_short() {
+    let text = "broken item here;\n".repeat(200);
+    let (_, diagnostics) = parse(&text);
+    assert_eq!(diagnostics.len(), 51);
+    let last = diagnostics.iter().last().unwrap();
+    assert!(last.message.starts_with("too many syntax errors"));
+}
+
+#[test]
+fn a_long_list_without_its_keyword_is_one_error() {
+    let text = "a, ".repeat(100_000) + "b;\nservice c;";
+    let (file, diagnostics) = parse(&text);
+    assert_eq!(codes(&diagnostics), vec!["E100"]);
+    assert_eq!(file.items.len(), 1);
+    let stray = "}".repeat(100_000);
+    assert_eq!(parse(&stray).1.len(), 51);
+}
+
+#[test]
 fn a_hundred_thousand_items() {
     let text: String = (0..100_000)
         .map(|i| format!("s{i} needs t{i}:80;\n"))
