@@ -673,6 +673,8 @@ fn misspelt_keywords_get_a_did_you_mean() {
     assert_eq!(help("servce api;"), "did you mean `service`?");
     assert_eq!(help("a needz b;"), "did you mean `needs`?");
     assert_eq!(help("service a { prot 80; }"), "did you mean `port`?");
+    // Only the second word is a sign of a misspelt first word.
+    assert!(!help("ports needs x:;").contains("did you mean"));
 }
 
 #[test]
