@@ -5,8 +5,14 @@
 //! fine and are diagnosed by `resolve`), and must never fail: every item that could be
 //! read is returned.
 //!
-//! Steps: `prescan` (braces: E101, E103) → pest (`grammar`, with recovery rules) →
+//! Steps: `prescan` (braces: E101, E103) → pest (`grammar`, with recovery rules, one
+//! chunk of up to 64 top-level items per call so the token queue stays small) →
 //! `build` and `values` (pairs to AST) → `explain` (skipped regions to E100/E105).
+//!
+//! Invariants: pest never sees braces nested deeper than [`MAX_DEPTH`]; every span
+//! handed out lies inside `text` (braces the pre-scan appends are clamped away); the
+//! work is linear in the size of the text (each broken region is re-parsed once, and
+//! only for the first 50 errors of a file).
 
 mod build;
 mod expected;
