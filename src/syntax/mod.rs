@@ -11,7 +11,7 @@
 //!
 //! Invariants: pest never sees braces nested deeper than [`MAX_DEPTH`]; every span
 //! handed out lies inside `text` (braces the pre-scan appends are clamped away); the
-//! work is linear in the size of the text (each broken region is re-parsed once, and
+//! work is linear in the size of the text (a broken region is re-parsed at most twice,
 //! only for the first 50 errors of a file).
 
 mod build;
