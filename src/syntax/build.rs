@@ -23,6 +23,12 @@ pub(crate) struct Builder<'a> {
     pub errors: usize,
     /// Where in `text` the chunk being built starts: pest positions are relative to it.
     pub offset: usize,
+    /// Whether the service body being built is closed only by a `}` the pre-scan
+    /// appended: items inside it are then a symptom of the missing `}` (E101), not
+    /// misplaced items (E105).
+    pub in_unclosed_service: bool,
+    /// The first item found inside such a body: where the missing `}` probably belongs.
+    pub missing_close_before: Option<Span>,
 }
 
 /// Punctuation and keywords carry no information once the rule matched.
@@ -175,6 +181,7 @@ impl Builder<'_> {
 
     /// `{ (select_line | port_line)* }`
     fn build_service_body(&mut self, pair: Pair<'_, Rule>) -> Vec<ServiceItem> {
+        self.in_unclosed_service = self.end(&pair) > self.source_len;
         let mut lines = Vec::new();
         for child in children(pair) {
             match child.as_rule() {

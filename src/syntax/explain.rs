@@ -99,30 +99,42 @@ impl Builder<'_> {
     /// `bad_service_line`: a line of a service body that did not parse.
     pub fn explain_bad_service_line(&mut self, pair: &Pair<'_, Rule>) {
         let start = self.start(pair);
+        if self.errors > MAX_ERRORS {
+            return;
+        }
+        let Probe::Parses = self.probe(Rule::item_probe, start) else {
+            if self.may_report(start) {
+                self.explain_failure(Rule::service_line_probe, pair);
+            }
+            return;
+        };
+        if self.in_unclosed_service {
+            // Not misplaced: the service above it lacks its `}`, which E101 reports.
+            if self.missing_close_before.is_none() {
+                self.missing_close_before = Some(self.span(pair));
+            }
+            return;
+        }
         if !self.may_report(start) {
             return;
         }
-        if let Probe::Parses = self.probe(Rule::item_probe, start) {
-            let word = first_word(pair.as_str());
-            let what = if ITEM_KEYWORDS.contains(&word) {
-                format!("`{word}`")
-            } else {
-                "`needs`".to_owned()
-            };
-            self.diagnostics.push(
-                Diagnostic::new(
-                    Code::MisplacedItem,
-                    format!("{what} is not allowed in a service body"),
-                    self.span(pair),
-                    "not allowed here",
-                )
-                .with_help(
-                    "a service body holds only `select` and `port` lines; move this after the service's closing `}`",
-                ),
-            );
-            return;
-        }
-        self.explain_failure(Rule::service_line_probe, pair);
+        let word = first_word(pair.as_str());
+        let what = if ITEM_KEYWORDS.contains(&word) {
+            format!("`{word}`")
+        } else {
+            "`needs`".to_owned()
+        };
+        self.diagnostics.push(
+            Diagnostic::new(
+                Code::MisplacedItem,
+                format!("{what} is not allowed in a service body"),
+                self.span(pair),
+                "not allowed here",
+            )
+            .with_help(
+                "a service body holds only `select` and `port` lines; move this after the service's closing `}`",
+            ),
+        );
     }
 
     /// `stray_close`: a `}` at top level.

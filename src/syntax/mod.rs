@@ -54,6 +54,8 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> ast::Fi
         diagnostics,
         errors: 0,
         offset: 0,
+        in_unclosed_service: false,
+        missing_close_before: None,
     };
     let mut items = Vec::new();
     let mut offset = 0;
@@ -85,6 +87,14 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> ast::Fi
                 break;
             }
         }
+    }
+    if let Some(mut unclosed) = scanned.unclosed {
+        if let Some(item) = builder.missing_close_before {
+            unclosed = unclosed
+                .with_secondary(item, "the `}` probably belongs before this")
+                .with_help("add the `}` that closes the service before this item");
+        }
+        builder.diagnostics.push(unclosed);
     }
     ast::File { items }
 }

@@ -16,6 +16,9 @@ pub(crate) struct Prescan {
     /// The text pest parses: same byte offsets as the source for every byte of the
     /// source; may be longer (the appended `}`), never shorter.
     pub text: String,
+    /// E101, when a block is never closed: pushed by the caller once the parse has
+    /// shown where the missing `}` probably belongs.
+    pub unclosed: Option<Diagnostic>,
 }
 
 /// Scan `source`, push E101/E103 diagnostics, and return the text to parse.
@@ -63,11 +66,10 @@ pub(crate) fn prescan(file: FileId, source: &str, diagnostics: &mut Diagnostics)
         blank.push((start, bytes.len()));
         open.clear();
     }
-    if !open.is_empty() {
-        diagnostics.push(unclosed(file, source, &open));
-    }
+    let unclosed = (!open.is_empty()).then(|| unclosed(file, source, &open));
     Prescan {
         text: patched(source, &blank, open.len()),
+        unclosed,
     }
 }
 

@@ -283,3 +283,14 @@ fn a_hundred_thousand_items() {
     assert!(diagnostics.is_empty());
     assert_eq!(file.items.len(), 100_000);
 }
+
+#[test]
+fn an_unclosed_service_is_one_error_pointing_where_the_brace_belongs() {
+    let text = "namespace a;\nservice b { port 1;\nservice c;\nd needs c;\n";
+    let (file, diagnostics) = parse(text);
+    assert_eq!(codes(&diagnostics), vec!["E101"]);
+    let d = diagnostics.iter().next().unwrap();
+    assert_eq!(&text[d.secondary[1].span.range()], "service c;");
+    // The service itself is kept, with the lines it had.
+    assert_eq!(file.items.len(), 2);
+}
