@@ -21,7 +21,8 @@ pub(crate) struct Prescan {
     pub unclosed: Option<Diagnostic>,
 }
 
-/// Scan `source`, push E101/E103 diagnostics, and return the text to parse.
+/// Scan `source`, push E103 diagnostics, and return the text to parse with E101 (if
+/// any) for the caller to complete.
 pub(crate) fn prescan(file: FileId, source: &str, diagnostics: &mut Diagnostics) -> Prescan {
     let bytes = source.as_bytes();
     let mut open: Vec<usize> = Vec::new();
