@@ -5,6 +5,8 @@
 //! stays bounded whatever the input) and missing `}` appended (so the items inside an
 //! unclosed block are still read). Must never build AST nodes or call pest.
 
+use std::borrow::Cow;
+
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
 
@@ -12,10 +14,10 @@ use crate::source::{FileId, Span};
 pub const MAX_DEPTH: usize = 64;
 
 /// The result of the pre-scan.
-pub(crate) struct Prescan {
+pub(crate) struct Prescan<'a> {
     /// The text pest parses: same byte offsets as the source for every byte of the
     /// source; may be longer (the appended `}`), never shorter.
-    pub text: String,
+    pub text: Cow<'a, str>,
     /// E101, when a block is never closed: pushed by the caller once the parse has
     /// shown where the missing `}` probably belongs.
     pub unclosed: Option<Diagnostic>,
@@ -23,7 +25,11 @@ pub(crate) struct Prescan {
 
 /// Scan `source`, push E103 diagnostics, and return the text to parse with E101 (if
 /// any) for the caller to complete.
-pub(crate) fn prescan(file: FileId, source: &str, diagnostics: &mut Diagnostics) -> Prescan {
+pub(crate) fn prescan<'a>(
+    file: FileId,
+    source: &'a str,
+    diagnostics: &mut Diagnostics,
+) -> Prescan<'a> {
     let bytes = source.as_bytes();
     let mut open: Vec<usize> = Vec::new();
     // Start of the current top-level item: where a too-deep region begins.
@@ -130,9 +136,9 @@ fn unclosed(file: FileId, source: &str, open: &[usize]) -> Diagnostic {
 
 /// The source with `blank` regions replaced by spaces (newlines kept, so line numbers
 /// stay right) and `missing` closing braces appended on a line of their own.
-fn patched(source: &str, blank: &[(usize, usize)], missing: usize) -> String {
+fn patched<'a>(source: &'a str, blank: &[(usize, usize)], missing: usize) -> Cow<'a, str> {
     if blank.is_empty() && missing == 0 {
-        return source.to_owned();
+        return Cow::Borrowed(source);
     }
     let mut bytes = source.as_bytes().to_vec();
     for &(start, end) in blank {
@@ -147,7 +153,10 @@ fn patched(source: &str, blank: &[(usize, usize)], missing: usize) -> String {
         bytes.extend(std::iter::repeat_n(b'}', missing));
     }
     // Only whole characters were blanked or kept, and only ASCII was added.
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    Cow::Owned(
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
 }
 
 /// Offset of the first `"` in `text` that has no closing quote on its line, skipping
