@@ -21,7 +21,7 @@ pub(crate) struct Builder<'a> {
     pub diagnostics: &'a mut Diagnostics,
     /// Syntax errors reported so far in this file, to stop a flood on binary input.
     pub errors: usize,
-    /// Where in `text` the chunk being built starts: pest positions are relative to it.
+    /// Where in `text` the slice being built starts: pest positions are relative to it.
     pub offset: usize,
     /// Whether the service body being built is closed only by a `}` the pre-scan
     /// appended: items inside it are then a symptom of the missing `}` (E101), not
@@ -74,12 +74,12 @@ impl Builder<'_> {
         self.span_at(self.start(pair), self.end(pair))
     }
 
-    /// Where a pair starts in the text (not in the chunk).
+    /// Where a pair starts in the text (not in the slice).
     pub fn start(&self, pair: &Pair<'_, Rule>) -> usize {
         self.offset + pair.as_span().start()
     }
 
-    /// Where a pair ends in the text (not in the chunk).
+    /// Where a pair ends in the text (not in the slice).
     pub fn end(&self, pair: &Pair<'_, Rule>) -> usize {
         self.offset + pair.as_span().end()
     }
@@ -97,9 +97,9 @@ impl Builder<'_> {
         ast::Spanned::new(pair.as_str().to_owned(), self.span(pair))
     }
 
-    /// `chunk = { SOI ~ byte_order_mark? ~ (item | stray_close){0, 64} }`: the items
-    /// of one chunk, which starts at `offset` in the text.
-    pub fn build_chunk(&mut self, pair: Pair<'_, Rule>, offset: usize) -> Vec<Item> {
+    /// `file = { SOI ~ byte_order_mark? ~ (item | stray_close)* ~ EOI }`, for one
+    /// slice of the text starting at `offset`.
+    pub fn build_slice(&mut self, pair: Pair<'_, Rule>, offset: usize) -> Vec<Item> {
         self.offset = offset;
         self.build_items(pair)
     }

@@ -73,7 +73,7 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         Rule::service_line_probe | Rule::select_line | Rule::port_line | Rule::bad_service_line => {
             "`select`, `port` or `}`"
         }
-        Rule::EOI | Rule::file | Rule::chunk => "the end of the file",
+        Rule::EOI | Rule::file => "the end of the file",
         // Silent rules: pest never reports them.
         Rule::WHITESPACE
         | Rule::comment

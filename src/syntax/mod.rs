@@ -5,8 +5,9 @@
 //! fine and are diagnosed by `resolve`), and must never fail: every item that could be
 //! read is returned.
 //!
-//! Steps: `prescan` (braces: E101, E103) → pest (`grammar`, with recovery rules, one
-//! chunk of up to 64 top-level items per call so the token queue stays small) →
+//! Steps: `prescan` (braces: E101, E103; where to cut the text) → pest (`grammar`,
+//! with recovery rules, one slice of about 16 KiB of whole top-level items per call so
+//! the token queue stays small) →
 //! `build` and `values` (pairs to AST) → `explain` (skipped regions to E100/E105).
 //!
 //! Invariants: pest never sees braces nested deeper than [`MAX_DEPTH`]; every span
@@ -58,35 +59,25 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> ast::Fi
         missing_close_before: None,
     };
     let mut items = Vec::new();
-    let mut offset = 0;
-    while offset < scanned.text.len() {
-        let rest = scanned.text.get(offset..).unwrap_or("");
-        match NetpParser::parse(Rule::chunk, rest).map(|mut pairs| pairs.next()) {
-            Ok(Some(chunk)) => {
-                // Any text but trivia is an item, a broken item or a stray `}`: a chunk
-                // with none of them means only trivia was left.
-                if chunk.clone().into_inner().next().is_none() {
-                    break;
-                }
-                let end = chunk.as_span().end();
-                items.extend(builder.build_chunk(chunk, offset));
-                offset += end;
-            }
-            // The recovery rules make `chunk` accept any text; if that ever fails, say
-            // so rather than lose the file silently.
-            Ok(None) | Err(_) => {
-                builder.diagnostics.push(
-                    Diagnostic::new(
-                        Code::SyntaxError,
-                        "the rest of this file could not be read",
-                        builder.span_at(offset, offset),
-                        "the parser stopped here",
-                    )
-                    .with_help("this is a bug in netpc; please report it with the file"),
-                );
-                break;
-            }
+    let ends = scanned.cuts.iter().copied().chain([scanned.text.len()]);
+    let mut start = 0;
+    for end in ends {
+        let slice = scanned.text.get(start..end).unwrap_or("");
+        match NetpParser::parse(Rule::file, slice).map(|mut pairs| pairs.next()) {
+            Ok(Some(pair)) => items.extend(builder.build_slice(pair, start)),
+            // The recovery rules make `file` accept any text; if that ever fails, say
+            // so rather than lose the items silently.
+            Ok(None) | Err(_) => builder.diagnostics.push(
+                Diagnostic::new(
+                    Code::SyntaxError,
+                    "this part of the file could not be read",
+                    builder.span_at(start, end),
+                    "the parser gave up here",
+                )
+                .with_help("this is a bug in netpc; please report it with the file"),
+            ),
         }
+        start = end;
     }
     if let Some(mut unclosed) = scanned.unclosed {
         if let Some(item) = builder.missing_close_before {

@@ -21,7 +21,14 @@ pub(crate) struct Prescan<'a> {
     /// E101, when a block is never closed: pushed by the caller once the parse has
     /// shown where the missing `}` probably belongs.
     pub unclosed: Option<Diagnostic>,
+    /// Where the text may be cut into slices that pest parses one at a time: just
+    /// after a `;` outside any block (so always between two top-level items), about
+    /// every [`SLICE_BYTES`]. Small slices keep pest's token queue in the cache.
+    pub cuts: Vec<usize>,
 }
+
+/// Roughly how many bytes pest parses in one call.
+const SLICE_BYTES: usize = 16 * 1024;
 
 /// Scan `source`, push E103 diagnostics, and return the text to parse with E101 (if
 /// any) for the caller to complete.
@@ -36,6 +43,8 @@ pub(crate) fn prescan<'a>(
     let mut item_start = 0;
     let mut too_deep: Option<usize> = None;
     let mut blank: Vec<(usize, usize)> = Vec::new();
+    let mut cuts = Vec::new();
+    let mut last_cut = 0;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -62,7 +71,13 @@ pub(crate) fn prescan<'a>(
                     item_start = i + 1;
                 }
             }
-            b';' if open.is_empty() => item_start = i + 1,
+            b';' if open.is_empty() => {
+                item_start = i + 1;
+                if item_start - last_cut >= SLICE_BYTES {
+                    cuts.push(item_start);
+                    last_cut = item_start;
+                }
+            }
             _ => {}
         }
         i += 1;
@@ -77,6 +92,7 @@ pub(crate) fn prescan<'a>(
     Prescan {
         text: patched(source, &blank, open.len()),
         unclosed,
+        cuts,
     }
 }
 

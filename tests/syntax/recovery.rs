@@ -294,3 +294,21 @@ fn an_unclosed_service_is_one_error_pointing_where_the_brace_belongs() {
     // The service itself is kept, with the lines it had.
     assert_eq!(file.items.len(), 2);
 }
+
+#[test]
+fn large_files_are_read_whole_across_slices() {
+    // Big enough to be parsed in several slices; blocks and broken items must come out
+    // the same as in a small file.
+    let block = "namespace big {\n".to_owned() + &"service s { port 1; }\n".repeat(2_000) + "}\n";
+    let filler = "a needs b:{80, 443};\n".repeat(3_000);
+    let text = filler.clone() + &block + "broken item;\n" + &filler + "service last;";
+    let (file, diagnostics) = parse(&text);
+    assert_eq!(codes(&diagnostics), vec!["E100"]);
+    assert_eq!(file.items.len(), 6_002);
+    let ItemKind::NamespaceBlock { items, .. } = &file.items[3_000].kind else {
+        panic!("not the block")
+    };
+    assert_eq!(items.len(), 2_000);
+    let d = diagnostics.iter().next().unwrap();
+    assert_eq!(&text[d.primary.span.range()], "item");
+}
