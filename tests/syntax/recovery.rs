@@ -312,3 +312,19 @@ fn large_files_are_read_whole_across_slices() {
     let d = diagnostics.iter().next().unwrap();
     assert_eq!(&text[d.primary.span.range()], "item");
 }
+
+#[test]
+fn broken_items_nested_at_the_limit_are_skipped_without_overflow() {
+    let depth = netpc::syntax::MAX_DEPTH;
+    // A broken header, then a block at the deepest allowed nesting: skipped and
+    // re-parsed to explain it, all within a test thread's stack.
+    let text =
+        "namespace { ".to_owned() + &"{ ".repeat(depth - 1) + &"}".repeat(depth) + "\nservice ok;";
+    let (file, diagnostics) = parse(&text);
+    assert_eq!(codes(&diagnostics), vec!["E100"]);
+    assert_eq!(file.items.len(), 1);
+    let text = "service s { ".to_owned() + &"{ ".repeat(depth - 1) + &"}".repeat(depth);
+    let (file, diagnostics) = parse(&text);
+    assert_eq!(codes(&diagnostics), vec!["E100"]);
+    assert_eq!(file.items.len(), 1);
+}
