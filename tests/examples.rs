@@ -27,12 +27,15 @@ fn examples_check_without_diagnostics() {
     }
 }
 
-/// Each module, used from a namespace, compiles cleanly.
+/// Each module, used from a namespace, compiles without error. `std/kube-apiserver`
+/// needs the API server's address range from the user, as its comments say.
 #[test]
 fn stdlib_modules_check_without_diagnostics() {
     for name in netpc::stdlib::names() {
         let mut sources = Sources::new();
-        let text = format!("namespace probe {{\n  use std/dns;\n  use std/{name};\n}}\n");
+        let text = format!(
+            "external kube-apiserver = 10.0.0.1/32;\nnamespace probe {{\n  use std/dns;\n  use std/{name};\n}}\n"
+        );
         let root = sources.add(Origin::File(PathBuf::from("probe.netp")), text);
         let (_, diagnostics) = netpc::check(&mut sources, &[root], &FsLoader);
         let rendered =
