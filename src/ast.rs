@@ -25,6 +25,51 @@ impl<T: PartialEq> PartialEq for Spanned<T> {
 }
 impl<T: Eq> Eq for Spanned<T> {}
 
+/// `PartialEq` and `Eq` for nodes that carry a plain `span` field: every field but
+/// the span is compared, so trees built from different texts compare equal when only
+/// positions differ.
+macro_rules! eq_ignoring_span {
+    ($ty:ident { $($field:ident),* }) => {
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                true $(&& self.$field == other.$field)*
+            }
+        }
+        impl Eq for $ty {}
+    };
+}
+
+eq_ignoring_span!(Item { kind });
+eq_ignoring_span!(PortSpec {
+    name,
+    numbers,
+    protocol
+});
+eq_ignoring_span!(Reference { kind });
+eq_ignoring_span!(Target { reference, ports });
+
+impl PartialEq for ServiceItem {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (ServiceItem::Select(a, _), ServiceItem::Select(b, _)) => a == b,
+            (ServiceItem::Port(a, _), ServiceItem::Port(b, _)) => a == b,
+            _ => false,
+        }
+    }
+}
+impl Eq for ServiceItem {}
+
+impl PartialEq for ExportTo {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (ExportTo::Everyone(_), ExportTo::Everyone(_)) => true,
+            (ExportTo::Namespaces(a), ExportTo::Namespaces(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+impl Eq for ExportTo {}
+
 /// A name as written (a namespace, service, group, external or port name). Not yet
 /// checked against DNS-1123: `Grid` parses and is diagnosed later.
 pub type Ident = Spanned<String>;
@@ -35,7 +80,7 @@ pub struct File {
     pub items: Vec<Item>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Item {
     pub kind: ItemKind,
     /// The whole item, from its first token to its `;` or `}`.
@@ -92,7 +137,7 @@ pub enum IdentityStyle {
     Selectors,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum ServiceItem {
     /// `select k = v, ...;` (all pairs must match).
     Select(Vec<LabelPair>, Span),
@@ -112,7 +157,7 @@ pub struct LabelPair {
 /// In a service: `443`, `8000-8080`, `metrics 9100`, each with an optional `/udp`.
 /// In a target: `443`, `8000-8080`, `metrics` (a name the target declares).
 /// A named range (`web 80-90`) parses and is rejected by the checks.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct PortSpec {
     pub name: Option<Ident>,
     /// The first port and, for a range, the last. Numbers too large for `u64`
@@ -130,7 +175,7 @@ pub struct PortNumbers {
 }
 
 /// A reference to pods or addresses.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Reference {
     pub kind: ReferenceKind,
     pub span: Span,
@@ -149,7 +194,7 @@ pub enum ReferenceKind {
 }
 
 /// A target of `needs`: a reference and, optionally, the ports asked for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Target {
     pub reference: Reference,
     /// `None` for a bare reference (all ports the target declares).
@@ -157,7 +202,7 @@ pub struct Target {
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum ExportTo {
     /// `to *`
     Everyone(Span),
@@ -171,4 +216,76 @@ pub enum UseTarget {
     Std(Ident),
     /// `use "path.netp";` (the path as written, without quotes).
     Path(Spanned<String>),
+}
+
+impl File {
+    /// Release the spare capacity of every vector in the tree. Vectors collected from
+    /// parser iterators start with room for four elements; for a typical `needs` line
+    /// that spare room is most of the memory a large program's tree takes.
+    pub fn shrink_to_fit(&mut self) {
+        shrink_items(&mut self.items);
+    }
+}
+
+fn shrink_items(items: &mut Vec<Item>) {
+    items.shrink_to_fit();
+    for item in items {
+        match &mut item.kind {
+            ItemKind::NamespaceBlock { items, .. } => shrink_items(items),
+            ItemKind::Service { body, .. } => {
+                body.shrink_to_fit();
+                for entry in body {
+                    match entry {
+                        ServiceItem::Select(pairs, _) => pairs.shrink_to_fit(),
+                        ServiceItem::Port(ports, _) => ports.shrink_to_fit(),
+                    }
+                }
+            }
+            ItemKind::Group { members, .. } => members.shrink_to_fit(),
+            ItemKind::External { cidrs, except, .. } => {
+                cidrs.shrink_to_fit();
+                except.shrink_to_fit();
+            }
+            ItemKind::Needs { subjects, targets } => {
+                subjects.shrink_to_fit();
+                targets.shrink_to_fit();
+                for target in targets {
+                    if let Some(ports) = &mut target.ports {
+                        ports.shrink_to_fit();
+                    }
+                }
+            }
+            ItemKind::Export { services, to } => {
+                services.shrink_to_fit();
+                if let ExportTo::Namespaces(names) = to {
+                    names.shrink_to_fit();
+                }
+            }
+            ItemKind::NamespaceDecl { .. }
+            | ItemKind::Use(_)
+            | ItemKind::ExemptLabel { .. }
+            | ItemKind::Enforcement(_)
+            | ItemKind::Identity(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Diagnostics;
+    use crate::source::FileId;
+
+    /// Trees of the same program written with different layout compare equal; a
+    /// different port does not.
+    #[test]
+    fn equality_ignores_spans_only() {
+        let parse = |text: &str| crate::syntax::parse(FileId(0), text, &mut Diagnostics::new());
+        let compact = parse("namespace a{service s{port 80;}t needs s:80;export s to *;}");
+        let spaced = parse(
+            "namespace a {\n  service s { port 80; }\n  t needs s:80;\n  export s to *;\n}\n",
+        );
+        let other = parse("namespace a{service s{port 81;}t needs s:80;export s to *;}");
+        assert_eq!(compact, spaced);
+        assert_ne!(compact, other);
+    }
 }

@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod ir;
 pub mod lower;
+pub mod probe;
 pub mod render;
 pub mod resolve;
 pub mod source;

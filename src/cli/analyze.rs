@@ -1,13 +1,135 @@
-//! `netpc analyze`: placeholder wiring, replaced by the analyzer's command.
+//! `netpc analyze`: read folders/files of Kubernetes manifests, evaluate their
+//! NetworkPolicies with the independent evaluator (`crate::analyze`) and print who can
+//! reach whom. Owns the file walking, reading and printing for this command; all
+//! semantics live in `crate::analyze`.
 
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use clap::ValueEnum;
+
+use crate::analyze::{Analysis, Format, IpBlockPods, ManifestLoader, Options, write};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// `src => dst : conn` lines (netpol-analyzer connlist)
+    #[default]
+    Txt,
+    /// a JSON array of {src, dst, conn}
+    Json,
+    /// a Markdown table
+    Md,
+    /// a Graphviz graph, grouped by namespace
+    Dot,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum IpBlockPodsArg {
+    /// an ipBlock never matches a pod (netpol-analyzer, Cilium)
+    #[default]
+    Ignore,
+    /// an ipBlock matches pods whose `status.podIP` lies in it (e2e, Calico, cyclonus)
+    Match,
+}
 
 #[derive(clap::Args, Debug)]
 pub struct AnalyzeArgs {
-    /// Folders or files of Kubernetes manifests
-    pub paths: Vec<std::path::PathBuf>,
+    /// Folders (read recursively: *.yaml, *.yml, *.json) or files of Kubernetes manifests
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Txt)]
+    pub format: OutputFormat,
+    /// Whether an ipBlock peer matches pod IPs
+    #[arg(long, value_enum, default_value_t = IpBlockPodsArg::Ignore)]
+    pub ipblock_pods: IpBlockPodsArg,
 }
 
-pub fn run(_args: &AnalyzeArgs) -> ExitCode {
-    super::fatal("`netpc analyze` is not built yet")
+pub fn run(args: &AnalyzeArgs) -> ExitCode {
+    let files = match manifest_files(&args.paths) {
+        Ok(files) => files,
+        Err(message) => return super::fatal(message),
+    };
+    let mut loader = ManifestLoader::new();
+    for file in &files {
+        let shown = file.display().to_string();
+        let text = match std::fs::read(file) {
+            Ok(bytes) => bytes,
+            Err(err) => return super::fatal(format!("cannot read {shown}: {err}")),
+        };
+        let Ok(text) = String::from_utf8(text) else {
+            eprintln!("error: {shown}: not a UTF-8 text file");
+            return ExitCode::from(super::EXIT_INPUT);
+        };
+        if let Err(err) = loader.add_text(&shown, &text) {
+            eprintln!("error: {err}");
+            return ExitCode::from(super::EXIT_INPUT);
+        }
+    }
+    let cluster = loader.finish();
+    let options = Options {
+        ipblock_pods: match args.ipblock_pods {
+            IpBlockPodsArg::Ignore => IpBlockPods::Ignore,
+            IpBlockPodsArg::Match => IpBlockPods::Match,
+        },
+        ..Options::default()
+    };
+    let analysis = match Analysis::new(&cluster, options) {
+        Ok(analysis) => analysis,
+        Err(errors) => {
+            for err in &errors {
+                eprintln!("error: {err}");
+            }
+            return ExitCode::from(super::EXIT_INPUT);
+        }
+    };
+    for warning in analysis.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    let format = match args.format {
+        OutputFormat::Txt => Format::Text,
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Md => Format::Md,
+        OutputFormat::Dot => Format::Dot,
+    };
+    let list = analysis.connlist();
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match write(&list, &cluster, format, &mut stdout).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(err) => super::fatal(format!("cannot write the output: {err}")),
+    }
+}
+
+/// The manifest files under `paths`: a file as given, a folder's `*.yaml`, `*.yml`
+/// and `*.json` recursively, in a stable order.
+fn manifest_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.exists() {
+            return Err(format!("{}: no such file or folder", path.display()));
+        }
+        if path.is_file() {
+            files.push(path.clone());
+            continue;
+        }
+        let mut found = Vec::new();
+        for entry in walkdir::WalkDir::new(path).follow_links(true) {
+            let entry = entry.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            if entry.file_type().is_file() && is_manifest(entry.path()) {
+                found.push(entry.into_path());
+            }
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+fn is_manifest(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
 }

@@ -8,8 +8,11 @@
 mod analyze;
 mod build;
 mod check;
+mod diff;
 mod explain;
+mod graph;
 mod load;
+mod verify;
 pub mod write;
 
 use std::io::IsTerminal;
@@ -46,6 +49,12 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Compute who can reach whom from any folder of Kubernetes manifests
     Analyze(analyze::AnalyzeArgs),
+    /// Prove that compiled manifests allow exactly what the program declares
+    Verify(verify::VerifyArgs),
+    /// Connections added and removed between two versions
+    Diff(diff::DiffArgs),
+    /// Allowed connections as a Graphviz or Mermaid graph
+    Graph(graph::GraphArgs),
 }
 
 /// How diagnostics are printed.
@@ -111,6 +120,9 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Analyze(args) => analyze::run(&args),
+        Command::Verify(args) => verify::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::Graph(args) => graph::run(&args),
     }
 }
 

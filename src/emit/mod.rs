@@ -112,8 +112,25 @@ fn kustomization(resources: Vec<&str>, quote: bool) -> Result<String, EmitError>
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Contract<'a> {
+    /// The label that exempts a pod from every generated policy.
+    exempt_label: ExemptLabel<'a>,
+    /// Every namespace the program knows, managed or not.
+    namespaces: Vec<ContractNamespace<'a>>,
     services: &'a [crate::lower::ContractEntry],
+}
+
+#[derive(Serialize)]
+struct ExemptLabel<'a> {
+    key: &'a str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct ContractNamespace<'a> {
+    name: &'a str,
+    managed: bool,
 }
 
 /// Every output file, sorted by path, the manifest last.
@@ -169,6 +186,19 @@ pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
             "{HEADER}# The label contract: the labels each service's pod template must carry, and the named container ports it must expose.\n{}",
             to_yaml(
                 &Contract {
+                    exempt_label: ExemptLabel {
+                        key: &plan.program.exempt.key,
+                        value: &plan.program.exempt.value,
+                    },
+                    namespaces: plan
+                        .program
+                        .namespaces
+                        .iter()
+                        .map(|n| ContractNamespace {
+                            name: &n.name,
+                            managed: n.managed,
+                        })
+                        .collect(),
                     services: &contract
                 },
                 quote

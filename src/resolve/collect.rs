@@ -17,7 +17,7 @@ use crate::ir;
 use crate::source::Span;
 
 impl Resolver {
-    pub(super) fn collect_file(&mut self, file: &ParsedFile) {
+    pub(super) fn collect_file(&mut self, file: ParsedFile) {
         if file.is_module {
             self.module_files.insert(file.id);
         }
@@ -27,7 +27,7 @@ impl Resolver {
             external: false,
             is_module: file.is_module,
         };
-        for item in &file.ast.items {
+        for item in file.ast.items {
             if let ItemKind::NamespaceDecl { name } = &item.kind {
                 if self.declare_namespace(name, true, item.span) {
                     context.namespace = Some(name.node.clone());
@@ -80,37 +80,38 @@ impl Resolver {
         true
     }
 
-    fn misplaced(&mut self, item: &Item, what: &str, help: &str) {
+    fn misplaced(&mut self, span: Span, what: &str, help: &str) {
         self.errors.push(
             Diagnostic::new(
                 Code::MisplacedItem,
                 format!("{what} is not allowed here"),
-                item.span,
+                span,
                 "not allowed here",
             )
             .with_help(help.to_owned()),
         );
     }
 
-    fn collect_item(&mut self, item: &Item, context: &Context) {
-        match &item.kind {
+    fn collect_item(&mut self, item: Item, context: &Context) {
+        let span = item.span;
+        match item.kind {
             ItemKind::NamespaceDecl { .. } => self.misplaced(
-                item,
+                span,
                 "`namespace N;` inside a namespace block",
                 "`namespace N;` sets the namespace of the rest of a file; inside a block, close the block first",
             ),
             ItemKind::NamespaceBlock { name, external, items } => {
                 if context.external || self.block_depth > 0 {
-                    self.misplaced(item, "a namespace inside a namespace block", "namespaces cannot be nested: close the outer block first");
+                    self.misplaced(span, "a namespace inside a namespace block", "namespaces cannot be nested: close the outer block first");
                     return;
                 }
-                if !self.declare_namespace(name, !external, name.span) {
+                if !self.declare_namespace(&name, !external, name.span) {
                     return;
                 }
                 let inner = Context {
                     file: context.file,
                     namespace: Some(name.node.clone()),
-                    external: *external,
+                    external,
                     is_module: context.is_module,
                 };
                 self.block_depth += 1;
@@ -119,35 +120,35 @@ impl Resolver {
                 }
                 self.block_depth -= 1;
             }
-            ItemKind::Service { name, body } => self.collect_service(item, name, body, context),
+            ItemKind::Service { name, body } => self.collect_service(span, &name, &body, context),
             ItemKind::Group { name, members } => {
                 if context.external {
-                    self.misplaced(item, "a group in an external namespace", "declare groups in a managed namespace or outside every namespace");
+                    self.misplaced(span, "a group in an external namespace", "declare groups in a managed namespace or outside every namespace");
                     return;
                 }
-                if self.declare(context.namespace.clone(), name, "group", Decl::Group(self.groups.len())) {
+                if self.declare(context.namespace.clone(), &name, "group", Decl::Group(self.groups.len())) {
                     self.groups.push(GroupDecl {
                         scope: context.namespace.clone(),
-                        name: name.clone(),
-                        members: members.clone(),
+                        name,
+                        members,
                     });
                 }
             }
             ItemKind::External { name, cidrs, except } => {
                 if context.external {
-                    self.misplaced(item, "an external address range in an external namespace", "declare externals in a managed namespace or outside every namespace");
+                    self.misplaced(span, "an external address range in an external namespace", "declare externals in a managed namespace or outside every namespace");
                     return;
                 }
-                self.collect_external(name, cidrs, except, context);
+                self.collect_external(&name, &cidrs, &except, context);
             }
             ItemKind::Needs { subjects, targets } => {
                 if context.external {
-                    self.misplaced(item, "`needs` in an external namespace", "an external namespace is not managed: write the `needs` in the namespace of a managed subject or target");
+                    self.misplaced(span, "`needs` in an external namespace", "an external namespace is not managed: write the `needs` in the namespace of a managed subject or target");
                     return;
                 }
                 if context.namespace.is_none() && !context.is_module {
                     self.errors.push(
-                        Diagnostic::new(Code::OutsideNamespace, "`needs` outside a namespace", item.span, "not in any namespace")
+                        Diagnostic::new(Code::OutsideNamespace, "`needs` outside a namespace", span, "not in any namespace")
                             .with_help("write it inside `namespace N { ... }` or after `namespace N;`; only modules may have top-level `needs`, which apply in every namespace that uses them"),
                     );
                     return;
@@ -155,9 +156,9 @@ impl Resolver {
                 self.needs.push(NeedsDecl {
                     namespace: context.namespace.clone(),
                     file: context.file,
-                    subjects: subjects.clone(),
-                    targets: targets.clone(),
-                    span: item.span,
+                    subjects,
+                    targets,
+                    span,
                 });
             }
             ItemKind::Export { services, to } => {
@@ -167,62 +168,62 @@ impl Resolver {
                     } else {
                         ("`export` outside a namespace", "write it in the namespace that owns the services")
                     };
-                    self.misplaced(item, what, help);
+                    self.misplaced(span, what, help);
                     return;
                 };
                 let to = match to {
                     ExportTo::Everyone(_) => None,
                     ExportTo::Namespaces(names) => {
                         self.namespace_refs.extend(names.iter().cloned());
-                        Some(names.clone())
+                        Some(names)
                     }
                 };
                 self.exports.push(ExportDecl {
                     namespace,
-                    services: services.clone(),
+                    services,
                     to,
-                    span: item.span,
+                    span,
                 });
             }
             ItemKind::Use(_) => {
                 if context.external {
-                    self.misplaced(item, "`use` in an external namespace", "external namespaces are not managed: `use` a module in a managed namespace");
+                    self.misplaced(span, "`use` in an external namespace", "external namespaces are not managed: `use` a module in a managed namespace");
                 }
             }
-            ItemKind::ExemptLabel { key, value } => self.collect_exempt(item, key, value.as_ref(), context),
-            ItemKind::Enforcement(on) => self.collect_enforcement(item, on, context),
+            ItemKind::ExemptLabel { key, value } => self.collect_exempt(span, &key, value.as_ref(), context),
+            ItemKind::Enforcement(on) => self.collect_enforcement(span, &on, context),
             ItemKind::Identity(style) => {
                 if context.namespace.is_some() || context.is_module {
-                    self.setting_not_here(item, "`identity`", "identity is program-wide: write it outside every namespace, in a file of the program (not a module)");
+                    self.setting_not_here(span, "`identity`", "identity is program-wide: write it outside every namespace, in a file of the program (not a module)");
                     return;
                 }
                 if let Some((_, first)) = self.identity {
-                    self.setting_twice(item, "`identity`", first);
+                    self.setting_twice(span, "`identity`", first);
                 } else {
-                    self.identity = Some((style.node, item.span));
+                    self.identity = Some((style.node, span));
                 }
             }
         }
     }
 
-    fn setting_not_here(&mut self, item: &Item, what: &str, help: &str) {
+    fn setting_not_here(&mut self, span: Span, what: &str, help: &str) {
         self.errors.push(
             Diagnostic::new(
                 Code::SettingNotHere,
                 format!("{what} is not allowed here"),
-                item.span,
+                span,
                 "setting in the wrong place",
             )
             .with_help(help.to_owned()),
         );
     }
 
-    fn setting_twice(&mut self, item: &Item, what: &str, first: Span) {
+    fn setting_twice(&mut self, span: Span, what: &str, first: Span) {
         self.errors.push(
             Diagnostic::new(
                 Code::ConflictingSetting,
                 format!("{what} is set twice"),
-                item.span,
+                span,
                 "set again here",
             )
             .with_secondary(first, "first set here")
@@ -236,7 +237,10 @@ impl Resolver {
             self.errors.push(d);
             return false;
         }
-        let names = self.scopes.entry(scope.clone()).or_default();
+        let names = self
+            .scopes
+            .entry(scope.clone().unwrap_or_default())
+            .or_default();
         if let Some((_, first)) = names.get(&name.node) {
             let place = scope.map_or_else(
                 || "outside every namespace".to_owned(),
@@ -261,14 +265,14 @@ impl Resolver {
 
     fn collect_service(
         &mut self,
-        item: &Item,
+        span: Span,
         name: &Ident,
         body: &[ServiceItem],
         context: &Context,
     ) {
         let Some(namespace) = context.namespace.clone() else {
             self.errors.push(
-                Diagnostic::new(Code::OutsideNamespace, format!("service `{}` is outside a namespace", name.node), item.span, "not in any namespace")
+                Diagnostic::new(Code::OutsideNamespace, format!("service `{}` is outside a namespace", name.node), span, "not in any namespace")
                     .with_help("a service is pods of one namespace: write it inside `namespace N { ... }` or after `namespace N;`"),
             );
             return;
@@ -350,7 +354,7 @@ impl Resolver {
                 Diagnostic::new(
                     Code::SyntaxError,
                     "empty `select`",
-                    item.span,
+                    span,
                     "selects nothing",
                 )
                 .with_help(
@@ -444,7 +448,11 @@ impl Resolver {
             if !excepts.iter().any(|(e, _)| net.contains(e)) {
                 problems.push(
                     Diagnostic::new(Code::UnboundedExternal, format!("`{}` covers every {} address", name.node, if net.addr().is_ipv4() { "IPv4" } else { "IPv6" }), *span, format!("`{net}` without `except`"))
-                        .with_help("this includes the cluster's own pod and service ranges on some network plugins: add `except` for your private ranges, e.g. `except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16`"),
+.with_help(if net.addr().is_ipv4() {
+                            "on several network plugins this also matches the cluster's own pod and service addresses: except your private ranges, e.g. `except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16`"
+                        } else {
+                            "on several network plugins this also matches the cluster's own pod and service addresses: except your private ranges, e.g. `except fd00::/8`"
+                        }),
                 );
             }
         }
@@ -485,17 +493,17 @@ impl Resolver {
 
     fn collect_exempt(
         &mut self,
-        item: &Item,
+        span: Span,
         key: &Spanned<String>,
         value: Option<&Spanned<String>>,
         context: &Context,
     ) {
         if context.namespace.is_some() || context.is_module {
-            self.setting_not_here(item, "`exempt label`", "the exempt label is program-wide: write it outside every namespace, in a file of the program (not a module)");
+            self.setting_not_here(span, "`exempt label`", "the exempt label is program-wide: write it outside every namespace, in a file of the program (not a module)");
             return;
         }
         if let Some(first) = self.exempt.as_ref().and_then(|e| e.span) {
-            self.setting_twice(item, "`exempt label`", first);
+            self.setting_twice(span, "`exempt label`", first);
             return;
         }
         let key_ok = values::check_label_key(key)
@@ -510,14 +518,14 @@ impl Resolver {
             self.exempt = Some(ir::ExemptLabel {
                 key: key.node.clone(),
                 value: value.map_or_else(|| "true".to_owned(), |v| v.node.clone()),
-                span: Some(item.span),
+                span: Some(span),
             });
         }
     }
 
-    fn collect_enforcement(&mut self, item: &Item, on: &Spanned<bool>, context: &Context) {
+    fn collect_enforcement(&mut self, span: Span, on: &Spanned<bool>, context: &Context) {
         if context.external || context.is_module {
-            self.setting_not_here(item, "`enforcement`", "enforcement is set for the whole program or for one managed namespace, in a file of the program");
+            self.setting_not_here(span, "`enforcement`", "enforcement is set for the whole program or for one managed namespace, in a file of the program");
             return;
         }
         let slot = match &context.namespace {
@@ -528,9 +536,9 @@ impl Resolver {
             },
         };
         if let Some((_, first)) = *slot {
-            self.setting_twice(item, "`enforcement`", first);
+            self.setting_twice(span, "`enforcement`", first);
         } else {
-            *slot = Some((on.node, item.span));
+            *slot = Some((on.node, span));
         }
     }
 }

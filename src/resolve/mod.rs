@@ -30,7 +30,7 @@ pub fn resolve(
 ) -> Option<Program> {
     let mut resolver = Resolver::default();
     let files = modules::load_all(sources, roots, loader, &mut resolver);
-    for file in &files {
+    for file in files {
         resolver.collect_file(file);
     }
     resolver.check_namespaces_exist();
@@ -129,6 +129,16 @@ pub(crate) enum Decl {
     External(usize),
 }
 
+impl Resolver {
+    /// The names declared in a namespace (`None`: outside every namespace).
+    pub(crate) fn scope(
+        &self,
+        namespace: Option<&str>,
+    ) -> Option<&FxHashMap<String, (Decl, Span)>> {
+        self.scopes.get(namespace.unwrap_or(""))
+    }
+}
+
 /// All declarations of the program, collected before anything is resolved.
 #[derive(Default)]
 pub(crate) struct Resolver {
@@ -139,14 +149,17 @@ pub(crate) struct Resolver {
     pub exports: Vec<ExportDecl>,
     pub needs: Vec<NeedsDecl>,
     pub uses: Vec<UseDecl>,
-    /// Names declared per scope (`None` = global): name → declaration and its span.
-    pub scopes: FxHashMap<Option<String>, FxHashMap<String, (Decl, Span)>>,
+    /// Names declared per scope, keyed by namespace name (`""` = global, which no
+    /// namespace can be called): name → declaration and its span.
+    pub scopes: FxHashMap<String, FxHashMap<String, (Decl, Span)>>,
     /// Namespaces named by references or exports, to check they exist.
     pub namespace_refs: Vec<Ident>,
     pub identity: Option<(IdentityStyle, Span)>,
     pub exempt: Option<ir::ExemptLabel>,
     pub enforcement: Option<(bool, Span)>,
     pub errors: Vec<crate::diagnostic::Diagnostic>,
+    /// Namespace names by `NamespaceId`, once ids are assigned.
+    pub namespace_names: Vec<String>,
     /// Files reached through `use`.
     pub module_files: rustc_hash::FxHashSet<FileId>,
     /// Expanded groups, by declaration.

@@ -17,7 +17,9 @@ pub(super) fn load_all(
     loader: &dyn Loader,
     resolver: &mut Resolver,
 ) -> Vec<ParsedFile> {
+    let parsed = parse_parallel(sources, roots);
     let mut loader = ModuleLoader {
+        parsed,
         sources,
         loader,
         files: Vec::new(),
@@ -31,7 +33,47 @@ pub(super) fn load_all(
     loader.files.into_iter().flatten().collect()
 }
 
+/// Parse the root files on every core: parsing dominates checking, and files are
+/// independent. Results are keyed by file, so the order of work never shows.
+fn parse_parallel(
+    sources: &Sources,
+    roots: &[FileId],
+) -> rustc_hash::FxHashMap<FileId, (ast::File, Diagnostics)> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(roots.len())
+        .max(1);
+    let chunk = roots.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = roots
+            .chunks(chunk)
+            .map(|ids| {
+                scope.spawn(move || {
+                    ids.iter()
+                        .map(|&id| {
+                            let mut diagnostics = Diagnostics::new();
+                            let mut file =
+                                crate::syntax::parse(id, &sources.get(id).text, &mut diagnostics);
+                            file.shrink_to_fit();
+                            (id, (file, diagnostics))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        // A worker can only fail by panicking, which the panic hook reports as a bug;
+        // its files are then parsed again on this thread by `visit`.
+        workers
+            .into_iter()
+            .filter_map(|w| w.join().ok())
+            .flatten()
+            .collect()
+    })
+}
+
 struct ModuleLoader<'a> {
+    /// Root files parsed ahead of time.
+    parsed: rustc_hash::FxHashMap<FileId, (ast::File, Diagnostics)>,
     sources: &'a mut Sources,
     loader: &'a dyn Loader,
     /// Indexed by load order; `None` while a file is being visited.
@@ -52,9 +94,12 @@ impl ModuleLoader<'_> {
             }
             return;
         }
-        let mut diagnostics = Diagnostics::new();
-        let text = self.sources.get(id).text.clone();
-        let ast = crate::syntax::parse(id, &text, &mut diagnostics);
+        let (ast, diagnostics) = self.parsed.remove(&id).unwrap_or_else(|| {
+            let mut diagnostics = Diagnostics::new();
+            let mut ast = crate::syntax::parse(id, &self.sources.get(id).text, &mut diagnostics);
+            ast.shrink_to_fit();
+            (ast, diagnostics)
+        });
         self.resolver.errors.extend(diagnostics.into_vec());
         let slot = self.files.len();
         self.files.push(None);

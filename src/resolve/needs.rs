@@ -73,8 +73,7 @@ impl Resolver {
                     return Vec::new();
                 };
                 match self
-                    .scopes
-                    .get(&Some(ns.node.clone()))
+                    .scope(Some(&ns.node))
                     .and_then(|s| s.get(&name.node))
                     .map(|(d, _)| *d)
                 {
@@ -120,13 +119,10 @@ impl Resolver {
                 }
             }
             ReferenceKind::Name(name) => {
-                let local = namespace.and_then(|ns| {
-                    self.scopes
-                        .get(&Some(ns.to_owned()))
-                        .and_then(|s| s.get(&name.node))
-                });
+                let local =
+                    namespace.and_then(|ns| self.scope(Some(ns)).and_then(|s| s.get(&name.node)));
                 let found = local
-                    .or_else(|| self.scopes.get(&None).and_then(|s| s.get(&name.node)))
+                    .or_else(|| self.scope(None).and_then(|s| s.get(&name.node)))
                     .map(|(d, _)| *d);
                 match found {
                     Some(Decl::Service(i)) => vec![Endpoint::Service(tables.service_ids[i])],
@@ -144,10 +140,10 @@ impl Resolver {
 
     fn unknown_name(&mut self, name: &crate::ast::Ident, namespace: Option<&str>) {
         let mut candidates: Vec<&str> = Vec::new();
-        if let Some(scope) = namespace.and_then(|ns| self.scopes.get(&Some(ns.to_owned()))) {
+        if let Some(scope) = namespace.and_then(|ns| self.scope(Some(ns))) {
             candidates.extend(scope.keys().map(String::as_str));
         }
-        if let Some(scope) = self.scopes.get(&None) {
+        if let Some(scope) = self.scope(None) {
             candidates.extend(scope.keys().map(String::as_str));
         }
         let place = namespace.map_or_else(
@@ -183,7 +179,7 @@ impl Resolver {
         self.errors.push(d);
     }
 
-    fn expand_group(
+    pub(super) fn expand_group(
         &mut self,
         tables: &Tables,
         group: usize,
@@ -232,10 +228,14 @@ impl Resolver {
         let Some(specs) = &target.ports else {
             return match (endpoint, declared) {
                 (Endpoint::Service(id), Some(ports)) if ports.is_empty() => {
-                    let name = tables.service_names[id.0 as usize].clone();
+                    let full = &tables.service_names[id.0 as usize];
+                    let name = match &target.reference.kind {
+                        ReferenceKind::Name(n) => n.node.clone(),
+                        _ => full.clone(),
+                    };
                     let decl_span = tables.service_spans[id.0 as usize];
                     self.errors.push(
-                        Diagnostic::new(Code::BareTargetWithoutPorts, format!("`{name}` declares no ports, so a bare target would open every port"), target.span, "no ports given")
+                        Diagnostic::new(Code::BareTargetWithoutPorts, format!("`{full}` declares no ports, so a bare target would open every port"), target.span, "no ports given")
                             .with_secondary(decl_span, "declared here without `port`")
                             .with_help(format!("name the ports needed (`{name}:5432`), or declare them in the service (`port 5432;`)")),
                     );

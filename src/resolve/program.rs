@@ -123,7 +123,7 @@ impl Resolver {
         let exports = std::mem::take(&mut self.exports);
         for export in &exports {
             for service in &export.services {
-                let scope = self.scopes.get(&Some(export.namespace.clone()));
+                let scope = self.scope(Some(&export.namespace));
                 match scope.and_then(|s| s.get(&service.node)).map(|(d, _)| *d) {
                     Some(Decl::Service(i)) => {
                         index
@@ -226,11 +226,17 @@ impl Resolver {
 
     pub(super) fn build_program(&mut self) -> Option<Program> {
         let tables = self.tables();
+        self.namespace_names = self.namespaces.keys().cloned().collect();
         let exports = self.export_index(&tables);
         let applications = self.module_applications(&tables);
         let mut used_exports: FxHashSet<(Span, String)> = FxHashSet::default();
         let mut needs: Vec<Need> = Vec::new();
-        let mut first_need: FxHashMap<(Endpoint, Endpoint, Ports), Span> = FxHashMap::default();
+        // Expand every group once, used or not, so cycles and unknown members are
+        // reported once, where the group is defined.
+        for group in 0..self.groups.len() {
+            let span = self.groups[group].name.span;
+            let _ = self.expand_group(&tables, group, span, &mut Vec::new());
+        }
         let decls = std::mem::take(&mut self.needs);
         for decl in &decls {
             let contexts: Vec<(String, Option<Span>)> = match &decl.namespace {
@@ -287,34 +293,22 @@ impl Resolver {
                         ) else {
                             continue;
                         };
-                        let key = (need.subject, need.target, need.ports.clone());
-                        match first_need.get(&key) {
-                            Some(first) if *first != decl.span => {
-                                self.errors.push(
-                                    Diagnostic::new(
-                                        Code::DuplicateNeed,
-                                        "this need is already declared",
-                                        *target_span,
-                                        "declared again here",
-                                    )
-                                    .with_secondary(*first, "first declared here")
-                                    .with_help("remove one of the two"),
-                                );
-                                continue;
-                            }
-                            Some(_) => continue,
-                            None => {
-                                first_need.insert(key, decl.span);
-                            }
-                        }
                         needs.push(need);
                     }
                 }
             }
         }
         self.needs = decls;
-        self.unused_exports(&exports, &used_exports);
-        self.dns_warnings(&tables, &needs);
+        // With errors, some needs were not resolved: an export or DNS access could look
+        // unused only because of them, so these warnings would cascade from the errors.
+        if !self
+            .errors
+            .iter()
+            .any(|d| d.severity() == crate::diagnostic::Severity::Error)
+        {
+            self.unused_exports(&exports, &used_exports);
+            self.dns_warnings(&tables, &needs);
+        }
         needs.sort_by(|a, b| {
             (a.subject, a.target, a.origin.statement).cmp(&(
                 b.subject,
@@ -322,6 +316,7 @@ impl Resolver {
                 b.origin.statement,
             ))
         });
+        let needs = self.drop_duplicate_needs(needs);
         Some(self.assemble(&tables, needs))
     }
 
@@ -355,7 +350,7 @@ impl Resolver {
                 self.errors.push(
                     Diagnostic::new(Code::SelfNeed, "a service needs itself", origin.target, "same as the subject")
                         .with_secondary(origin.subject, "subject")
-                        .with_help("pods of one service reaching each other need a rule only across pods; a pod always reaches itself. Remove it, or keep it if replicas talk to each other"),
+                        .with_help("a pod always reaches itself; this need only lets replicas of the service reach each other. Remove it unless they do"),
                 );
             }
         }
@@ -429,6 +424,39 @@ impl Resolver {
             ports: ports.clone(),
             origin,
         })
+    }
+
+    /// Keep the first of needs with the same subject, target and ports (W006 for a
+    /// repeat in another statement; a repeat inside one statement, through groups, is
+    /// silent). `needs` is sorted by subject and target, so repeats are neighbours.
+    fn drop_duplicate_needs(&mut self, needs: Vec<Need>) -> Vec<Need> {
+        let mut kept: Vec<Need> = Vec::with_capacity(needs.len());
+        let mut group_start = 0;
+        for need in needs {
+            if kept
+                .get(group_start)
+                .is_none_or(|g| (g.subject, g.target) != (need.subject, need.target))
+            {
+                group_start = kept.len();
+            }
+            if let Some(first) = kept[group_start..].iter().find(|k| k.ports == need.ports) {
+                if first.origin.statement != need.origin.statement {
+                    self.errors.push(
+                        Diagnostic::new(
+                            Code::DuplicateNeed,
+                            "this need is already declared",
+                            need.origin.target,
+                            "declared again here",
+                        )
+                        .with_secondary(first.origin.statement, "first declared here")
+                        .with_help("remove one of the two"),
+                    );
+                }
+                continue;
+            }
+            kept.push(need);
+        }
+        kept
     }
 
     fn unused_exports(

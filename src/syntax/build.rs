@@ -21,6 +21,14 @@ pub(crate) struct Builder<'a> {
     pub diagnostics: &'a mut Diagnostics,
     /// Syntax errors reported so far in this file, to stop a flood on binary input.
     pub errors: usize,
+    /// Where in `text` the slice being built starts: pest positions are relative to it.
+    pub offset: usize,
+    /// Whether the service body being built is closed only by a `}` the pre-scan
+    /// appended: items inside it are then a symptom of the missing `}` (E101), not
+    /// misplaced items (E105).
+    pub in_unclosed_service: bool,
+    /// The first item found inside such a body: where the missing `}` probably belongs.
+    pub missing_close_before: Option<Span>,
 }
 
 /// Punctuation and keywords carry no information once the rule matched.
@@ -63,8 +71,17 @@ pub(crate) fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Ru
 impl Builder<'_> {
     /// The span of a pair, clamped to the real source.
     pub fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let s = pair.as_span();
-        self.span_at(s.start(), s.end())
+        self.span_at(self.start(pair), self.end(pair))
+    }
+
+    /// Where a pair starts in the text (not in the slice).
+    pub fn start(&self, pair: &Pair<'_, Rule>) -> usize {
+        self.offset + pair.as_span().start()
+    }
+
+    /// Where a pair ends in the text (not in the slice).
+    pub fn end(&self, pair: &Pair<'_, Rule>) -> usize {
+        self.offset + pair.as_span().end()
     }
 
     pub fn span_at(&self, start: usize, end: usize) -> Span {
@@ -80,11 +97,11 @@ impl Builder<'_> {
         ast::Spanned::new(pair.as_str().to_owned(), self.span(pair))
     }
 
-    /// `file = { SOI ~ (item | stray_close)* ~ EOI }`
-    pub fn build_file(&mut self, pair: Pair<'_, Rule>) -> ast::File {
-        ast::File {
-            items: self.build_items(pair),
-        }
+    /// `file = { SOI ~ byte_order_mark? ~ (item | stray_close)* ~ EOI }`, for one
+    /// slice of the text starting at `offset`.
+    pub fn build_slice(&mut self, pair: Pair<'_, Rule>, offset: usize) -> Vec<Item> {
+        self.offset = offset;
+        self.build_items(pair)
     }
 
     /// The items among the children of a file or namespace body.
@@ -164,6 +181,7 @@ impl Builder<'_> {
 
     /// `{ (select_line | port_line)* }`
     fn build_service_body(&mut self, pair: Pair<'_, Rule>) -> Vec<ServiceItem> {
+        self.in_unclosed_service = self.end(&pair) > self.source_len;
         let mut lines = Vec::new();
         for child in children(pair) {
             match child.as_rule() {

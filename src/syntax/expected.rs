@@ -76,7 +76,7 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         Rule::EOI | Rule::file => "the end of the file",
         // Silent rules: pest never reports them.
         Rule::WHITESPACE
-        | Rule::COMMENT
+        | Rule::comment
         | Rule::name_char
         | Rule::name_text
         | Rule::label_word

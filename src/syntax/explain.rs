@@ -73,7 +73,7 @@ impl Builder<'_> {
 
     /// `bad_item`: an item that did not parse, where an item was expected.
     pub fn explain_bad_item(&mut self, pair: &Pair<'_, Rule>) {
-        let start = pair.as_span().start();
+        let start = self.start(pair);
         if !self.may_report(start) {
             return;
         }
@@ -98,36 +98,48 @@ impl Builder<'_> {
 
     /// `bad_service_line`: a line of a service body that did not parse.
     pub fn explain_bad_service_line(&mut self, pair: &Pair<'_, Rule>) {
-        let start = pair.as_span().start();
+        let start = self.start(pair);
+        if self.errors > MAX_ERRORS {
+            return;
+        }
+        let Probe::Parses = self.probe(Rule::item_probe, start) else {
+            if self.may_report(start) {
+                self.explain_failure(Rule::service_line_probe, pair);
+            }
+            return;
+        };
+        if self.in_unclosed_service {
+            // Not misplaced: the service above it lacks its `}`, which E101 reports.
+            if self.missing_close_before.is_none() {
+                self.missing_close_before = Some(self.span(pair));
+            }
+            return;
+        }
         if !self.may_report(start) {
             return;
         }
-        if let Probe::Parses = self.probe(Rule::item_probe, start) {
-            let word = first_word(pair.as_str());
-            let what = if ITEM_KEYWORDS.contains(&word) {
-                format!("`{word}`")
-            } else {
-                "`needs`".to_owned()
-            };
-            self.diagnostics.push(
-                Diagnostic::new(
-                    Code::MisplacedItem,
-                    format!("{what} is not allowed in a service body"),
-                    self.span(pair),
-                    "not allowed here",
-                )
-                .with_help(
-                    "a service body holds only `select` and `port` lines; move this after the service's closing `}`",
-                ),
-            );
-            return;
-        }
-        self.explain_failure(Rule::service_line_probe, pair);
+        let word = first_word(pair.as_str());
+        let what = if ITEM_KEYWORDS.contains(&word) {
+            format!("`{word}`")
+        } else {
+            "`needs`".to_owned()
+        };
+        self.diagnostics.push(
+            Diagnostic::new(
+                Code::MisplacedItem,
+                format!("{what} is not allowed in a service body"),
+                self.span(pair),
+                "not allowed here",
+            )
+            .with_help(
+                "a service body holds only `select` and `port` lines; move this after the service's closing `}`",
+            ),
+        );
     }
 
     /// `stray_close`: a `}` at top level.
     pub fn explain_stray_close(&mut self, pair: &Pair<'_, Rule>) {
-        if !self.may_report(pair.as_span().start()) {
+        if !self.may_report(self.start(pair)) {
             return;
         }
         self.diagnostics.push(
@@ -143,7 +155,7 @@ impl Builder<'_> {
 
     /// E100 for a region that `rule` cannot parse, at the token where pest stopped.
     fn explain_failure(&mut self, rule: Rule, pair: &Pair<'_, Rule>) {
-        let start = pair.as_span().start();
+        let start = self.start(pair);
         let (pos, expected) = match self.probe(rule, start) {
             Probe::Fails { pos, expected } => (pos, expected),
             // Cannot happen (the main parse failed on the same text); say something.
@@ -156,13 +168,22 @@ impl Builder<'_> {
             self.report_unterminated(quote, pos);
             return;
         }
-        let expected = self.without_needs_reading(pair.as_str(), start, pos, expected);
+        let region = pair.as_str();
+        let first = first_word(region);
+        // Did pest stop at the second word (`service ;`, `servce api;`)?
+        let at_second_word = self
+            .text
+            .get(start + first.len()..pos)
+            .is_some_and(|gap| !gap.is_empty() && gap.trim().is_empty());
+        let expected = if at_second_word {
+            without_needs_reading(first, expected)
+        } else {
+            expected
+        };
         let wanted = expected_list(&expected);
         let (found, found_len) = found_words(self.text, pos, self.source_len);
         let found_span = self.span_at(pos, pos + found_len);
-        let region = pair.as_str();
-        let first = first_word(region);
-        let help = self.help(region, pos - start, &expected, &found);
+        let help = did_you_mean_help(first, at_second_word, &expected, &found);
 
         // A missing `;` is noticed on the next line: point just after the last token
         // the item had, where the `;` belongs, as rustc does.
@@ -199,64 +220,56 @@ impl Builder<'_> {
         diagnostic = diagnostic.with_help(help);
         self.diagnostics.push(diagnostic);
     }
+}
 
-    /// `service ;` also reads as the start of a need whose subject is `service`, so
-    /// pest expects `needs` or `,` there too. When the item starts with a keyword and
-    /// failed right after it, that reading is noise: drop it.
-    fn without_needs_reading(
-        &self,
-        region: &str,
-        start: usize,
-        pos: usize,
-        expected: Vec<Rule>,
-    ) -> Vec<Rule> {
-        let first = first_word(region);
-        let after_first = self
-            .text
-            .get(start + first.len()..pos)
-            .is_some_and(|gap| gap.trim().is_empty());
-        if !ITEM_KEYWORDS.contains(&first) || !after_first {
-            return expected;
-        }
-        let kept: Vec<Rule> = expected
-            .iter()
-            .copied()
-            .filter(|r| !matches!(r, Rule::kw_needs | Rule::comma | Rule::slash))
-            .collect();
-        if kept.is_empty() { expected } else { kept }
+/// `service ;` also reads as the start of a need whose subject is `service`, so pest
+/// expects `needs` or `,` there too. When the item starts with a keyword and failed
+/// right after it, that reading is noise: drop it.
+fn without_needs_reading(first: &str, expected: Vec<Rule>) -> Vec<Rule> {
+    if !ITEM_KEYWORDS.contains(&first) {
+        return expected;
     }
+    let kept: Vec<Rule> = expected
+        .iter()
+        .copied()
+        .filter(|r| !matches!(r, Rule::kw_needs | Rule::comma | Rule::slash))
+        .collect();
+    if kept.is_empty() { expected } else { kept }
+}
 
-    /// A did-you-mean for a misspelt keyword, if there is one.
-    fn help(&self, region: &str, offset: usize, expected: &[Rule], found: &str) -> Option<String> {
+/// A did-you-mean for a misspelt keyword, if there is one: the word found where a
+/// keyword was expected, or the first word when pest stopped at the second one.
+fn did_you_mean_help(
+    first: &str,
+    at_second_word: bool,
+    expected: &[Rule],
+    found: &str,
+) -> Option<String> {
+    let suggest = |keyword: &str| Some(format!("did you mean `{keyword}`?"));
+    if found.starts_with('`') {
         let found_word = found.trim_matches('`');
-        if found.starts_with('`')
-            && let Some(keyword) = did_you_mean(found_word, keywords(expected))
-        {
-            return Some(format!("did you mean `{keyword}`?"));
+        if let Some(keyword) = did_you_mean(found_word, keywords(expected)) {
+            return suggest(keyword);
         }
-        // `servce api;` fails after the first word (it reads as the subject of a
-        // `needs`): the first word is the likelier mistake.
-        if found.starts_with('`') {
-            let candidates: &[&str] = match expected {
-                [Rule::item_probe] => ITEM_KEYWORDS,
-                [Rule::service_line_probe] => &["select", "port"],
-                _ => &[],
-            };
-            if let Some(keyword) = did_you_mean(found_word, candidates.iter().copied()) {
-                return Some(format!("did you mean `{keyword}`?"));
-            }
+        let candidates: &[&str] = match expected {
+            [Rule::item_probe] => ITEM_KEYWORDS,
+            [Rule::service_line_probe] => &["select", "port"],
+            _ => &[],
+        };
+        if let Some(keyword) = did_you_mean(found_word, candidates.iter().copied()) {
+            return suggest(keyword);
         }
-        let first = first_word(region);
-        if offset > 0 && !ITEM_KEYWORDS.contains(&first) && first != "needs" {
-            let candidates = ITEM_KEYWORDS.iter().copied();
-            if let Some(keyword) = did_you_mean(first, candidates)
-                && keyword != first
-            {
-                return Some(format!("did you mean `{keyword}`?"));
-            }
-        }
-        None
     }
+    // `servce api;` reads as the subject of a need and fails at `api`: the first word
+    // is the likelier mistake.
+    if at_second_word
+        && !ITEM_KEYWORDS.contains(&first)
+        && let Some(keyword) = did_you_mean(first, ITEM_KEYWORDS.iter().copied())
+        && keyword != first
+    {
+        return suggest(keyword);
+    }
+    None
 }
 
 /// The first word of a region (a keyword, a name), or "" when it starts otherwise.

@@ -2,11 +2,10 @@
 //! enum and `NetpParser`. Must never hold AST building or diagnostics (see `build`,
 //! `explain`).
 
-#![allow(missing_docs, reason = "rule docs come from the grammar file")]
-
 use pest_derive::Parser;
 
-/// The generated parser. Only `syntax` calls it.
+/// The generated parser. Only `syntax` calls it. The `///` docs of the grammar become
+/// the docs of the `Rule` variants.
 #[derive(Parser)]
 #[grammar = "grammar/netp.pest"]
 pub(crate) struct NetpParser;

@@ -5,8 +5,15 @@
 //! fine and are diagnosed by `resolve`), and must never fail: every item that could be
 //! read is returned.
 //!
-//! Steps: `prescan` (braces: E101, E103) → pest (`grammar`, with recovery rules) →
+//! Steps: `prescan` (braces: E101, E103; where to cut the text) → pest (`grammar`,
+//! with recovery rules, one slice of about 16 KiB of whole top-level items per call so
+//! the token queue stays small) →
 //! `build` and `values` (pairs to AST) → `explain` (skipped regions to E100/E105).
+//!
+//! Invariants: pest never sees braces nested deeper than [`MAX_DEPTH`]; every span
+//! handed out lies inside `text` (braces the pre-scan appends are clamped away); the
+//! work is linear in the size of the text (a broken region is re-parsed at most twice,
+//! only for the first 50 errors of a file).
 
 mod build;
 mod expected;
@@ -47,28 +54,38 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> ast::Fi
         text: &scanned.text,
         diagnostics,
         errors: 0,
+        offset: 0,
+        in_unclosed_service: false,
+        missing_close_before: None,
     };
-    match NetpParser::parse(Rule::file, &scanned.text) {
-        Ok(mut pairs) => match pairs.next() {
-            Some(pair) => builder.build_file(pair),
-            None => ast::File::default(),
-        },
-        // The recovery rules make `file` accept any text; if that ever fails, say so
-        // rather than lose the file silently.
-        Err(error) => {
-            let at = match error.location {
-                pest::error::InputLocation::Pos(p) | pest::error::InputLocation::Span((p, _)) => p,
-            };
-            builder.diagnostics.push(
+    let mut items = Vec::new();
+    let ends = scanned.cuts.iter().copied().chain([scanned.text.len()]);
+    let mut start = 0;
+    for end in ends {
+        let slice = scanned.text.get(start..end).unwrap_or("");
+        match NetpParser::parse(Rule::file, slice).map(|mut pairs| pairs.next()) {
+            Ok(Some(pair)) => items.extend(builder.build_slice(pair, start)),
+            // The recovery rules make `file` accept any text; if that ever fails, say
+            // so rather than lose the items silently.
+            Ok(None) | Err(_) => builder.diagnostics.push(
                 Diagnostic::new(
                     Code::SyntaxError,
-                    "this file could not be read",
-                    builder.span_at(at, at),
-                    "the parser stopped here",
+                    "this part of the file could not be read",
+                    builder.span_at(start, end),
+                    "the parser gave up here",
                 )
                 .with_help("this is a bug in netpc; please report it with the file"),
-            );
-            ast::File::default()
+            ),
         }
+        start = end;
     }
+    if let Some(mut unclosed) = scanned.unclosed {
+        if let Some(item) = builder.missing_close_before {
+            unclosed = unclosed
+                .with_secondary(item, "the `}` probably belongs before this")
+                .with_help("add the `}` that closes the service before this item");
+        }
+        builder.diagnostics.push(unclosed);
+    }
+    ast::File { items }
 }

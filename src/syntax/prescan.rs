@@ -5,6 +5,8 @@
 //! stays bounded whatever the input) and missing `}` appended (so the items inside an
 //! unclosed block are still read). Must never build AST nodes or call pest.
 
+use std::borrow::Cow;
+
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
 
@@ -12,20 +14,37 @@ use crate::source::{FileId, Span};
 pub const MAX_DEPTH: usize = 64;
 
 /// The result of the pre-scan.
-pub(crate) struct Prescan {
+pub(crate) struct Prescan<'a> {
     /// The text pest parses: same byte offsets as the source for every byte of the
     /// source; may be longer (the appended `}`), never shorter.
-    pub text: String,
+    pub text: Cow<'a, str>,
+    /// E101, when a block is never closed: pushed by the caller once the parse has
+    /// shown where the missing `}` probably belongs.
+    pub unclosed: Option<Diagnostic>,
+    /// Where the text may be cut into slices that pest parses one at a time: just
+    /// after a `;` outside any block (so always between two top-level items), about
+    /// every [`SLICE_BYTES`]. Small slices keep pest's token queue in the cache.
+    pub cuts: Vec<usize>,
 }
 
-/// Scan `source`, push E101/E103 diagnostics, and return the text to parse.
-pub(crate) fn prescan(file: FileId, source: &str, diagnostics: &mut Diagnostics) -> Prescan {
+/// Roughly how many bytes pest parses in one call.
+const SLICE_BYTES: usize = 16 * 1024;
+
+/// Scan `source`, push E103 diagnostics, and return the text to parse with E101 (if
+/// any) for the caller to complete.
+pub(crate) fn prescan<'a>(
+    file: FileId,
+    source: &'a str,
+    diagnostics: &mut Diagnostics,
+) -> Prescan<'a> {
     let bytes = source.as_bytes();
     let mut open: Vec<usize> = Vec::new();
     // Start of the current top-level item: where a too-deep region begins.
     let mut item_start = 0;
     let mut too_deep: Option<usize> = None;
     let mut blank: Vec<(usize, usize)> = Vec::new();
+    let mut cuts = Vec::new();
+    let mut last_cut = 0;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -52,7 +71,13 @@ pub(crate) fn prescan(file: FileId, source: &str, diagnostics: &mut Diagnostics)
                     item_start = i + 1;
                 }
             }
-            b';' if open.is_empty() => item_start = i + 1,
+            b';' if open.is_empty() => {
+                item_start = i + 1;
+                if item_start - last_cut >= SLICE_BYTES {
+                    cuts.push(item_start);
+                    last_cut = item_start;
+                }
+            }
             _ => {}
         }
         i += 1;
@@ -63,11 +88,11 @@ pub(crate) fn prescan(file: FileId, source: &str, diagnostics: &mut Diagnostics)
         blank.push((start, bytes.len()));
         open.clear();
     }
-    if !open.is_empty() {
-        diagnostics.push(unclosed(file, source, &open));
-    }
+    let unclosed = (!open.is_empty()).then(|| unclosed(file, source, &open));
     Prescan {
         text: patched(source, &blank, open.len()),
+        unclosed,
+        cuts,
     }
 }
 
@@ -127,9 +152,9 @@ fn unclosed(file: FileId, source: &str, open: &[usize]) -> Diagnostic {
 
 /// The source with `blank` regions replaced by spaces (newlines kept, so line numbers
 /// stay right) and `missing` closing braces appended on a line of their own.
-fn patched(source: &str, blank: &[(usize, usize)], missing: usize) -> String {
+fn patched<'a>(source: &'a str, blank: &[(usize, usize)], missing: usize) -> Cow<'a, str> {
     if blank.is_empty() && missing == 0 {
-        return source.to_owned();
+        return Cow::Borrowed(source);
     }
     let mut bytes = source.as_bytes().to_vec();
     for &(start, end) in blank {
@@ -144,7 +169,10 @@ fn patched(source: &str, blank: &[(usize, usize)], missing: usize) -> String {
         bytes.extend(std::iter::repeat_n(b'}', missing));
     }
     // Only whole characters were blanked or kept, and only ASCII was added.
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    Cow::Owned(
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
 }
 
 /// Offset of the first `"` in `text` that has no closing quote on its line, skipping

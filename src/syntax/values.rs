@@ -142,8 +142,8 @@ impl Builder<'_> {
         if inner.as_rule() == Rule::unterminated_string {
             let text = inner.as_str();
             let content = text.strip_prefix('"').unwrap_or(text).trim_end();
-            let start = inner.as_span().start();
-            self.report_unterminated(start, inner.as_span().end());
+            let (start, end) = (self.start(&inner), self.end(&inner));
+            self.report_unterminated(start, end);
             return Spanned::new(content.to_owned(), span);
         }
         Spanned::new(inner.as_str().to_owned(), span)

@@ -1,0 +1,385 @@
+//! The all-pairs connectivity list: for every ordered pair of peers (workloads and
+//! external IPv4 ranges) the allowed [`ConnSet`], computed per equivalence class of
+//! pods: each rule's matching peers are found once, each isolated class's row is the
+//! union over its rules, and the two ends are intersected per class pair before the
+//! classes are expanded back to workloads. External ranges are netpol-analyzer's
+//! atoms (ingress ipBlocks cut the sources, egress ipBlocks the destinations). Owns
+//! that computation and [`ConnList`]; it must never print or read files.
+
+use rustc_hash::FxHashMap;
+
+use super::connset::ConnSet;
+use super::eval::{Analysis, PeerRef};
+use super::iprange::{Ipv4Range, atoms};
+use super::model::WorkloadId;
+use super::policy::{Direction, Peer, Rule};
+
+/// A peer of the connection list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PeerId {
+    Workload(WorkloadId),
+    /// External addresses (never pods), printed `a.b.c.d-e.f.g.h[External]`.
+    External(Ipv4Range),
+}
+
+/// One line of the connection list.
+#[derive(Clone, Copy, Debug)]
+pub struct Connection<'a> {
+    pub src: PeerId,
+    pub src_name: &'a str,
+    pub dst: PeerId,
+    pub dst_name: &'a str,
+    pub conns: &'a ConnSet,
+    /// Index of `conns` in [`ConnList::conn_sets`] (equal sets share an index).
+    pub conn_id: usize,
+}
+
+/// Every ordered pair of distinct peers with a non-empty allowed set, sorted by
+/// (source name, destination name). Absent pairs allow nothing; a workload to itself
+/// and address to address are never listed.
+#[derive(Clone, Debug, Default)]
+pub struct ConnList {
+    peers: Vec<PeerId>,
+    names: Vec<String>,
+    conn_table: Vec<ConnSet>,
+    /// (src peer, dst peer, index in `conn_table`), sorted.
+    edges: Vec<(u32, u32, u32)>,
+}
+
+impl ConnList {
+    /// All peers (workloads, then external ranges), in no particular order.
+    pub fn peers(&self) -> &[PeerId] {
+        &self.peers
+    }
+
+    /// The printed name of a peer (`ns/name[Kind]`, `a-b[External]`).
+    pub fn name(&self, peer: usize) -> &str {
+        self.names.get(peer).map_or("", String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.edges.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.edges.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Connection<'_>> + '_ {
+        self.edges.iter().map(|&(s, d, c)| Connection {
+            src: self.peers[s as usize],
+            src_name: &self.names[s as usize],
+            dst: self.peers[d as usize],
+            dst_name: &self.names[d as usize],
+            conns: &self.conn_table[c as usize],
+            conn_id: c as usize,
+        })
+    }
+
+    /// The distinct connection sets of the list; [`Connection::conn_id`] indexes it.
+    pub fn conn_sets(&self) -> &[ConnSet] {
+        &self.conn_table
+    }
+}
+
+/// The peers a rule's `from`/`to` matches, as indices on one side (classes, then
+/// atoms).
+enum Matched {
+    All,
+    Some(Vec<u32>),
+}
+
+struct Side<'a> {
+    classes: usize,
+    atoms: &'a [Ipv4Range],
+}
+
+impl Side<'_> {
+    fn len(&self) -> usize {
+        self.classes + self.atoms.len()
+    }
+
+    fn peer(&self, i: usize) -> PeerRef {
+        if i < self.classes {
+            PeerRef::Class(i)
+        } else {
+            PeerRef::Range(self.atoms[i - self.classes])
+        }
+    }
+}
+
+impl Analysis<'_> {
+    /// The IPv4 ranges of every ipBlock in `direction` rules of every policy.
+    fn block_ranges(&self, direction: Direction) -> Vec<Ipv4Range> {
+        let mut ranges = Vec::new();
+        for policy in &self.policies {
+            for rule in policy.rules(direction).unwrap_or_default() {
+                for peer in rule.peers.iter().flatten() {
+                    if let Peer::IpBlock(block) = peer {
+                        ranges.extend_from_slice(&block.v4_ranges);
+                    }
+                }
+            }
+        }
+        ranges
+    }
+
+    fn matched(
+        &self,
+        rule: &Rule,
+        side: &Side<'_>,
+        by_namespace: &[(&str, Vec<usize>)],
+    ) -> Matched {
+        let Some(peers) = &rule.peers else {
+            return Matched::All;
+        };
+        let mut hit = vec![false; side.len()];
+        for peer in peers {
+            match peer {
+                Peer::Pods { namespaces, .. } => {
+                    for (ns, classes) in by_namespace {
+                        if !self.namespace_matches(namespaces, ns) {
+                            continue;
+                        }
+                        for &c in classes {
+                            if !hit[c] && self.peer_matches(peer, PeerRef::Class(c)) {
+                                hit[c] = true;
+                            }
+                        }
+                    }
+                }
+                Peer::IpBlock(_) => {
+                    for (i, slot) in hit.iter_mut().enumerate() {
+                        if !*slot && self.peer_matches(peer, side.peer(i)) {
+                            *slot = true;
+                        }
+                    }
+                }
+            }
+        }
+        Matched::Some(
+            hit.iter()
+                .enumerate()
+                .filter(|(_, h)| **h)
+                .filter_map(|(i, _)| u32::try_from(i).ok())
+                .collect(),
+        )
+    }
+
+    /// Per isolated class, the union of its `direction` rules per remote peer index
+    /// (`None`: not isolated).
+    fn rows(
+        &self,
+        direction: Direction,
+        remote: &Side<'_>,
+        by_namespace: &[(&str, Vec<usize>)],
+    ) -> Vec<Option<Vec<(u32, ConnSet)>>> {
+        let mut cache: FxHashMap<(usize, usize), Matched> = FxHashMap::default();
+        let mut dense = vec![ConnSet::empty(); remote.len()];
+        let mut out = Vec::with_capacity(self.classes.len());
+        for class in &self.classes {
+            let policies = match direction {
+                Direction::Ingress => &class.ingress_policies,
+                Direction::Egress => &class.egress_policies,
+            };
+            if policies.is_empty() {
+                out.push(None);
+                continue;
+            }
+            dense.iter_mut().for_each(|conn| *conn = ConnSet::empty());
+            for &p in policies {
+                for (r, rule) in self.policies[p]
+                    .rules(direction)
+                    .unwrap_or_default()
+                    .iter()
+                    .enumerate()
+                {
+                    let matched = cache
+                        .entry((p, r))
+                        .or_insert_with(|| self.matched(rule, remote, by_namespace));
+                    // Named ports resolve on the destination: the selected class for
+                    // ingress, each remote peer for egress.
+                    let per_peer = direction == Direction::Egress && rule.has_named_port();
+                    let fixed = match direction {
+                        Direction::Ingress => rule.conns(Some(&class.ports)),
+                        Direction::Egress => rule.conns(None),
+                    };
+                    let mut add = |i: usize| {
+                        if per_peer {
+                            let conn = rule.conns(self.dst_ports(remote.peer(i)));
+                            dense[i].union_with(&conn);
+                        } else {
+                            dense[i].union_with(&fixed);
+                        }
+                    };
+                    if !per_peer && fixed.is_empty() {
+                        continue;
+                    }
+                    match matched {
+                        Matched::All => (0..remote.len()).for_each(&mut add),
+                        Matched::Some(list) => list.iter().for_each(|&i| add(i as usize)),
+                    }
+                }
+            }
+            let row: Vec<(u32, ConnSet)> = dense
+                .iter_mut()
+                .enumerate()
+                .filter(|(_, conn)| !conn.is_empty())
+                .filter_map(|(i, conn)| Some((u32::try_from(i).ok()?, std::mem::take(conn))))
+                .collect();
+            out.push(Some(row));
+        }
+        out
+    }
+
+    /// Who can reach whom: every ordered pair of peers with its allowed connections.
+    pub fn connlist(&self) -> ConnList {
+        let src_atoms = atoms(&self.block_ranges(Direction::Ingress));
+        let dst_atoms = atoms(&self.block_ranges(Direction::Egress));
+        let classes = self.classes.len();
+        let src_side = Side {
+            classes,
+            atoms: &src_atoms,
+        };
+        let dst_side = Side {
+            classes,
+            atoms: &dst_atoms,
+        };
+        let mut namespaces: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        for (c, class) in self.classes.iter().enumerate() {
+            namespaces
+                .entry(class.namespace.as_str())
+                .or_default()
+                .push(c);
+        }
+        let by_namespace: Vec<(&str, Vec<usize>)> = namespaces.into_iter().collect();
+        let ingress_rows = self.rows(Direction::Ingress, &src_side, &by_namespace);
+        let egress_rows = self.rows(Direction::Egress, &dst_side, &by_namespace);
+
+        let mut table: Vec<ConnSet> = Vec::new();
+        let mut interned: FxHashMap<ConnSet, u32> = FxHashMap::default();
+        let mut class_edges: Vec<(u32, u32, u32)> = Vec::new();
+        let all = ConnSet::all();
+        let mut ingress_dense: Vec<Option<&ConnSet>> = vec![None; src_side.len()];
+        for d in 0..dst_side.len() {
+            // Addresses (d >= classes) are never isolated.
+            let ingress_row = ingress_rows.get(d).and_then(Option::as_ref);
+            if let Some(row) = ingress_row {
+                ingress_dense.iter_mut().for_each(|slot| *slot = None);
+                for (s, conn) in row {
+                    ingress_dense[*s as usize] = Some(conn);
+                }
+            }
+            for (s, ingress_slot) in ingress_dense.iter().enumerate() {
+                if s >= classes && d >= classes {
+                    continue; // address to address: no policy applies, never listed
+                }
+                let ingress = match ingress_row {
+                    None => &all,
+                    Some(_) => match ingress_slot {
+                        Some(conn) => conn,
+                        None => continue,
+                    },
+                };
+                let egress = match egress_rows.get(s).and_then(Option::as_ref) {
+                    Some(row) if s < classes => {
+                        match row.binary_search_by_key(
+                            &u32::try_from(d).unwrap_or(u32::MAX),
+                            |(i, _)| *i,
+                        ) {
+                            Ok(at) => &row[at].1,
+                            Err(_) => continue,
+                        }
+                    }
+                    _ => &all,
+                };
+                // Most pairs have one unrestricted end: no intersection, no allocation.
+                let both;
+                let conn = if egress.is_all() {
+                    ingress
+                } else if ingress.is_all() {
+                    egress
+                } else {
+                    both = egress.intersect(ingress);
+                    &both
+                };
+                if conn.is_empty() {
+                    continue;
+                }
+                let id = match interned.get(conn) {
+                    Some(&id) => id,
+                    None => {
+                        let id = u32::try_from(table.len()).unwrap_or(u32::MAX);
+                        table.push(conn.clone());
+                        interned.insert(conn.clone(), id);
+                        id
+                    }
+                };
+                class_edges.push((s as u32, d as u32, id));
+            }
+        }
+        self.expand(class_edges, table, &src_atoms, &dst_atoms)
+    }
+
+    /// Class-level edges to workload-level, named and sorted.
+    fn expand(
+        &self,
+        class_edges: Vec<(u32, u32, u32)>,
+        conn_table: Vec<ConnSet>,
+        src_atoms: &[Ipv4Range],
+        dst_atoms: &[Ipv4Range],
+    ) -> ConnList {
+        let workloads = self.cluster.workloads();
+        let mut peers: Vec<PeerId> = (0..workloads.len()).map(PeerId::Workload).collect();
+        let mut names: Vec<String> = workloads.iter().map(ToString::to_string).collect();
+        let mut atom_ids: FxHashMap<Ipv4Range, u32> = FxHashMap::default();
+        for range in src_atoms.iter().chain(dst_atoms) {
+            atom_ids.entry(*range).or_insert_with(|| {
+                peers.push(PeerId::External(*range));
+                names.push(format!("{range}[External]"));
+                u32::try_from(peers.len() - 1).unwrap_or(u32::MAX)
+            });
+        }
+        let classes = self.classes.len();
+        let members = |i: u32, atoms: &[Ipv4Range]| -> Vec<u32> {
+            let i = i as usize;
+            if i < classes {
+                self.classes[i]
+                    .workloads
+                    .iter()
+                    .map(|&w| w as u32)
+                    .collect()
+            } else {
+                atom_ids
+                    .get(&atoms[i - classes])
+                    .copied()
+                    .into_iter()
+                    .collect()
+            }
+        };
+        let mut edges = Vec::new();
+        for (s, d, conn) in class_edges {
+            let dsts = members(d, dst_atoms);
+            for src in members(s, src_atoms) {
+                for &dst in &dsts {
+                    if src != dst {
+                        edges.push((src, dst, conn));
+                    }
+                }
+            }
+        }
+        let mut order: Vec<u32> = (0..peers.len() as u32).collect();
+        order.sort_by(|&a, &b| names[a as usize].cmp(&names[b as usize]));
+        let mut rank = vec![0u32; peers.len()];
+        for (r, &p) in order.iter().enumerate() {
+            rank[p as usize] = r as u32;
+        }
+        edges.sort_unstable_by_key(|&(s, d, _)| (rank[s as usize], rank[d as usize]));
+        ConnList {
+            peers,
+            names,
+            conn_table,
+            edges,
+        }
+    }
+}
