@@ -233,9 +233,10 @@ pub fn parse_manifest(text: &str) -> Vec<String> {
 }
 
 /// The `--stdout` stream: every object the kustomization applies, in its order, as
-/// one multi-document YAML stream. Large outputs are serialized on up to four threads,
-/// each taking one contiguous slice of the objects into its own buffer; the buffers are
-/// written in order, so the bytes are the same as with one thread.
+/// one multi-document YAML stream. Large outputs are serialized on up to four threads:
+/// the objects are cut into chunks of [`CHUNK`], each round serializes one chunk per
+/// thread into its own buffer, and the buffers are written in order, so the bytes are
+/// the same as with one thread and memory holds only a few chunks of text.
 pub fn stream(plan: &Plan, out: &mut impl Write) -> Result<(), EmitError> {
     let policies: Vec<(&NamespacePlan, &Policy)> = plan.applied().collect();
     let threads = std::thread::available_parallelism()
@@ -246,31 +247,36 @@ pub fn stream(plan: &Plan, out: &mut impl Write) -> Result<(), EmitError> {
         out.flush()?;
         return Ok(());
     }
-    let chunk = policies.len().div_ceil(threads);
-    let buffers: Vec<Result<Vec<u8>, EmitError>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = policies
-            .chunks(chunk)
-            .map(|slice| {
-                scope.spawn(move || {
-                    let mut buffer = Vec::with_capacity(slice.len() * 400);
-                    serialize_into(plan, slice, &mut buffer).map(|()| buffer)
+    let chunks: Vec<&[(&NamespacePlan, &Policy)]> = policies.chunks(CHUNK).collect();
+    for (round, group) in chunks.chunks(threads).enumerate() {
+        let buffers: Vec<Result<Vec<u8>, EmitError>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = group
+                .iter()
+                .map(|slice| {
+                    scope.spawn(move || {
+                        let mut buffer = Vec::with_capacity(slice.len() * 400);
+                        serialize_into(plan, slice, &mut buffer).map(|()| buffer)
+                    })
                 })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or(Err(EmitError::Worker)))
-            .collect()
-    });
-    for (i, buffer) in buffers.into_iter().enumerate() {
-        if i > 0 {
-            out.write_all(b"---\n")?;
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or(Err(EmitError::Worker)))
+                .collect()
+        });
+        for (i, buffer) in buffers.into_iter().enumerate() {
+            if round > 0 || i > 0 {
+                out.write_all(b"---\n")?;
+            }
+            out.write_all(&buffer?)?;
         }
-        out.write_all(&buffer?)?;
     }
     out.flush()?;
     Ok(())
 }
+
+/// Objects per chunk of the parallel stream (a few MB of text).
+const CHUNK: usize = 8192;
 
 /// Below this many objects, one thread is faster than starting more.
 const PARALLEL_THRESHOLD: usize = 4096;
