@@ -83,3 +83,22 @@ fn lowering_scales_linearly() {
     }
     assert!(times[1] / times[0] < 15.0, "{times:?}");
 }
+
+#[test]
+fn parallel_stream_is_byte_identical_to_one_serializer() {
+    // 23,400 objects: several chunks and rounds of the parallel stream.
+    let program = workload(10_000);
+    let mut diagnostics = Diagnostics::new();
+    let plan = plan(&program, Options::default(), &mut diagnostics);
+    let mut parallel = Vec::new();
+    netpc::emit::stream(&plan, &mut parallel).unwrap();
+    let mut expected = String::new();
+    for (i, (ns, policy)) in plan.applied().enumerate() {
+        if i > 0 {
+            expected.push_str("---\n");
+        }
+        expected.push_str(&serde_yaml::to_string(&plan.view(ns, policy)).unwrap());
+    }
+    assert_eq!(plan.applied_count(), 23_400);
+    assert!(String::from_utf8(parallel).unwrap() == expected);
+}
