@@ -31,6 +31,25 @@ for example in examples/*/; do
             status=1
         fi
     done
+    # kustomize (kubectl's) accepts the folder and applies exactly the --stdout objects.
+    if command -v kubectl >/dev/null; then
+        kubectl kustomize "$out" > "$work/$name.kustomized.yaml"
+        "$netpc" build "$example" --stdout --color never > "$work/$name.stdout.yaml"
+        if python3 - "$work/$name.kustomized.yaml" "$work/$name.stdout.yaml" <<'PY'
+import json, sys, yaml
+def docs(path):
+    with open(path) as f:
+        return sorted(json.dumps(d, sort_keys=True) for d in yaml.safe_load_all(f) if d)
+a, b = docs(sys.argv[1]), docs(sys.argv[2])
+sys.exit(0 if a == b and a else 1)
+PY
+        then
+            echo "ok: $name: kubectl kustomize gives the --stdout objects"
+        else
+            echo "FAILED: $name: kubectl kustomize differs from --stdout" >&2
+            status=1
+        fi
+    fi
     # Every resource a kustomization lists exists.
     while IFS= read -r kustomization; do
         dir="$(dirname "$kustomization")"
