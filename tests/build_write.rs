@@ -210,3 +210,20 @@ fn a_symlinked_output_folder_is_replaced_behind_the_link() {
         [MANIFEST, "b.yaml"]
     );
 }
+
+#[test]
+fn a_relative_dot_output_folder_is_replaced_in_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    write(&out, &files(&[("a.yaml", "a\n")])).unwrap();
+    fs::write(out.join("keep.txt"), "kept\n").unwrap();
+    // `out/.` names the same folder: staging must happen beside it, not inside it.
+    write(&out.join("."), &files(&[("b.yaml", "b\n")])).unwrap();
+    let paths: Vec<String> = snapshot(&out).keys().cloned().collect();
+    assert_eq!(paths, [MANIFEST, "b.yaml", "keep.txt"]);
+    let entries: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries, ["out"]);
+}

@@ -97,11 +97,20 @@ pub fn write(dir: &Path, files: &[File]) -> Result<(), WriteError> {
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent).map_err(fail("cannot create the folder", &parent))?;
+    // An existing folder is named by its canonical path, so that a symbolic link is
+    // replaced behind the link and `-o .` or `-o ..` have a real parent to stage in.
     let existing = match fs::symlink_metadata(dir) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            Some(fs::canonicalize(dir).map_err(fail("cannot resolve", dir))?)
+        Ok(meta) if meta.file_type().is_symlink() || meta.is_dir() => {
+            let real = fs::canonicalize(dir).map_err(fail("cannot resolve", dir))?;
+            if !real.is_dir() {
+                return Err(WriteError {
+                    path: dir.to_path_buf(),
+                    what: "the output path is not a folder:",
+                    err: io::Error::new(io::ErrorKind::AlreadyExists, "a file is in the way"),
+                });
+            }
+            Some(real)
         }
-        Ok(meta) if meta.is_dir() => Some(dir.to_path_buf()),
         Ok(_) => {
             return Err(WriteError {
                 path: dir.to_path_buf(),
