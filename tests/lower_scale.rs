@@ -102,3 +102,40 @@ fn parallel_stream_is_byte_identical_to_one_serializer() {
     assert_eq!(plan.applied_count(), 23_400);
     assert!(String::from_utf8(parallel).unwrap() == expected);
 }
+
+#[test]
+fn parallel_files_hold_every_policy_once() {
+    let program = workload(10_000);
+    let mut diagnostics = Diagnostics::new();
+    let plan = plan(&program, Options::default(), &mut diagnostics);
+    let files = netpc::emit::files(&plan).unwrap();
+    let by_path: std::collections::HashMap<&str, &str> = files
+        .iter()
+        .map(|f| (f.path.as_str(), f.text.as_str()))
+        .collect();
+    assert_eq!(by_path.len(), files.len(), "no path twice");
+    let mut policy_files = 0;
+    for ns in &plan.namespaces {
+        for (policies, wide) in [
+            (&ns.namespace_wide, true),
+            (&ns.ingress, false),
+            (&ns.egress, false),
+        ] {
+            for policy in policies {
+                let path = netpc::emit::policy_path(ns, policy, wide);
+                let expected = format!(
+                    "{}{}",
+                    netpc::emit::HEADER,
+                    serde_yaml::to_string(&plan.view(ns, policy)).unwrap()
+                );
+                assert_eq!(by_path[path.as_str()], expected, "{path}");
+                policy_files += 1;
+            }
+        }
+        assert!(by_path.contains_key(format!("{}/kustomization.yaml", ns.name).as_str()));
+        assert!(by_path.contains_key(format!("failsafe/{}.yaml", ns.name).as_str()));
+    }
+    assert_eq!(policy_files, 23_400);
+    // kustomizations, failsafe files, labels.yaml, root kustomization, manifest
+    assert_eq!(files.len(), 23_400 + 100 + 100 + 3);
+}

@@ -142,43 +142,7 @@ pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
         path: "kustomization.yaml".to_owned(),
         text: kustomization(ns_names, quote)?,
     });
-    for ns in &plan.namespaces {
-        let prefix_len = ns.name.len() + 1;
-        let mut resources = Vec::new();
-        for (policies, wide) in [
-            (&ns.namespace_wide, true),
-            (&ns.ingress, false),
-            (&ns.egress, false),
-        ] {
-            for policy in policies {
-                let path = policy_path(ns, policy, wide);
-                let mut text = String::from(HEADER);
-                text.push_str(&to_yaml(&plan.view(ns, policy), quote)?);
-                resources.push(path.clone());
-                files.push(File { path, text });
-            }
-        }
-        let relative: Vec<&str> = resources.iter().map(|p| &p[prefix_len..]).collect();
-        files.push(File {
-            path: format!("{}/kustomization.yaml", ns.name),
-            text: kustomization(relative, quote)?,
-        });
-        let mut failsafe = String::from(HEADER);
-        failsafe.push_str(&format!(
-            "# Emergency off switch for namespace {0}: `kubectl apply -f` this file to allow all traffic, `kubectl delete -f` it to restore the policies.\n",
-            ns.name
-        ));
-        for (i, policy) in ns.failsafe.iter().enumerate() {
-            if i > 0 {
-                failsafe.push_str("---\n");
-            }
-            failsafe.push_str(&to_yaml(&plan.view(ns, policy), quote)?);
-        }
-        files.push(File {
-            path: format!("failsafe/{}.yaml", ns.name),
-            text: failsafe,
-        });
-    }
+    files.extend(per_namespace(plan, quote)?);
     let contract = plan.contract();
     files.push(File {
         path: "labels.yaml".to_owned(),
@@ -215,6 +179,81 @@ pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
         path: MANIFEST.to_owned(),
         text: manifest,
     });
+    Ok(files)
+}
+
+/// The files of each managed namespace (its policies, its kustomization, its failsafe
+/// file), in namespace order. With many policies the namespaces are split into one
+/// contiguous run per thread; the result is the same as with one thread.
+fn per_namespace(plan: &Plan, quote: bool) -> Result<Vec<File>, EmitError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(4);
+    if threads < 2 || plan.applied_count() < PARALLEL_THRESHOLD || plan.namespaces.len() < 2 {
+        return namespaces_files(plan, &plan.namespaces, quote);
+    }
+    let run = plan.namespaces.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<File>, EmitError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = plan
+            .namespaces
+            .chunks(run)
+            .map(|namespaces| scope.spawn(move || namespaces_files(plan, namespaces, quote)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or(Err(EmitError::Worker)))
+            .collect()
+    });
+    let mut files = Vec::new();
+    for part in parts {
+        files.extend(part?);
+    }
+    Ok(files)
+}
+
+fn namespaces_files(
+    plan: &Plan,
+    namespaces: &[NamespacePlan],
+    quote: bool,
+) -> Result<Vec<File>, EmitError> {
+    let mut files = Vec::new();
+    for ns in namespaces {
+        let prefix_len = ns.name.len() + 1;
+        let mut resources = Vec::new();
+        for (policies, wide) in [
+            (&ns.namespace_wide, true),
+            (&ns.ingress, false),
+            (&ns.egress, false),
+        ] {
+            for policy in policies {
+                let path = policy_path(ns, policy, wide);
+                let mut text = String::from(HEADER);
+                text.push_str(&to_yaml(&plan.view(ns, policy), quote)?);
+                resources.push(path.clone());
+                files.push(File { path, text });
+            }
+        }
+        let relative: Vec<&str> = resources.iter().map(|p| &p[prefix_len..]).collect();
+        files.push(File {
+            path: format!("{}/kustomization.yaml", ns.name),
+            text: kustomization(relative, quote)?,
+        });
+        let mut failsafe = String::from(HEADER);
+        failsafe.push_str(&format!(
+            "# Emergency off switch for namespace {0}: `kubectl apply -f` this file to allow all traffic, `kubectl delete -f` it to restore the policies.\n",
+            ns.name
+        ));
+        for (i, policy) in ns.failsafe.iter().enumerate() {
+            if i > 0 {
+                failsafe.push_str("---\n");
+            }
+            failsafe.push_str(&to_yaml(&plan.view(ns, policy), quote)?);
+        }
+        files.push(File {
+            path: format!("failsafe/{}.yaml", ns.name),
+            text: failsafe,
+        });
+    }
     Ok(files)
 }
 
