@@ -227,3 +227,24 @@ fn a_relative_dot_output_folder_is_replaced_in_place() {
         .collect();
     assert_eq!(entries, ["out"]);
 }
+
+#[test]
+fn many_files_are_all_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let owned: Vec<(String, String)> = (0..3000)
+        .map(|i| (format!("ns-{}/ingress/p-{i}.yaml", i % 7), format!("{i}\n")))
+        .collect();
+    let entries: Vec<(&str, &str)> = owned
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let files = files(&entries);
+    write(&out, &files).unwrap();
+    let got = snapshot(&out);
+    assert_eq!(got.len(), 3001);
+    for (path, text) in &owned {
+        assert_eq!(&got[path], text);
+    }
+    assert_eq!(check(&out, &files).unwrap(), []);
+}

@@ -115,6 +115,7 @@ pub fn run(args: &BuildArgs) -> ExitCode {
         Ok(files) => files,
         Err(err) => return fatal(err),
     };
+    timings.phase("emit files");
     if args.check {
         return match write::check(&args.output, &files) {
             Ok(differences) if differences.is_empty() => ExitCode::SUCCESS,
@@ -135,7 +136,10 @@ pub fn run(args: &BuildArgs) -> ExitCode {
         };
     }
     match write::write(&args.output, &files) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => {
+            timings.phase("write");
+            ExitCode::SUCCESS
+        }
         Err(err) => fatal(err),
     }
 }

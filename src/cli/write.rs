@@ -132,13 +132,7 @@ pub fn write(dir: &Path, files: &[File]) -> Result<(), WriteError> {
         .map_err(fail("cannot write to the folder", &stage_parent))?;
     let stage = staging.path();
 
-    for file in files {
-        let path = stage.join(&file.path);
-        if let Some(folder) = path.parent() {
-            fs::create_dir_all(folder).map_err(fail("cannot create the folder", folder))?;
-        }
-        fs::write(&path, &file.text).map_err(fail("cannot write", &path))?;
-    }
+    write_all(stage, files)?;
 
     let Some(old) = existing else {
         set_default_permissions(stage)?;
@@ -154,6 +148,44 @@ pub fn write(dir: &Path, files: &[File]) -> Result<(), WriteError> {
     // `staging` now holds the previous output; dropping it deletes it.
     drop(staging);
     Ok(())
+}
+
+/// Write `files` under `stage`; many files are written by up to four threads, each
+/// taking a contiguous run (creating a folder that another thread just made is fine).
+fn write_all(stage: &Path, files: &[File]) -> Result<(), WriteError> {
+    let write_run = |run: &[File]| -> Result<(), WriteError> {
+        for file in run {
+            let path = stage.join(&file.path);
+            if let Some(folder) = path.parent() {
+                fs::create_dir_all(folder).map_err(fail("cannot create the folder", folder))?;
+            }
+            fs::write(&path, &file.text).map_err(fail("cannot write", &path))?;
+        }
+        Ok(())
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(4);
+    if threads < 2 || files.len() < 1024 {
+        return write_run(files);
+    }
+    let run = files.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = files
+            .chunks(run)
+            .map(|chunk| scope.spawn(move || write_run(chunk)))
+            .collect();
+        for worker in workers {
+            worker.join().unwrap_or_else(|_| {
+                Err(WriteError {
+                    path: stage.to_path_buf(),
+                    what: "a writing thread stopped unexpectedly in",
+                    err: io::Error::other("thread panicked"),
+                })
+            })?;
+        }
+        Ok(())
+    })
 }
 
 #[cfg(unix)]
