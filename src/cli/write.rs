@@ -150,42 +150,21 @@ pub fn write(dir: &Path, files: &[File]) -> Result<(), WriteError> {
     Ok(())
 }
 
-/// Write `files` under `stage`; many files are written by up to four threads, each
-/// taking a contiguous run (creating a folder that another thread just made is fine).
+/// Write `files` under `stage`, creating each folder once. One thread: four threads
+/// creating 117,000 files on this ext4 machine took 20 s against 3.5 s for one (one
+/// run each, on a loaded machine).
 fn write_all(stage: &Path, files: &[File]) -> Result<(), WriteError> {
-    let write_run = |run: &[File]| -> Result<(), WriteError> {
-        for file in run {
-            let path = stage.join(&file.path);
-            if let Some(folder) = path.parent() {
-                fs::create_dir_all(folder).map_err(fail("cannot create the folder", folder))?;
-            }
-            fs::write(&path, &file.text).map_err(fail("cannot write", &path))?;
+    let mut made: HashSet<&Path> = HashSet::new();
+    let paths: Vec<PathBuf> = files.iter().map(|f| stage.join(&f.path)).collect();
+    for (file, path) in files.iter().zip(&paths) {
+        if let Some(folder) = path.parent()
+            && made.insert(folder)
+        {
+            fs::create_dir_all(folder).map_err(fail("cannot create the folder", folder))?;
         }
-        Ok(())
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(4);
-    if threads < 2 || files.len() < 1024 {
-        return write_run(files);
+        fs::write(path, &file.text).map_err(fail("cannot write", path))?;
     }
-    let run = files.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = files
-            .chunks(run)
-            .map(|chunk| scope.spawn(move || write_run(chunk)))
-            .collect();
-        for worker in workers {
-            worker.join().unwrap_or_else(|_| {
-                Err(WriteError {
-                    path: stage.to_path_buf(),
-                    what: "a writing thread stopped unexpectedly in",
-                    err: io::Error::other("thread panicked"),
-                })
-            })?;
-        }
-        Ok(())
-    })
+    Ok(())
 }
 
 #[cfg(unix)]
