@@ -248,3 +248,43 @@ fn many_files_are_all_written() {
     }
     assert_eq!(check(&out, &files).unwrap(), []);
 }
+
+#[test]
+fn unchanged_generated_files_are_kept_as_they_are() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    write(
+        &out,
+        &files(&[("same.yaml", "same\n"), ("changes.yaml", "v1\n")]),
+    )
+    .unwrap();
+    let same = inode(&out.join("same.yaml"));
+    let changes = inode(&out.join("changes.yaml"));
+    write(
+        &out,
+        &files(&[("same.yaml", "same\n"), ("changes.yaml", "v2\n")]),
+    )
+    .unwrap();
+    assert_eq!(
+        inode(&out.join("same.yaml")),
+        same,
+        "unchanged: the same file"
+    );
+    assert_ne!(
+        inode(&out.join("changes.yaml")),
+        changes,
+        "changed: a new file"
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("changes.yaml")).unwrap(),
+        "v2\n"
+    );
+    // A generated file edited by hand is rewritten, not kept.
+    fs::write(out.join("same.yaml"), "edited\n").unwrap();
+    write(
+        &out,
+        &files(&[("same.yaml", "same\n"), ("changes.yaml", "v2\n")]),
+    )
+    .unwrap();
+    assert_eq!(fs::read_to_string(out.join("same.yaml")).unwrap(), "same\n");
+}
