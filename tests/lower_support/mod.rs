@@ -115,7 +115,7 @@ impl Builder {
         self.program.services.push(Service {
             name: name.to_owned(),
             namespace: ns,
-            explicit_selector: !selector.get("app").is_some_and(|v| v == name),
+            explicit_selector: selector.get("app").is_none_or(|v| v != name),
             selector,
             ports: ports.to_vec(),
             span,
