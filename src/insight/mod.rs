@@ -7,5 +7,6 @@
 
 pub mod conns;
 pub mod diff;
+pub mod graph;
 pub mod ranges;
 pub mod side;
