@@ -7,6 +7,7 @@
 
 pub mod conns;
 pub mod diff;
+pub mod explain;
 pub mod graph;
 pub mod ranges;
 pub mod side;
