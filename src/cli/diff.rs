@@ -47,13 +47,13 @@ pub struct DiffArgs {
 pub(super) fn evaluate(
     paths: &[PathBuf],
     color: bool,
-) -> Result<(crate::insight::side::Side, conns::Connections), ExitCode> {
+) -> Result<(side::Loaded, conns::Connections), ExitCode> {
     let loaded = side::load(paths, color).map_err(|message| {
         eprintln!("error: {message}");
         ExitCode::from(EXIT_USAGE)
     })?;
     match conns::connections(&loaded.side) {
-        Ok(connections) => Ok((loaded.side, connections)),
+        Ok(connections) => Ok((loaded, connections)),
         Err(errors) => {
             for error in errors {
                 eprintln!("error: {error}");
@@ -79,7 +79,7 @@ pub fn run(args: &DiffArgs) -> ExitCode {
         Err(code) => return code,
     };
     let connections = diff::diff(&old, &new);
-    let objects = diff::objects(&old_side, &new_side, &connections);
+    let objects = diff::objects(&old_side.side, &new_side.side, &connections);
     let report = diff::Report {
         old: args.old.display().to_string(),
         new: args.new.display().to_string(),

@@ -42,16 +42,17 @@ pub fn run(args: &GraphArgs) -> ExitCode {
     } else {
         args.paths.clone()
     };
-    let (_side, connections) = match super::diff::evaluate(&paths, args.color.enabled()) {
+    let (loaded, connections) = match super::diff::evaluate(&paths, args.color.enabled()) {
         Ok(evaluated) => evaluated,
         Err(code) => return code,
     };
-    let graph = graph(
+    let mut graph = graph(
         &connections,
         GraphOptions {
             all_pods: args.all_pods,
         },
     );
+    graph.names = loaded.external_names;
     let text = match args.format {
         GraphFormat::Dot => graph.dot(),
         GraphFormat::Mermaid => graph.mermaid(),

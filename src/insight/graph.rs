@@ -25,6 +25,30 @@ pub struct Graph {
     /// Address ranges, by their text.
     pub externals: BTreeSet<String>,
     pub edges: Vec<Line>,
+    /// Names for address ranges (`s3` for `3.5.0.0/19, 52.216.0.0/15`), when the side
+    /// is a program that declares an `external` with exactly those IPv4 addresses.
+    pub names: BTreeMap<String, String>,
+}
+
+/// Names of the program's externals by the text of their IPv4 ranges (externals with
+/// the same ranges share one entry, `a, b`).
+pub fn external_names(program: &crate::ir::Program) -> BTreeMap<String, String> {
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    for external in &program.externals {
+        let ranges = super::ranges::ipv4_ranges(&external.cidrs, &external.except);
+        if ranges.is_empty() {
+            continue;
+        }
+        let text = super::ranges::range_set_text(&ranges);
+        names
+            .entry(text)
+            .and_modify(|n| {
+                n.push_str(", ");
+                n.push_str(&external.name);
+            })
+            .or_insert_with(|| external.name.clone());
+    }
+    names
 }
 
 /// The graph of a side's connections.
@@ -69,10 +93,18 @@ fn short(name: &str) -> &str {
 }
 
 impl Graph {
+    /// `s3` + `break` + `3.5.0.0/19, 52.216.0.0/15`, or the ranges alone.
+    fn external_label(&self, ranges: &str, line_break: &str) -> String {
+        match self.names.get(ranges) {
+            Some(name) => format!("{name}{line_break}{ranges}"),
+            None => ranges.to_owned(),
+        }
+    }
+
     /// Graphviz DOT (`dot -Tsvg`).
     pub fn dot(&self) -> String {
         let mut out = String::from(
-            "digraph netpc {\n\trankdir=LR\n\tnode [shape=box style=rounded fontname=\"Helvetica\"]\n\tedge [fontname=\"Helvetica\" fontsize=10]\n",
+            "digraph netpc {\n\trankdir=LR\n\tfontname=\"Helvetica\"\n\tnode [shape=box style=rounded fontname=\"Helvetica\"]\n\tedge [fontname=\"Helvetica\" fontsize=10]\n",
         );
         for (namespace, (managed, nodes)) in &self.namespaces {
             let _ = writeln!(
@@ -96,7 +128,12 @@ impl Graph {
             out.push_str("\t}\n");
         }
         for external in &self.externals {
-            let _ = writeln!(out, "\t{} [shape=ellipse style=solid]", quote(external));
+            let _ = writeln!(
+                out,
+                "\t{} [label={} shape=ellipse style=solid]",
+                quote(external),
+                quote(&self.external_label(external, "\n")).replace('\n', "\\n")
+            );
         }
         for edge in &self.edges {
             let _ = writeln!(
@@ -132,7 +169,11 @@ impl Graph {
         }
         for external in &self.externals {
             let id = format!("n{}", ids.len());
-            let _ = writeln!(out, "  {id}([{}])", text(external));
+            let _ = writeln!(
+                out,
+                "  {id}([{}])",
+                text(&self.external_label(external, "<br>"))
+            );
             ids.insert(external, id);
         }
         for edge in &self.edges {

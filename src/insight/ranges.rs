@@ -56,6 +56,38 @@ pub fn merge(mut ranges: Vec<Ipv4Range>) -> Vec<Ipv4Range> {
     out
 }
 
+/// The IPv4 addresses of CIDRs minus excepts (IPv6 networks are skipped), merged.
+pub fn ipv4_ranges(cidrs: &[ipnet::IpNet], except: &[ipnet::IpNet]) -> Vec<Ipv4Range> {
+    let of = |net: &ipnet::IpNet| match net {
+        ipnet::IpNet::V4(v4) => Some(Ipv4Range::of_net(v4)),
+        ipnet::IpNet::V6(_) => None,
+    };
+    let mut ranges = merge(cidrs.iter().filter_map(of).collect());
+    for hole in except.iter().filter_map(of) {
+        let mut next = Vec::with_capacity(ranges.len() + 1);
+        for range in ranges {
+            if hole.last < range.first || hole.first > range.last {
+                next.push(range);
+                continue;
+            }
+            if hole.first > range.first {
+                next.push(Ipv4Range {
+                    first: range.first,
+                    last: hole.first - 1,
+                });
+            }
+            if hole.last < range.last {
+                next.push(Ipv4Range {
+                    first: hole.last + 1,
+                    last: range.last,
+                });
+            }
+        }
+        ranges = next;
+    }
+    ranges
+}
+
 /// The smallest list of CIDRs covering exactly one range.
 fn range_cidrs(range: Ipv4Range, out: &mut Vec<String>) {
     let mut start = u64::from(range.first);

@@ -4,6 +4,7 @@
 //! was at REV, copied into a temporary folder with `git ls-tree` and `git cat-file`,
 //! then read as one of the other two).
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -15,9 +16,11 @@ use crate::source::FsLoader;
 /// A side that could not be read: the message to print (diagnostics already printed).
 pub type SideError = String;
 
-/// A loaded side and, for a program, the checked program's sources (for `graph`).
+/// A loaded side and, for a program, the names of its externals by address ranges
+/// (for `graph`).
 pub struct Loaded {
     pub side: Side,
+    pub external_names: BTreeMap<String, String>,
 }
 
 /// Reads the side that `paths` name: one `git:REV:PATH`, one compiled folder, or the
@@ -40,9 +43,12 @@ fn load_local(
         && only.is_dir()
         && only.join(CONTRACT_FILE).is_file()
     {
-        return compiled_folder(only).map(|side| Loaded { side });
+        return compiled_folder(only).map(|side| Loaded {
+            side,
+            external_names: BTreeMap::new(),
+        });
     }
-    program(paths, color, rename).map(|side| Loaded { side })
+    program(paths, color, rename)
 }
 
 fn compiled_folder(dir: &Path) -> Result<Side, SideError> {
@@ -77,7 +83,7 @@ fn program(
     paths: &[PathBuf],
     color: bool,
     rename: Option<(&str, &str)>,
-) -> Result<Side, SideError> {
+) -> Result<Loaded, SideError> {
     let shown = || {
         let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         match rename {
@@ -118,8 +124,12 @@ fn program(
         return Err(failed(&sources, lowered, &mut errors_only));
     }
     let files = crate::emit::files(&plan).map_err(|e| e.to_string())?;
-    side::from_files(files.iter().map(|f| (f.path.as_str(), f.text.as_str())))
-        .map_err(|e| format!("`{}`: {e}", shown()))
+    let side = side::from_files(files.iter().map(|f| (f.path.as_str(), f.text.as_str())))
+        .map_err(|e| format!("`{}`: {e}", shown()))?;
+    Ok(Loaded {
+        side,
+        external_names: crate::insight::graph::external_names(&program),
+    })
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, SideError> {
