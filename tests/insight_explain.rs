@@ -83,6 +83,15 @@ fn a_private_address_is_not_the_internet() {
 }
 
 #[test]
+fn a_port_granted_through_a_shared_client_label() {
+    assert_cmd_snapshot!(explain(&[
+        "shop/reports",
+        "shop/db:6000",
+        "tests/insight/explain"
+    ]));
+}
+
+#[test]
 fn no_need_at_all() {
     assert_cmd_snapshot!(explain(&["grid/btrdb", "grid/api:443", SPEC]));
 }

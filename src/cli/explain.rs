@@ -143,7 +143,9 @@ fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[Pat
         }
         out.extend_from_slice(verdict.text.as_bytes());
         for snippet in &verdict.snippets {
-            out.push(b'\n');
+            if !out.ends_with(b"\n\n") {
+                out.push(b'\n');
+            }
             out.extend_from_slice(&crate::render::note(
                 &sources,
                 &snippet.message,

@@ -434,12 +434,39 @@ pub fn verdict(
         };
         snippets.push(need_snippet(program, need, message));
     }
+    if explanation.allowed && granting.is_empty() && !other.is_empty() {
+        // The labels identity style: every client wearing `needs-T` gets the ports that
+        // any need of its namespace asks of T (W004).
+        let src_namespace = other
+            .first()
+            .and_then(|n| program.endpoint_namespace(n.subject));
+        for need in program.needs.iter().filter(|n| {
+            covers(program, n.target, dst)
+                && grants(n, protocol, port)
+                && program.endpoint_namespace(n.subject) == src_namespace
+        }) {
+            let message = format!(
+                "{conn} comes from `{}`, through the client label both needs share (see W004)",
+                need_text(sources, need)
+            );
+            let _ = writeln!(text, "  {message}");
+            snippets.push(need_snippet(program, need, message));
+        }
+    }
     for need in &other {
-        let message = format!(
-            "`{}` grants only {}",
-            need_text(sources, need),
-            ports_text(&need.ports)
-        );
+        let message = if explanation.allowed {
+            format!(
+                "`{}` asks only for {}",
+                need_text(sources, need),
+                ports_text(&need.ports)
+            )
+        } else {
+            format!(
+                "`{}` grants only {}",
+                need_text(sources, need),
+                ports_text(&need.ports)
+            )
+        };
         if !explanation.allowed {
             let _ = writeln!(text, "  {message}");
         }
