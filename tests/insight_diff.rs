@@ -74,6 +74,15 @@ fn exit_code_is_1_when_different_and_0_when_same() {
     assert!(same.stdout.is_empty());
     let without = diff(&[OLD, NEW]).output().unwrap();
     assert_eq!(without.status.code(), Some(0));
+    let markdown = diff(&["--format", "md", OLD, OLD]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&markdown.stdout).contains("No connection added or removed."),
+        "{markdown:?}"
+    );
+    let json = diff(&["--format", "json", OLD, OLD]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["added"], serde_json::json!([]));
+    assert_eq!(json["objects"], serde_json::json!([]));
 }
 
 #[test]
@@ -208,6 +217,10 @@ fn git_side_errors_exit_2() {
     let mut malformed = diff(&["git:HEAD", "netp"]);
     malformed.current_dir(repo.path());
     assert_cmd_snapshot!("git_malformed", malformed);
+    let mut option = diff(&["git:--output=x:netp", "netp"]);
+    option.current_dir(repo.path());
+    assert_cmd_snapshot!("git_option_as_revision", option);
+    assert!(!repo.path().join("x").exists());
 }
 
 #[test]

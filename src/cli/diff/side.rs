@@ -173,8 +173,10 @@ fn load_git(spec: &str, color: bool) -> Result<Loaded, SideError> {
     let (rev, path) = spec
         .split_once(':')
         .ok_or_else(|| format!("`git:{spec}`: expected `git:REV:PATH`, e.g. `git:main:netp`"))?;
-    if rev.is_empty() {
-        return Err(format!("`git:{spec}`: the revision is empty"));
+    if rev.is_empty() || rev.starts_with('-') {
+        return Err(format!(
+            "`git:{spec}`: `{rev}` is not a revision (expected `git:REV:PATH`)"
+        ));
     }
     let path = if path.is_empty() { "." } else { path };
     let top = String::from_utf8_lossy(&git(Path::new("."), &["rev-parse", "--show-toplevel"])?)
