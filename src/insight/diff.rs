@@ -130,16 +130,39 @@ impl ObjectChange {
     }
 }
 
-/// A NetworkPolicy that is not the same on both sides.
+/// What kind of object changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum ObjectKind {
+    NetworkPolicy,
+    /// A service's entry in the label contract (`labels.yaml`): the labels and named
+    /// ports its pods must carry.
+    #[serde(rename = "LabelContract")]
+    Contract,
+}
+
+/// A NetworkPolicy, or a service's label-contract entry, that is not the same on both
+/// sides.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ObjectDiff {
+    pub kind: ObjectKind,
     pub namespace: String,
+    /// The policy's name, or the service's.
     pub name: String,
     pub change: ObjectChange,
     /// Whether it selects an end of a changed connection (on either side) in the
     /// direction of that connection: `false` means it changed without any change in
     /// connectivity.
     pub connectivity: bool,
+}
+
+impl ObjectDiff {
+    /// ` (label contract)` for contract entries, nothing for policies.
+    fn kind_suffix(&self) -> &'static str {
+        match self.kind {
+            ObjectKind::NetworkPolicy => "",
+            ObjectKind::Contract => " (label contract)",
+        }
+    }
 }
 
 /// Every policy object added, removed or changed, and whether it selects an end of a
@@ -189,10 +212,43 @@ pub fn objects(old: &Side, new: &Side, changes: &ConnDiff) -> Vec<ObjectDiff> {
             _ => continue,
         };
         out.push(ObjectDiff {
+            kind: ObjectKind::NetworkPolicy,
             namespace: key.0.clone(),
             name: key.1.clone(),
             change,
             connectivity: touched.contains(key),
+        });
+    }
+    // The label contract: a service whose pods must now carry other labels or ports
+    // is a change for whoever deploys it, even when connectivity stays the same.
+    let ends: BTreeSet<&str> = changes
+        .added
+        .iter()
+        .chain(&changes.removed)
+        .flat_map(|l| [l.src.as_str(), l.dst.as_str()])
+        .collect();
+    let entries = |side: &'_ Side| {
+        side.contract
+            .services
+            .iter()
+            .map(|s| ((s.namespace.clone(), s.service.clone()), s.clone()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let (before, after) = (entries(old), entries(new));
+    let keys: BTreeSet<&(String, String)> = before.keys().chain(after.keys()).collect();
+    for key in keys {
+        let change = match (before.get(key), after.get(key)) {
+            (None, Some(_)) => ObjectChange::Added,
+            (Some(_), None) => ObjectChange::Removed,
+            (Some(a), Some(b)) if a != b => ObjectChange::Changed,
+            _ => continue,
+        };
+        out.push(ObjectDiff {
+            kind: ObjectKind::Contract,
+            namespace: key.0.clone(),
+            name: key.1.clone(),
+            change,
+            connectivity: ends.contains(format!("{}/{}", key.0, key.1).as_str()),
         });
     }
     out
@@ -244,7 +300,14 @@ impl Report {
             }
             out.push_str("objects changed without a change in connectivity:\n");
             for o in quiet {
-                let _ = writeln!(out, "  {} {}/{}", o.change.as_str(), o.namespace, o.name);
+                let _ = writeln!(
+                    out,
+                    "  {} {}/{}{}",
+                    o.change.as_str(),
+                    o.namespace,
+                    o.name,
+                    o.kind_suffix()
+                );
             }
         }
         out
@@ -315,7 +378,14 @@ impl Report {
                 if quiet.len() == 1 { "" } else { "s" }
             );
             for o in quiet {
-                let _ = writeln!(out, "- {} `{}/{}`", o.change.as_str(), o.namespace, o.name);
+                let _ = writeln!(
+                    out,
+                    "- {} `{}/{}`{}",
+                    o.change.as_str(),
+                    o.namespace,
+                    o.name,
+                    o.kind_suffix()
+                );
             }
             out.push_str("\n</details>\n");
         }
