@@ -392,3 +392,67 @@ impl Report {
         out
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::analyze::PortSet;
+
+    fn range(first: [u8; 4], last: [u8; 4]) -> Ipv4Range {
+        Ipv4Range {
+            first: u32::from_be_bytes(first),
+            last: u32::from_be_bytes(last),
+        }
+    }
+
+    fn tcp(port: u16) -> ConnSet {
+        ConnSet::of(Protocol::Tcp, PortSet::range(port, port))
+    }
+
+    #[test]
+    fn ranges_are_compared_on_the_pieces_both_sides_cut() {
+        let mut old = Connections::default();
+        old.egress
+            .insert("shop/api".into(), vec![(Ipv4Range::ALL, tcp(443))]);
+        let mut new = Connections::default();
+        new.egress.insert(
+            "shop/api".into(),
+            vec![
+                (range([0, 0, 0, 0], [9, 255, 255, 255]), tcp(443)),
+                (range([10, 0, 0, 0], [10, 255, 255, 255]), tcp(80)),
+                (range([11, 0, 0, 0], [255, 255, 255, 255]), tcp(443)),
+            ],
+        );
+        let changes = diff(&old, &new);
+        let text = |lines: &[Line]| -> Vec<String> {
+            lines
+                .iter()
+                .map(|l| format!("{} -> {} {}", l.src, l.dst, l.conns))
+                .collect()
+        };
+        assert_eq!(text(&changes.added), ["shop/api -> 10.0.0.0/8 TCP 80"]);
+        assert_eq!(text(&changes.removed), ["shop/api -> 10.0.0.0/8 TCP 443"]);
+        assert!(diff(&new, &new).is_empty());
+    }
+
+    #[test]
+    fn pod_pairs_are_compared_as_connection_sets() {
+        let mut old = Connections::default();
+        let mut both = tcp(443);
+        both.add(Protocol::Tcp, &PortSet::range(9100, 9100));
+        old.pods.insert(("a/x".into(), "a/y".into()), tcp(443));
+        let mut new = Connections::default();
+        new.pods.insert(("a/x".into(), "a/y".into()), both);
+        new.pods
+            .insert(("a/y".into(), "a/x".into()), ConnSet::all());
+        let changes = diff(&old, &new);
+        assert!(changes.removed.is_empty());
+        let added: Vec<String> = changes
+            .added
+            .iter()
+            .map(|l| format!("{} -> {} {}", l.src, l.dst, l.conns))
+            .collect();
+        assert_eq!(added, ["a/x -> a/y TCP 9100", "a/y -> a/x All Connections"]);
+    }
+}
