@@ -99,3 +99,46 @@ fn default_path_is_the_current_folder() {
 fn a_missing_path_exits_2() {
     assert_cmd_snapshot!(graph(&["tests/insight/nothing-here"]));
 }
+
+/// `graph --all-pods` draws exactly the connections that `diff` from an empty
+/// program adds: the two commands read one evaluation.
+#[test]
+fn graph_edges_are_the_connections_diff_adds_from_nothing() {
+    for example in [
+        "examples/platform",
+        "examples/spec",
+        "examples/failsafe",
+        "examples/selectors",
+    ] {
+        let dot = graph(&["--all-pods", example]).output().unwrap();
+        assert!(dot.status.success(), "{dot:?}");
+        let mut edges: Vec<String> = String::from_utf8(dot.stdout)
+            .unwrap()
+            .lines()
+            .filter_map(|l| {
+                let (ends, label) = l.trim().split_once(" [label=")?;
+                let (src, dst) = ends.split_once(" -> ")?;
+                Some(format!(
+                    "+ {} -> {} {}",
+                    src.trim_matches('"'),
+                    dst.trim_matches('"'),
+                    label.trim_end_matches(']').trim_matches('"')
+                ))
+            })
+            .collect();
+        edges.sort();
+        let diff = netpc()
+            .args(["diff", "tests/insight/empty", example])
+            .output()
+            .unwrap();
+        assert!(diff.status.success(), "{diff:?}");
+        let mut added: Vec<String> = String::from_utf8(diff.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        added.sort();
+        assert!(edges.len() > 5, "{example}: {edges:?}");
+        assert_eq!(edges, added, "{example}");
+    }
+}
