@@ -241,3 +241,18 @@ fn a_side_with_errors_exits_2_with_its_diagnostics() {
 fn missing_side_exits_2() {
     assert_cmd_snapshot!(diff(&[OLD, "tests/insight/diff/does-not-exist"]));
 }
+
+#[test]
+fn a_git_side_outside_a_repository_exits_2() {
+    let temp = tempfile::tempdir().unwrap();
+    let output = diff(&["git:HEAD:netp", "."])
+        .current_dir(temp.path())
+        .env("GIT_CEILING_DIRECTORIES", temp.path().parent().unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: `git:HEAD:netp`: the current folder is not inside a git repository\n"
+    );
+}

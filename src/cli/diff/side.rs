@@ -179,9 +179,9 @@ fn load_git(spec: &str, color: bool) -> Result<Loaded, SideError> {
         ));
     }
     let path = if path.is_empty() { "." } else { path };
-    let top = String::from_utf8_lossy(&git(Path::new("."), &["rev-parse", "--show-toplevel"])?)
-        .trim()
-        .to_owned();
+    let top = git(Path::new("."), &["rev-parse", "--show-toplevel"])
+        .map_err(|_| format!("`git:{spec}`: the current folder is not inside a git repository"))?;
+    let top = String::from_utf8_lossy(&top).trim().to_owned();
     let top = PathBuf::from(&top);
     let top = std::fs::canonicalize(&top).unwrap_or(top);
     let relative = repo_relative(&top, Path::new(path))?;
