@@ -71,6 +71,11 @@ fn an_address_as_source() {
 }
 
 #[test]
+fn an_address_as_destination() {
+    assert_cmd_snapshot!(explain(&["grid/api", "52.216.1.1:443", SPEC]));
+}
+
+#[test]
 fn a_private_address_is_not_the_internet() {
     let output = explain(&["10.1.2.3", "grid/api:443", SPEC])
         .output()

@@ -321,6 +321,16 @@ fn need_snippet(program: &Program, need: &Need, message: String) -> Snippet {
     if let Endpoint::Service(id) = need.target {
         labels.push((program.service(id).span, service_label(program, id), false));
     }
+    for end in [need.subject, need.target] {
+        if let Endpoint::External(id) = end {
+            let external = program.external(id);
+            labels.push((
+                external.span,
+                format!("the addresses of `{}`", external.name),
+                false,
+            ));
+        }
+    }
     Snippet {
         message,
         labels,
