@@ -11,6 +11,7 @@ pub mod ast;
 pub mod cli;
 pub mod diagnostic;
 pub mod emit;
+pub mod insight;
 pub mod ir;
 pub mod lower;
 pub mod probe;

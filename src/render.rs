@@ -110,6 +110,44 @@ pub fn human(sources: &Sources, diagnostics: &Diagnostics, color: bool) -> Vec<u
     buffer.into_inner()
 }
 
+/// Source lines with labels under a `note:` heading, rustc style, without a code:
+/// how `netpc explain` shows the `.netp` lines behind a connection. Labels are
+/// (span, message, primary).
+pub fn note(
+    sources: &Sources,
+    message: &str,
+    labels: &[(Span, String, bool)],
+    notes: &[String],
+    color: bool,
+) -> Vec<u8> {
+    let mut buffer = if color {
+        termcolor::Buffer::ansi()
+    } else {
+        termcolor::Buffer::no_color()
+    };
+    let labels = labels
+        .iter()
+        .map(|(span, text, primary)| {
+            let style = if *primary {
+                cs::LabelStyle::Primary
+            } else {
+                cs::LabelStyle::Secondary
+            };
+            cs::Label::new(style, span.file, span.range()).with_message(text)
+        })
+        .collect();
+    let diagnostic = cs::Diagnostic::note()
+        .with_message(message)
+        .with_labels(labels)
+        .with_notes(notes.to_vec());
+    let styles = Styles::default();
+    let mut writer = StylesWriter::new(&mut buffer, &styles);
+    if term::emit_to_write_style(&mut writer, &Config::default(), sources, &diagnostic).is_err() {
+        let _ = writeln!(buffer, "note: {message}");
+    }
+    buffer.into_inner()
+}
+
 /// "2 errors, 1 warning", or `None` when there is nothing to say.
 pub fn summary(diagnostics: &Diagnostics) -> Option<String> {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });

@@ -17,7 +17,7 @@ fn examples_check_without_diagnostics() {
     assert!(examples.len() >= 5);
     for example in examples {
         let (mut sources, roots, mut diagnostics) =
-            netpc::cli::load_program(&[example.clone()]).unwrap();
+            netpc::cli::load_program(std::slice::from_ref(&example)).unwrap();
         let (program, more) = netpc::check(&mut sources, &roots, &FsLoader);
         diagnostics.extend(more);
         let rendered =

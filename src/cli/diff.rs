@@ -1,13 +1,107 @@
-//! `netpc diff`: placeholder wiring until the command lands.
+//! `netpc diff OLD NEW [--format text|json|md] [--exit-code]`: the connections added and
+//! removed between two sides (compiled output folders, `.netp` programs, or
+//! `git:REV:PATH`), and the policy objects that changed without a change in
+//! connectivity. Exit 0 (with `--exit-code`: 0 same, 1 different), 2 when a side cannot
+//! be read, compiled or evaluated, or on usage errors.
 
+pub(super) mod side;
+
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use clap::ValueEnum;
+
+use super::{ColorChoice, EXIT_INPUT, EXIT_USAGE};
+use crate::insight::{conns, diff};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// `+ src -> dst conns` / `- ...` lines
+    #[default]
+    Text,
+    /// one JSON object: added, removed, objects
+    Json,
+    /// Markdown for a pull-request comment
+    Md,
+}
 
 #[derive(clap::Args, Debug)]
 pub struct DiffArgs {
-    /// Arguments of the command
-    pub args: Vec<String>,
+    /// The old side: a compiled output folder, a `.netp` program folder or file, or `git:REV:PATH`
+    pub old: PathBuf,
+    /// The new side, in the same forms
+    pub new: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Exit 1 when the sides differ (connections or objects), 0 when they do not
+    #[arg(long)]
+    pub exit_code: bool,
+    /// Colour diagnostics of a side that does not compile
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
-pub fn run(_args: &DiffArgs) -> ExitCode {
-    super::fatal("`netpc diff` is not built yet")
+/// Reads and evaluates one side; prints why it failed.
+pub(super) fn evaluate(
+    paths: &[PathBuf],
+    color: bool,
+) -> Result<(side::Loaded, conns::Connections), ExitCode> {
+    let loaded = side::load(paths, color).map_err(|message| {
+        eprintln!("error: {message}");
+        ExitCode::from(EXIT_USAGE)
+    })?;
+    match conns::connections(&loaded.side) {
+        Ok(connections) => Ok((loaded, connections)),
+        Err(errors) => {
+            for error in errors {
+                eprintln!("error: {error}");
+            }
+            let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            eprintln!(
+                "error: the policies of `{}` cannot be evaluated",
+                names.join(" ")
+            );
+            Err(ExitCode::from(EXIT_USAGE))
+        }
+    }
+}
+
+pub fn run(args: &DiffArgs) -> ExitCode {
+    let color = args.color.enabled();
+    let (old_side, old) = match evaluate(std::slice::from_ref(&args.old), color) {
+        Ok(side) => side,
+        Err(code) => return code,
+    };
+    let (new_side, new) = match evaluate(std::slice::from_ref(&args.new), color) {
+        Ok(side) => side,
+        Err(code) => return code,
+    };
+    let connections = diff::diff(&old, &new);
+    let objects = diff::objects(&old_side.side, &new_side.side, &connections);
+    let report = diff::Report {
+        old: args.old.display().to_string(),
+        new: args.new.display().to_string(),
+        connections,
+        objects,
+    };
+    let text = match args.format {
+        DiffFormat::Text => report.text(),
+        DiffFormat::Json => report.json(),
+        DiffFormat::Md => report.markdown(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Err(err) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        && err.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return super::fatal(format!("cannot write the output: {err}"));
+    }
+    if args.exit_code && report.differs() {
+        ExitCode::from(EXIT_INPUT)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

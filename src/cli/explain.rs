@@ -1,29 +1,62 @@
 //! `netpc explain CODE`: the long description of a diagnostic code, with an example.
+//! `netpc explain SRC DST[:PORT[/PROTO]] [PATH...]`: whether a connection is allowed by
+//! the program's compiled policies, the policy objects that decide it at each end, and
+//! the `.netp` lines responsible (built by `crate::insight::explain`). Exit 0 (with
+//! `--exit-code`: 1 when a connection is denied), 1 when the program has errors, 2 on
+//! usage errors.
 
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::EXIT_USAGE;
-use crate::diagnostic::Code;
+use super::{DiagnosticArgs, EXIT_INPUT, EXIT_USAGE, check::report, fatal, load_program};
+use crate::analyze::{Analysis, Options};
+use crate::diagnostic::{Code, Diagnostics};
+use crate::insight::explain::{self as explain_connection, End};
+use crate::source::FsLoader;
 
 #[derive(clap::Args, Debug)]
 pub struct ExplainArgs {
-    /// A diagnostic code such as `E204` or `W001`
-    pub code: String,
+    /// A diagnostic code such as `E204` or `W001`; or a connection: `SRC DST[:PORT[/PROTO]]`
+    /// then the program's `.netp` files or folders (default `.`). SRC and DST are
+    /// `ns/service`, `ns/*` or an IP address
+    #[arg(
+        required = true,
+        value_name = "CODE | SRC DST[:PORT[/PROTO]] [PATH...]"
+    )]
+    pub args: Vec<String>,
+    /// For a connection: exit 1 when it is denied
+    #[arg(long)]
+    pub exit_code: bool,
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
 }
 
 pub fn run(args: &ExplainArgs) -> ExitCode {
-    match Code::parse(&args.code) {
+    match args.args.as_slice() {
+        [code] => explain_code(code),
+        [src, dst, paths @ ..] => {
+            let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
+            explain_connection_cmd(args, src, dst, &paths)
+        }
+        [] => fatal("give a diagnostic code, or a source and a destination"),
+    }
+}
+
+fn explain_code(text: &str) -> ExitCode {
+    match Code::parse(text) {
         Some(code) => {
             print!("{}", code.explanation());
             ExitCode::SUCCESS
         }
+        None if text.contains('/') || text.parse::<std::net::IpAddr>().is_ok() => fatal(format!(
+            "`{text}` is one end of a connection: give a source and a destination, `netpc explain SRC DST[:PORT[/PROTO]] [PATH...]`"
+        )),
         None => {
             let known: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
-            eprintln!("error: `{}` is not a netpc diagnostic code", args.code);
-            match crate::diagnostic::did_you_mean(
-                &args.code.to_ascii_uppercase(),
-                known.iter().copied(),
-            ) {
+            eprintln!("error: `{text}` is not a netpc diagnostic code");
+            match crate::diagnostic::did_you_mean(&text.to_ascii_uppercase(), known.iter().copied())
+            {
                 Some(near) => eprintln!("help: did you mean `{near}`?"),
                 None => eprintln!(
                     "help: codes look like E100, E204 or W001; run `netpc check` to see them"
@@ -31,5 +64,106 @@ pub fn run(args: &ExplainArgs) -> ExitCode {
             }
             ExitCode::from(EXIT_USAGE)
         }
+    }
+}
+
+fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[PathBuf]) -> ExitCode {
+    let src_end = match explain_connection::parse_end(src) {
+        Ok(end) => end,
+        Err(message) => return fatal(message),
+    };
+    let (dst_end, port) = match explain_connection::parse_destination(dst) {
+        Ok(parsed) => parsed,
+        Err(message) => return fatal(message),
+    };
+    let (mut sources, roots, mut diagnostics) = match load_program(paths) {
+        Ok(loaded) => loaded,
+        Err(err) => return fatal(err),
+    };
+    let (program, more) = crate::check(&mut sources, &roots, &FsLoader);
+    diagnostics.extend(more);
+    let Some(program) = program.filter(|_| !diagnostics.has_errors()) else {
+        return report(&sources, &mut diagnostics, args.diagnostics);
+    };
+    let mut lowered = Diagnostics::new();
+    let plan = crate::lower::plan(&program, crate::lower::Options::default(), &mut lowered);
+    if lowered.has_errors() {
+        return report(&sources, &mut lowered, args.diagnostics);
+    }
+    let files = match crate::emit::files(&plan) {
+        Ok(files) => files,
+        Err(err) => return fatal(err),
+    };
+    let side = match crate::insight::side::from_files(
+        files.iter().map(|f| (f.path.as_str(), f.text.as_str())),
+    ) {
+        Ok(side) => side,
+        Err(message) => return fatal(message),
+    };
+    let analysis = match Analysis::new(&side.probes.cluster, Options::default()) {
+        Ok(analysis) => analysis,
+        Err(errors) => {
+            for error in errors {
+                eprintln!("error: {error}");
+            }
+            return ExitCode::from(EXIT_INPUT);
+        }
+    };
+    let ends = (
+        explain_connection::endpoint(&side.probes, &src_end),
+        explain_connection::endpoint(&side.probes, &dst_end),
+    );
+    let (src_id, dst_id) = match ends {
+        (Ok(s), Ok(d)) => (s, d),
+        (Err(message), _) | (_, Err(message)) => return fatal(message),
+    };
+    if matches!((&src_end, &dst_end), (End::Ip(_), End::Ip(_))) {
+        return fatal("one end must be a pod: `ns/service` or `ns/*`");
+    }
+    let ports = match explain_connection::ports(&program, &dst_end, port.as_ref()) {
+        Ok(ports) => ports,
+        Err(message) => return fatal(message),
+    };
+    let color = args.diagnostics.color.enabled();
+    let mut out = Vec::new();
+    let mut denied = false;
+    for (i, (protocol, number)) in ports.into_iter().enumerate() {
+        let verdict = explain_connection::verdict(
+            &sources,
+            &program,
+            &analysis,
+            (&src_end, src_id),
+            (&dst_end, dst_id),
+            protocol,
+            number,
+        );
+        denied |= !verdict.allowed;
+        if i > 0 && !out.ends_with(b"\n\n") {
+            out.push(b'\n');
+        }
+        out.extend_from_slice(verdict.text.as_bytes());
+        for snippet in &verdict.snippets {
+            if !out.ends_with(b"\n\n") {
+                out.push(b'\n');
+            }
+            out.extend_from_slice(&crate::render::note(
+                &sources,
+                &snippet.message,
+                &snippet.labels,
+                &snippet.notes,
+                color,
+            ));
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    if let Err(err) = stdout.write_all(&out).and_then(|()| stdout.flush())
+        && err.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return fatal(format!("cannot write the output: {err}"));
+    }
+    if args.exit_code && denied {
+        ExitCode::from(EXIT_INPUT)
+    } else {
+        ExitCode::SUCCESS
     }
 }

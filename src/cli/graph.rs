@@ -1,13 +1,69 @@
-//! `netpc graph`: placeholder wiring until the command lands.
+//! `netpc graph [PATH...] [--format dot|mermaid] [--all-pods]`: the allowed connections
+//! of a program, a compiled output folder or `git:REV:PATH` as a Graphviz or Mermaid
+//! graph clustered by namespace. Exit 0, or 2 when the input cannot be read, compiled
+//! or evaluated.
 
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use clap::ValueEnum;
+
+use super::ColorChoice;
+use crate::insight::graph::{GraphOptions, graph};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT (`dot -Tsvg`)
+    #[default]
+    Dot,
+    /// a Mermaid flowchart
+    Mermaid,
+}
 
 #[derive(clap::Args, Debug)]
 pub struct GraphArgs {
-    /// Arguments of the command
-    pub args: Vec<String>,
+    /// `.netp` files or folders (default `.`), one compiled output folder, or `git:REV:PATH`
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// Also draw each managed namespace's pod that matches no service and its exempt pod
+    #[arg(long)]
+    pub all_pods: bool,
+    /// Colour diagnostics of a program that does not compile
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
-pub fn run(_args: &GraphArgs) -> ExitCode {
-    super::fatal("`netpc graph` is not built yet")
+pub fn run(args: &GraphArgs) -> ExitCode {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let (loaded, connections) = match super::diff::evaluate(&paths, args.color.enabled()) {
+        Ok(evaluated) => evaluated,
+        Err(code) => return code,
+    };
+    let mut graph = graph(
+        &connections,
+        GraphOptions {
+            all_pods: args.all_pods,
+        },
+    );
+    graph.names = loaded.external_names;
+    let text = match args.format {
+        GraphFormat::Dot => graph.dot(),
+        GraphFormat::Mermaid => graph.mermaid(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(err) => super::fatal(format!("cannot write the output: {err}")),
+    }
 }

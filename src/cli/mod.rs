@@ -45,7 +45,7 @@ enum Command {
     Check(check::CheckArgs),
     /// Compile a program into NetworkPolicy manifests
     Build(build::BuildArgs),
-    /// Explain a diagnostic code (`netpc explain E204`)
+    /// Explain a diagnostic code (`netpc explain E204`) or a connection (`netpc explain grid/plotter grid/api:443`)
     Explain(explain::ExplainArgs),
     /// Compute who can reach whom from any folder of Kubernetes manifests
     Analyze(analyze::AnalyzeArgs),

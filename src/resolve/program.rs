@@ -344,15 +344,13 @@ impl Resolver {
             );
             return None;
         }
-        if subject == target && matches!(subject, Endpoint::Service(_)) {
-            if !*warned_self {
-                *warned_self = true;
-                self.errors.push(
-                    Diagnostic::new(Code::SelfNeed, "a service needs itself", origin.target, "same as the subject")
-                        .with_secondary(origin.subject, "subject")
-                        .with_help("a pod always reaches itself; this need only lets replicas of the service reach each other. Remove it unless they do"),
-                );
-            }
+        if subject == target && matches!(subject, Endpoint::Service(_)) && !*warned_self {
+            *warned_self = true;
+            self.errors.push(
+                Diagnostic::new(Code::SelfNeed, "a service needs itself", origin.target, "same as the subject")
+                    .with_secondary(origin.subject, "subject")
+                    .with_help("a pod always reaches itself; this need only lets replicas of the service reach each other. Remove it unless they do"),
+            );
         }
         let target_ns = match target {
             Endpoint::Service(id) => Some(tables.service_namespace[id.0 as usize]),

@@ -2,6 +2,10 @@
 //! (DNS-1123 labels), label keys and values, port numbers, ranges and IANA port names,
 //! protocols, and CIDRs. Pure functions from what was written to a checked value or a
 //! diagnostic; they never look names up.
+#![expect(
+    clippy::result_large_err,
+    reason = "a check returns a whole diagnostic on the cold error path; boxing it buys nothing"
+)]
 
 use std::net::IpAddr;
 

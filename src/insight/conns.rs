@@ -1,0 +1,163 @@
+//! The connections of one side: for every ordered pair of probe pods, and for every
+//! probe and IPv4 address range, the allowed connection set, computed by the
+//! independent evaluator (`crate::analyze`) over the probe cluster. Pairs where no end
+//! is in a managed namespace are left out: no netpc policy can govern them.
+
+use std::collections::BTreeMap;
+
+use super::ranges::{merge, range_set_text};
+use super::side::Side;
+use crate::analyze::{Analysis, AnalyzeError, ConnSet, Ipv4Range, Options, PeerId};
+
+/// Allowed connections with address ranges: sorted, disjoint, non-empty sets.
+pub type RangeConns = Vec<(Ipv4Range, ConnSet)>;
+
+/// One allowed (or changed) connection set between two named ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    /// `grid/api`, `grid/(no service)`, or address ranges (`3.5.0.0/19, 52.216.0.0/15`).
+    pub src: String,
+    pub dst: String,
+    pub conns: ConnSet,
+}
+
+/// What a probe name stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbeInfo {
+    pub namespace: String,
+    /// Managed namespace.
+    pub managed: bool,
+    /// A service's pods (not the unmatched or exempt pod).
+    pub service: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Connections {
+    /// Every probe, by display name.
+    pub probes: BTreeMap<String, ProbeInfo>,
+    /// Pod to pod, by (source, destination) probe name.
+    pub pods: BTreeMap<(String, String), ConnSet>,
+    /// Per probe: what it may send to address ranges.
+    pub egress: BTreeMap<String, RangeConns>,
+    /// Per probe: what address ranges may send it.
+    pub ingress: BTreeMap<String, RangeConns>,
+}
+
+/// Evaluates a side.
+pub fn connections(side: &Side) -> Result<Connections, Vec<AnalyzeError>> {
+    let analysis = Analysis::new(&side.probes.cluster, Options::default())?;
+    let list = analysis.connlist();
+    let mut names: BTreeMap<usize, (String, bool)> = BTreeMap::new();
+    let mut out = Connections::default();
+    for probe in &side.probes.probes {
+        let managed = side.is_managed(&probe.namespace);
+        names.insert(probe.workload, (probe.display(), managed));
+        out.probes.insert(
+            probe.display(),
+            ProbeInfo {
+                namespace: probe.namespace.clone(),
+                managed,
+                service: matches!(probe.role, crate::probe::ProbeRole::Service(_)),
+            },
+        );
+    }
+    for c in list.iter() {
+        match (c.src, c.dst) {
+            (PeerId::Workload(s), PeerId::Workload(d)) => {
+                let (Some((src, sm)), Some((dst, dm))) = (names.get(&s), names.get(&d)) else {
+                    continue;
+                };
+                if *sm || *dm {
+                    out.pods.insert((src.clone(), dst.clone()), c.conns.clone());
+                }
+            }
+            (PeerId::Workload(s), PeerId::External(range)) => {
+                if let Some((src, true)) = names.get(&s) {
+                    out.egress
+                        .entry(src.clone())
+                        .or_default()
+                        .push((range, c.conns.clone()));
+                }
+            }
+            (PeerId::External(range), PeerId::Workload(d)) => {
+                if let Some((dst, true)) = names.get(&d) {
+                    out.ingress
+                        .entry(dst.clone())
+                        .or_default()
+                        .push((range, c.conns.clone()));
+                }
+            }
+            (PeerId::External(_), PeerId::External(_)) => {}
+        }
+    }
+    for list in out.egress.values_mut().chain(out.ingress.values_mut()) {
+        list.sort_by_key(|(range, _)| range.first);
+    }
+    Ok(out)
+}
+
+/// Groups range pieces by their connection set: one `(range text, set)` per distinct
+/// set, ranges merged, sorted by text.
+pub fn group_ranges(pieces: &[(Ipv4Range, ConnSet)]) -> Vec<(String, ConnSet)> {
+    let mut by_conns: BTreeMap<String, (ConnSet, Vec<Ipv4Range>)> = BTreeMap::new();
+    for (range, conns) in pieces {
+        if conns.is_empty() {
+            continue;
+        }
+        by_conns
+            .entry(conns.to_string())
+            .or_insert_with(|| (conns.clone(), Vec::new()))
+            .1
+            .push(*range);
+    }
+    let mut out: Vec<(String, ConnSet)> = by_conns
+        .into_values()
+        .map(|(conns, ranges)| (range_set_text(&merge(ranges)), conns))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+impl Connections {
+    /// Every allowed connection as lines, sorted by (source, destination).
+    pub fn lines(&self) -> Vec<Line> {
+        let mut out: Vec<Line> = self
+            .pods
+            .iter()
+            .map(|((src, dst), conns)| Line {
+                src: src.clone(),
+                dst: dst.clone(),
+                conns: conns.clone(),
+            })
+            .collect();
+        for (probe, pieces) in &self.egress {
+            for (ranges, conns) in group_ranges(pieces) {
+                out.push(Line {
+                    src: probe.clone(),
+                    dst: ranges,
+                    conns,
+                });
+            }
+        }
+        for (probe, pieces) in &self.ingress {
+            for (ranges, conns) in group_ranges(pieces) {
+                out.push(Line {
+                    src: ranges,
+                    dst: probe.clone(),
+                    conns,
+                });
+            }
+        }
+        sort_lines(&mut out);
+        out
+    }
+}
+
+/// Sorts by (source, destination, connections).
+pub fn sort_lines(lines: &mut [Line]) {
+    lines.sort_by(|a, b| {
+        (&a.src, &a.dst)
+            .cmp(&(&b.src, &b.dst))
+            .then_with(|| a.conns.to_string().cmp(&b.conns.to_string()))
+    });
+}

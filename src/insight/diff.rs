@@ -1,0 +1,458 @@
+//! `netpc diff`: the connections added and removed between two sides, compared per
+//! ordered pair as connection sets (with address ranges refined to the pieces both
+//! sides distinguish), and the policy objects that changed without any change in
+//! connectivity; printed as text, JSON or Markdown. Pure.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::conns::{Connections, Line, RangeConns, group_ranges, sort_lines};
+use super::ranges::subtract;
+use super::side::Side;
+use crate::analyze::{Analysis, ConnSet, Endpoint, Ipv4Range, Options, Protocol};
+
+/// What changed between two sides.
+#[derive(Clone, Debug, Default)]
+pub struct ConnDiff {
+    pub added: Vec<Line>,
+    pub removed: Vec<Line>,
+}
+
+impl ConnDiff {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// The connection changes from `old` to `new`.
+pub fn diff(old: &Connections, new: &Connections) -> ConnDiff {
+    let mut out = ConnDiff::default();
+    let empty = ConnSet::empty();
+    let pairs: BTreeSet<&(String, String)> = old.pods.keys().chain(new.pods.keys()).collect();
+    for pair in pairs {
+        let before = old.pods.get(pair).unwrap_or(&empty);
+        let after = new.pods.get(pair).unwrap_or(&empty);
+        push(&mut out.added, &pair.0, &pair.1, subtract(after, before));
+        push(&mut out.removed, &pair.0, &pair.1, subtract(before, after));
+    }
+    for egress in [true, false] {
+        let (old_map, new_map) = if egress {
+            (&old.egress, &new.egress)
+        } else {
+            (&old.ingress, &new.ingress)
+        };
+        let probes: BTreeSet<&String> = old_map.keys().chain(new_map.keys()).collect();
+        let none = RangeConns::new();
+        for probe in probes {
+            let before = old_map.get(probe).unwrap_or(&none);
+            let after = new_map.get(probe).unwrap_or(&none);
+            let (added, removed) = piecewise(before, after);
+            for (lines, pieces) in [(&mut out.added, added), (&mut out.removed, removed)] {
+                for (ranges, conns) in group_ranges(&pieces) {
+                    let (src, dst) = if egress {
+                        (probe.as_str(), ranges.as_str())
+                    } else {
+                        (ranges.as_str(), probe.as_str())
+                    };
+                    push(lines, src, dst, conns);
+                }
+            }
+        }
+    }
+    sort_lines(&mut out.added);
+    sort_lines(&mut out.removed);
+    out
+}
+
+fn push(lines: &mut Vec<Line>, src: &str, dst: &str, conns: ConnSet) {
+    if !conns.is_empty() {
+        lines.push(Line {
+            src: src.to_owned(),
+            dst: dst.to_owned(),
+            conns,
+        });
+    }
+}
+
+/// The value of a piecewise function at `addr` (pieces sorted and disjoint).
+fn at(pieces: &RangeConns, addr: u32) -> Option<&ConnSet> {
+    let i = pieces.partition_point(|(r, _)| r.last < addr);
+    pieces
+        .get(i)
+        .filter(|(r, _)| r.first <= addr)
+        .map(|(_, c)| c)
+}
+
+/// (added, removed) per piece of the common refinement of both sides' ranges.
+fn piecewise(old: &RangeConns, new: &RangeConns) -> (RangeConns, RangeConns) {
+    let mut cuts: Vec<u64> = vec![0];
+    for (range, _) in old.iter().chain(new) {
+        cuts.push(u64::from(range.first));
+        cuts.push(u64::from(range.last) + 1);
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts.retain(|&c| c <= u64::from(u32::MAX));
+    let (mut added, mut removed) = (Vec::new(), Vec::new());
+    let empty = ConnSet::empty();
+    for (i, &start) in cuts.iter().enumerate() {
+        let end = cuts.get(i + 1).map_or(u64::from(u32::MAX), |&n| n - 1);
+        let range = Ipv4Range {
+            first: u32::try_from(start).unwrap_or(u32::MAX),
+            last: u32::try_from(end).unwrap_or(u32::MAX),
+        };
+        let before = at(old, range.first).unwrap_or(&empty);
+        let after = at(new, range.first).unwrap_or(&empty);
+        added.push((range, subtract(after, before)));
+        removed.push((range, subtract(before, after)));
+    }
+    (added, removed)
+}
+
+/// How a policy object changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectChange {
+    Added,
+    Removed,
+    Changed,
+}
+
+impl ObjectChange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectChange::Added => "added",
+            ObjectChange::Removed => "removed",
+            ObjectChange::Changed => "changed",
+        }
+    }
+}
+
+/// What kind of object changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum ObjectKind {
+    NetworkPolicy,
+    /// A service's entry in the label contract (`labels.yaml`): the labels and named
+    /// ports its pods must carry.
+    #[serde(rename = "LabelContract")]
+    Contract,
+}
+
+/// A NetworkPolicy, or a service's label-contract entry, that is not the same on both
+/// sides.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ObjectDiff {
+    pub kind: ObjectKind,
+    pub namespace: String,
+    /// The policy's name, or the service's.
+    pub name: String,
+    pub change: ObjectChange,
+    /// Whether it selects an end of a changed connection (on either side) in the
+    /// direction of that connection: `false` means it changed without any change in
+    /// connectivity.
+    pub connectivity: bool,
+}
+
+impl ObjectDiff {
+    /// ` (label contract)` for contract entries, nothing for policies.
+    fn kind_suffix(&self) -> &'static str {
+        match self.kind {
+            ObjectKind::NetworkPolicy => "",
+            ObjectKind::Contract => " (label contract)",
+        }
+    }
+}
+
+/// Every policy object added, removed or changed, and whether it selects an end of a
+/// changed connection.
+pub fn objects(old: &Side, new: &Side, changes: &ConnDiff) -> Vec<ObjectDiff> {
+    let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
+    for side in [old, new] {
+        let Ok(analysis) = Analysis::new(&side.probes.cluster, Options::default()) else {
+            continue;
+        };
+        let find = |name: &str| {
+            side.probes
+                .probes
+                .iter()
+                .find(|p| p.display() == name)
+                .map(|p| Endpoint::Workload(p.workload))
+        };
+        let outside = Endpoint::Ip(std::net::IpAddr::from([0, 0, 0, 0]));
+        for line in changes.added.iter().chain(&changes.removed) {
+            if let Some(src) = find(&line.src) {
+                let e = analysis.explain(src, outside, Protocol::Tcp, 1);
+                touched.extend(
+                    e.egress
+                        .isolating
+                        .into_iter()
+                        .map(|p| (p.namespace, p.name)),
+                );
+            }
+            if let Some(dst) = find(&line.dst) {
+                let e = analysis.explain(outside, dst, Protocol::Tcp, 1);
+                touched.extend(
+                    e.ingress
+                        .isolating
+                        .into_iter()
+                        .map(|p| (p.namespace, p.name)),
+                );
+            }
+        }
+    }
+    let keys: BTreeSet<&(String, String)> = old.objects.keys().chain(new.objects.keys()).collect();
+    let mut out = Vec::new();
+    for key in keys {
+        let change = match (old.objects.get(key), new.objects.get(key)) {
+            (None, Some(_)) => ObjectChange::Added,
+            (Some(_), None) => ObjectChange::Removed,
+            (Some(a), Some(b)) if a != b => ObjectChange::Changed,
+            _ => continue,
+        };
+        out.push(ObjectDiff {
+            kind: ObjectKind::NetworkPolicy,
+            namespace: key.0.clone(),
+            name: key.1.clone(),
+            change,
+            connectivity: touched.contains(key),
+        });
+    }
+    // The label contract: a service whose pods must now carry other labels or ports
+    // is a change for whoever deploys it, even when connectivity stays the same.
+    let ends: BTreeSet<&str> = changes
+        .added
+        .iter()
+        .chain(&changes.removed)
+        .flat_map(|l| [l.src.as_str(), l.dst.as_str()])
+        .collect();
+    let entries = |side: &'_ Side| {
+        side.contract
+            .services
+            .iter()
+            .map(|s| ((s.namespace.clone(), s.service.clone()), s.clone()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let (before, after) = (entries(old), entries(new));
+    let keys: BTreeSet<&(String, String)> = before.keys().chain(after.keys()).collect();
+    for key in keys {
+        let change = match (before.get(key), after.get(key)) {
+            (None, Some(_)) => ObjectChange::Added,
+            (Some(_), None) => ObjectChange::Removed,
+            (Some(a), Some(b)) if a != b => ObjectChange::Changed,
+            _ => continue,
+        };
+        out.push(ObjectDiff {
+            kind: ObjectKind::Contract,
+            namespace: key.0.clone(),
+            name: key.1.clone(),
+            change,
+            connectivity: ends.contains(format!("{}/{}", key.0, key.1).as_str()),
+        });
+    }
+    out
+}
+
+/// The whole report of one `netpc diff`.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub old: String,
+    pub new: String,
+    pub connections: ConnDiff,
+    pub objects: Vec<ObjectDiff>,
+}
+
+impl Report {
+    /// Whether anything differs (connections or objects).
+    pub fn differs(&self) -> bool {
+        !self.connections.is_empty() || !self.objects.is_empty()
+    }
+
+    fn quiet_objects(&self) -> impl Iterator<Item = &ObjectDiff> {
+        self.objects.iter().filter(|o| !o.connectivity)
+    }
+
+    /// `+ src -> dst conns` lines, removed and added merged in order.
+    fn merged_lines(&self) -> Vec<(char, &Line)> {
+        let mut lines: Vec<(char, &Line)> = self
+            .connections
+            .removed
+            .iter()
+            .map(|l| ('-', l))
+            .chain(self.connections.added.iter().map(|l| ('+', l)))
+            .collect();
+        lines.sort_by(|a, b| (&a.1.src, &a.1.dst, a.0).cmp(&(&b.1.src, &b.1.dst, b.0)));
+        lines
+    }
+
+    /// One line per changed connection, then the objects that changed without a
+    /// change in connectivity.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for (sign, line) in self.merged_lines() {
+            let _ = writeln!(out, "{sign} {} -> {} {}", line.src, line.dst, line.conns);
+        }
+        let quiet: Vec<&ObjectDiff> = self.quiet_objects().collect();
+        if !quiet.is_empty() {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str("objects changed without a change in connectivity:\n");
+            for o in quiet {
+                let _ = writeln!(
+                    out,
+                    "  {} {}/{}{}",
+                    o.change.as_str(),
+                    o.namespace,
+                    o.name,
+                    o.kind_suffix()
+                );
+            }
+        }
+        out
+    }
+
+    pub fn json(&self) -> String {
+        #[derive(Serialize)]
+        struct JsonLine<'a> {
+            src: &'a str,
+            dst: &'a str,
+            conn: String,
+        }
+        #[derive(Serialize)]
+        struct Json<'a> {
+            old: &'a str,
+            new: &'a str,
+            added: Vec<JsonLine<'a>>,
+            removed: Vec<JsonLine<'a>>,
+            objects: &'a [ObjectDiff],
+        }
+        fn rows(lines: &[Line]) -> Vec<JsonLine<'_>> {
+            lines
+                .iter()
+                .map(|l| JsonLine {
+                    src: &l.src,
+                    dst: &l.dst,
+                    conn: l.conns.to_string(),
+                })
+                .collect()
+        }
+        let json = Json {
+            old: &self.old,
+            new: &self.new,
+            added: rows(&self.connections.added),
+            removed: rows(&self.connections.removed),
+            objects: &self.objects,
+        };
+        let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// A pull-request comment.
+    pub fn markdown(&self) -> String {
+        let mut out = String::from("### netpc diff\n\n");
+        let (added, removed) = (self.connections.added.len(), self.connections.removed.len());
+        let _ = writeln!(out, "`{}` → `{}`\n", self.old, self.new);
+        if self.connections.is_empty() {
+            out.push_str("No connection added or removed.\n");
+        } else {
+            let _ = writeln!(
+                out,
+                "**{added}** connection set{} added, **{removed}** removed:\n",
+                if added == 1 { "" } else { "s" }
+            );
+            out.push_str("```diff\n");
+            for (sign, line) in self.merged_lines() {
+                let _ = writeln!(out, "{sign} {} -> {} {}", line.src, line.dst, line.conns);
+            }
+            out.push_str("```\n");
+        }
+        let quiet: Vec<&ObjectDiff> = self.quiet_objects().collect();
+        if !quiet.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n<details><summary>{} object{} changed without a change in connectivity</summary>\n",
+                quiet.len(),
+                if quiet.len() == 1 { "" } else { "s" }
+            );
+            for o in quiet {
+                let _ = writeln!(
+                    out,
+                    "- {} `{}/{}`{}",
+                    o.change.as_str(),
+                    o.namespace,
+                    o.name,
+                    o.kind_suffix()
+                );
+            }
+            out.push_str("\n</details>\n");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::analyze::PortSet;
+
+    fn range(first: [u8; 4], last: [u8; 4]) -> Ipv4Range {
+        Ipv4Range {
+            first: u32::from_be_bytes(first),
+            last: u32::from_be_bytes(last),
+        }
+    }
+
+    fn tcp(port: u16) -> ConnSet {
+        ConnSet::of(Protocol::Tcp, PortSet::range(port, port))
+    }
+
+    #[test]
+    fn ranges_are_compared_on_the_pieces_both_sides_cut() {
+        let mut old = Connections::default();
+        old.egress
+            .insert("shop/api".into(), vec![(Ipv4Range::ALL, tcp(443))]);
+        let mut new = Connections::default();
+        new.egress.insert(
+            "shop/api".into(),
+            vec![
+                (range([0, 0, 0, 0], [9, 255, 255, 255]), tcp(443)),
+                (range([10, 0, 0, 0], [10, 255, 255, 255]), tcp(80)),
+                (range([11, 0, 0, 0], [255, 255, 255, 255]), tcp(443)),
+            ],
+        );
+        let changes = diff(&old, &new);
+        let text = |lines: &[Line]| -> Vec<String> {
+            lines
+                .iter()
+                .map(|l| format!("{} -> {} {}", l.src, l.dst, l.conns))
+                .collect()
+        };
+        assert_eq!(text(&changes.added), ["shop/api -> 10.0.0.0/8 TCP 80"]);
+        assert_eq!(text(&changes.removed), ["shop/api -> 10.0.0.0/8 TCP 443"]);
+        assert!(diff(&new, &new).is_empty());
+    }
+
+    #[test]
+    fn pod_pairs_are_compared_as_connection_sets() {
+        let mut old = Connections::default();
+        let mut both = tcp(443);
+        both.add(Protocol::Tcp, &PortSet::range(9100, 9100));
+        old.pods.insert(("a/x".into(), "a/y".into()), tcp(443));
+        let mut new = Connections::default();
+        new.pods.insert(("a/x".into(), "a/y".into()), both);
+        new.pods
+            .insert(("a/y".into(), "a/x".into()), ConnSet::all());
+        let changes = diff(&old, &new);
+        assert!(changes.removed.is_empty());
+        let added: Vec<String> = changes
+            .added
+            .iter()
+            .map(|l| format!("{} -> {} {}", l.src, l.dst, l.conns))
+            .collect();
+        assert_eq!(added, ["a/x -> a/y TCP 9100", "a/y -> a/x All Connections"]);
+    }
+}

@@ -1,0 +1,556 @@
+//! Connection `netpc explain SRC DST[:PORT[/PROTO]]`: whether one connection is
+//! allowed, which generated policy objects isolate, allow or fail to allow it at each
+//! end (from the independent evaluator's [`Explanation`]), and which `.netp` lines are
+//! responsible (the `needs`, the `export`, the `service`, the `use`), as source
+//! snippets for the CLI to render like diagnostics. Pure.
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use crate::analyze::{Analysis, Endpoint as AEndpoint, Explanation, Protocol, Side as ASide};
+use crate::ir::{self, Endpoint, Need, PortKind, Ports, Program};
+use crate::probe::{ProbeCluster, ProbeRole};
+use crate::source::{Sources, Span};
+
+/// One end as the user named it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum End {
+    /// `ns/service`.
+    Service {
+        namespace: String,
+        service: String,
+    },
+    /// `ns/*`: a pod of the namespace that matches no service.
+    Unmatched {
+        namespace: String,
+    },
+    Ip(IpAddr),
+}
+
+impl std::fmt::Display for End {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            End::Service { namespace, service } => write!(f, "{namespace}/{service}"),
+            End::Unmatched { namespace } => write!(f, "{namespace}/*"),
+            End::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+/// The port part of `DST:PORT/PROTO`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortQuery {
+    /// A number or a port name of the destination.
+    pub port: String,
+    pub protocol: Option<Protocol>,
+}
+
+/// Parses `ns/service`, `ns/*` or an IP address.
+pub fn parse_end(text: &str) -> Result<End, String> {
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Ok(End::Ip(ip));
+    }
+    match text.split_once('/') {
+        Some((namespace, "*")) if !namespace.is_empty() => Ok(End::Unmatched {
+            namespace: namespace.to_owned(),
+        }),
+        Some((namespace, service))
+            if !namespace.is_empty() && !service.is_empty() && !service.contains('/') =>
+        {
+            Ok(End::Service {
+                namespace: namespace.to_owned(),
+                service: service.to_owned(),
+            })
+        }
+        _ => Err(format!(
+            "`{text}` is not an endpoint: write `namespace/service`, `namespace/*` or an IP address"
+        )),
+    }
+}
+
+/// Parses `DST[:PORT[/PROTO]]` (an IPv6 address with a port is `[addr]:PORT`).
+pub fn parse_destination(text: &str) -> Result<(End, Option<PortQuery>), String> {
+    let (end, port) = if let Some(rest) = text.strip_prefix('[') {
+        let (addr, after) = rest
+            .split_once(']')
+            .ok_or_else(|| format!("`{text}`: missing `]`"))?;
+        (addr, after.strip_prefix(':'))
+    } else if text.parse::<IpAddr>().is_ok() {
+        (text, None)
+    } else {
+        match text.split_once(':') {
+            Some((end, port)) => (end, Some(port)),
+            None => (text, None),
+        }
+    };
+    let end = parse_end(end)?;
+    let Some(port) = port else {
+        return Ok((end, None));
+    };
+    let (port, protocol) = match port.split_once('/') {
+        Some((port, protocol)) => {
+            let protocol = Protocol::parse(&protocol.to_ascii_uppercase())
+                .ok_or_else(|| format!("`{protocol}` is not a protocol: use tcp, udp or sctp"))?;
+            (port, Some(protocol))
+        }
+        None => (port, None),
+    };
+    if port.is_empty() {
+        return Err(format!("`{text}`: the port is empty"));
+    }
+    if port.bytes().all(|b| b.is_ascii_digit()) && !matches!(port.parse::<u16>(), Ok(1..)) {
+        return Err(format!("`{port}` is not a port: ports are 1-65535"));
+    }
+    Ok((
+        end,
+        Some(PortQuery {
+            port: port.to_owned(),
+            protocol,
+        }),
+    ))
+}
+
+fn ir_protocol(protocol: ir::Protocol) -> Protocol {
+    match protocol {
+        ir::Protocol::Tcp => Protocol::Tcp,
+        ir::Protocol::Udp => Protocol::Udp,
+        ir::Protocol::Sctp => Protocol::Sctp,
+    }
+}
+
+/// The service a `ns/service` end names in the program.
+pub fn find_service(program: &Program, end: &End) -> Option<ir::ServiceId> {
+    let End::Service { namespace, service } = end else {
+        return None;
+    };
+    program.service_ids().find(|&id| {
+        let s = program.service(id);
+        &s.name == service && &program.namespace(s.namespace).name == namespace
+    })
+}
+
+/// The (protocol, port) pairs to explain: the one asked for, or every port the
+/// destination declares (the first port of a range).
+pub fn ports(
+    program: &Program,
+    dst: &End,
+    query: Option<&PortQuery>,
+) -> Result<Vec<(Protocol, u16)>, String> {
+    let declared = find_service(program, dst)
+        .map(|id| program.service(id).ports.clone())
+        .unwrap_or_default();
+    let Some(query) = query else {
+        if declared.is_empty() {
+            return Err(format!(
+                "`{dst}` declares no ports: name one, e.g. `{dst}:443` or `{dst}:53/udp`"
+            ));
+        }
+        return Ok(declared
+            .iter()
+            .map(|p| (ir_protocol(p.protocol), p.first))
+            .collect());
+    };
+    if let Ok(number) = query.port.parse::<u16>() {
+        return Ok(vec![(query.protocol.unwrap_or(Protocol::Tcp), number)]);
+    }
+    let named: Vec<_> = declared
+        .iter()
+        .filter(|p| p.name.as_deref() == Some(query.port.as_str()))
+        .filter(|p| query.protocol.is_none_or(|q| q == ir_protocol(p.protocol)))
+        .map(|p| (ir_protocol(p.protocol), p.first))
+        .collect();
+    if named.is_empty() {
+        let names: Vec<&str> = declared.iter().filter_map(|p| p.name.as_deref()).collect();
+        return Err(if names.is_empty() {
+            format!("`{dst}` declares no named port `{}`", query.port)
+        } else {
+            format!(
+                "`{dst}` declares no named port `{}` (it has: {})",
+                query.port,
+                names.join(", ")
+            )
+        });
+    }
+    Ok(named)
+}
+
+/// The evaluator's endpoint for an end, or why there is none.
+pub fn endpoint(probes: &ProbeCluster, end: &End) -> Result<AEndpoint, String> {
+    let (namespace, role) = match end {
+        End::Ip(ip) => return Ok(AEndpoint::Ip(*ip)),
+        End::Service { namespace, service } => (namespace, ProbeRole::Service(service.clone())),
+        End::Unmatched { namespace } => (namespace, ProbeRole::Unmatched),
+    };
+    if let Some(probe) = probes.find(namespace, &role) {
+        return Ok(AEndpoint::Workload(probe.workload));
+    }
+    let mut message = format!("the program has no `{end}`");
+    if matches!(end, End::Unmatched { .. })
+        && probes.probes.iter().any(|p| &p.namespace == namespace)
+    {
+        message = format!("`{namespace}` is not managed by the program: name one of its services");
+    } else {
+        let names: Vec<String> = probes
+            .probes
+            .iter()
+            .filter(|p| matches!(p.role, ProbeRole::Service(_)))
+            .map(|p| p.display())
+            .collect();
+        if let Some(near) =
+            crate::diagnostic::did_you_mean(&end.to_string(), names.iter().map(String::as_str))
+        {
+            let _ = write!(message, "; did you mean `{near}`?");
+        }
+    }
+    Err(message)
+}
+
+/// Source lines to show, rendered like a diagnostic (a note).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snippet {
+    pub message: String,
+    /// (span, label, primary)
+    pub labels: Vec<(Span, String, bool)>,
+    pub notes: Vec<String>,
+}
+
+/// The explanation of one (protocol, port).
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    pub allowed: bool,
+    /// `grid/plotter -> grid/api TCP 443: allowed` and the lines about each end.
+    pub text: String,
+    pub snippets: Vec<Snippet>,
+}
+
+/// Whether an IR endpoint stands for an end.
+fn covers(program: &Program, endpoint: Endpoint, end: &End) -> bool {
+    match (endpoint, end) {
+        (Endpoint::Service(id), End::Service { .. }) => find_service(program, end) == Some(id),
+        (
+            Endpoint::Namespace(id),
+            End::Service { namespace, .. } | End::Unmatched { namespace },
+        ) => &program.namespace(id).name == namespace,
+        (Endpoint::External(id), End::Ip(ip)) => {
+            let external = program.external(id);
+            external.cidrs.iter().any(|c| c.contains(ip))
+                && !external.except.iter().any(|c| c.contains(ip))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a need's ports include `protocol`/`port` (named ports by the number the
+/// destination declares for them).
+fn grants(need: &Need, protocol: Protocol, port: u16) -> bool {
+    match &need.ports {
+        Ports::Any => true,
+        Ports::List(list) => list.iter().any(|p| {
+            ir_protocol(p.protocol) == protocol
+                && match &p.kind {
+                    PortKind::Range { first, last } => *first <= port && port <= *last,
+                    PortKind::Named { number, .. } => *number == Some(port),
+                }
+        }),
+    }
+}
+
+/// `TCP 443, 9100` for a need's ports.
+fn ports_text(ports: &Ports) -> String {
+    let Ports::List(list) = ports else {
+        return "every port".to_owned();
+    };
+    let parts: Vec<String> = list
+        .iter()
+        .map(|p| {
+            let proto = p.protocol.as_k8s();
+            match &p.kind {
+                PortKind::Range { first, last } if first == last => format!("{proto} {first}"),
+                PortKind::Range { first, last } => format!("{proto} {first}-{last}"),
+                PortKind::Named {
+                    name,
+                    number: Some(n),
+                } => format!("{proto} {n} ({name})"),
+                PortKind::Named { name, number: None } => format!("{proto} {name}"),
+            }
+        })
+        .collect();
+    parts.join(", ")
+}
+
+fn text_of(sources: &Sources, span: Span) -> String {
+    sources
+        .try_get(span.file)
+        .and_then(|f| f.text.get(span.range()))
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// `prometheus needs grid/api:metrics`.
+fn need_text(sources: &Sources, need: &Need) -> String {
+    format!(
+        "{} needs {}",
+        text_of(sources, need.origin.subject),
+        text_of(sources, need.origin.target)
+    )
+}
+
+fn need_snippet(program: &Program, need: &Need, message: String) -> Snippet {
+    let mut labels = vec![
+        (
+            need.origin.target,
+            format!("grants {}", ports_text(&need.ports)),
+            true,
+        ),
+        (
+            need.origin.subject,
+            format!("client: {}", program.endpoint_name(need.subject)),
+            false,
+        ),
+    ];
+    if let Some(export) = need.origin.export {
+        labels.push((
+            export,
+            "consent of the target's namespace".to_owned(),
+            false,
+        ));
+    }
+    if let Some(via) = need.origin.via_use {
+        labels.push((via, "brings in the module's `needs`".to_owned(), false));
+    }
+    if let Endpoint::Service(id) = need.target {
+        labels.push((program.service(id).span, service_label(program, id), false));
+    }
+    for end in [need.subject, need.target] {
+        if let Endpoint::External(id) = end {
+            let external = program.external(id);
+            labels.push((
+                external.span,
+                format!("the addresses of `{}`", external.name),
+                false,
+            ));
+        }
+    }
+    Snippet {
+        message,
+        labels,
+        notes: Vec::new(),
+    }
+}
+
+/// One end's verdict: `what` is `lets it reach grid/api on TCP 443` or `admits ...`.
+/// `grid/api serves TCP 443, TCP 9100 (metrics)`.
+fn service_label(program: &Program, id: ir::ServiceId) -> String {
+    let service = program.service(id);
+    let name = program.endpoint_name(Endpoint::Service(id));
+    if service.ports.is_empty() {
+        return format!("{name} declares no ports: any port may be asked for");
+    }
+    let ports: Vec<String> = service
+        .ports
+        .iter()
+        .map(|p| {
+            let range = if p.first == p.last {
+                p.first.to_string()
+            } else {
+                format!("{}-{}", p.first, p.last)
+            };
+            match &p.name {
+                Some(n) => format!("{} {range} ({n})", p.protocol.as_k8s()),
+                None => format!("{} {range}", p.protocol.as_k8s()),
+            }
+        })
+        .collect();
+    format!("{name} serves {}", ports.join(", "))
+}
+
+fn side_text(out: &mut String, side: &ASide, direction: &str, end: &End, what: &str) {
+    if !side.is_pod {
+        let _ = writeln!(
+            out,
+            "  {direction}: {end} is not a pod: no policy restricts it"
+        );
+        return;
+    }
+    if side.isolating.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {direction}: {end} is not isolated for {direction} (no policy selects it)"
+        );
+        return;
+    }
+    let names: Vec<String> = side.isolating.iter().map(|p| p.name.clone()).collect();
+    let _ = write!(
+        out,
+        "  {direction}: {end} is isolated for {direction} by {}; ",
+        names.join(", ")
+    );
+    if side.allowing.is_empty() {
+        let _ = writeln!(out, "no rule {what}");
+    } else {
+        let rules: Vec<String> = side
+            .allowing
+            .iter()
+            .map(|r| format!("{} (rule {})", r.policy.name, r.index + 1))
+            .collect();
+        let _ = writeln!(out, "{} {what}", rules.join(", "));
+    }
+}
+
+/// Explains one connection on one port.
+pub fn verdict(
+    sources: &Sources,
+    program: &Program,
+    analysis: &Analysis<'_>,
+    (src, src_end): (&End, AEndpoint),
+    (dst, dst_end): (&End, AEndpoint),
+    protocol: Protocol,
+    port: u16,
+) -> Verdict {
+    let explanation: Explanation = analysis.explain(src_end, dst_end, protocol, port);
+    let conn = format!("{protocol} {port}");
+    let mut text = format!(
+        "{src} -> {dst} {conn}: {}\n",
+        if explanation.allowed {
+            "allowed"
+        } else {
+            "denied"
+        }
+    );
+    if explanation.loopback {
+        text.push_str("  a pod may always connect to itself\n");
+    }
+    let reach = format!("lets it reach {dst} on {conn}");
+    side_text(&mut text, &explanation.egress, "egress", src, &reach);
+    let admit = format!("admits {src} on {conn}");
+    side_text(&mut text, &explanation.ingress, "ingress", dst, &admit);
+    let covering: Vec<&Need> = program
+        .needs
+        .iter()
+        .filter(|n| covers(program, n.subject, src) && covers(program, n.target, dst))
+        .collect();
+    let (granting, other): (Vec<&Need>, Vec<&Need>) = covering
+        .into_iter()
+        .partition(|n| grants(n, protocol, port));
+    let mut snippets = Vec::new();
+    for need in &granting {
+        let message = if explanation.allowed {
+            format!("allowed by `{}`", need_text(sources, need))
+        } else {
+            format!(
+                "`{}` asks for {conn}, but the policies do not allow it",
+                need_text(sources, need)
+            )
+        };
+        snippets.push(need_snippet(program, need, message));
+    }
+    if explanation.allowed && granting.is_empty() && !other.is_empty() {
+        // The labels identity style: every client wearing `needs-T` gets the ports that
+        // any need of its namespace asks of T (W004).
+        let src_namespace = other
+            .first()
+            .and_then(|n| program.endpoint_namespace(n.subject));
+        for need in program.needs.iter().filter(|n| {
+            covers(program, n.target, dst)
+                && grants(n, protocol, port)
+                && program.endpoint_namespace(n.subject) == src_namespace
+        }) {
+            let message = format!(
+                "{conn} comes from `{}`, through the client label both needs share (see W004)",
+                need_text(sources, need)
+            );
+            let _ = writeln!(text, "  {message}");
+            snippets.push(need_snippet(program, need, message));
+        }
+    }
+    for need in &other {
+        let message = if explanation.allowed {
+            format!(
+                "`{}` asks only for {}",
+                need_text(sources, need),
+                ports_text(&need.ports)
+            )
+        } else {
+            format!(
+                "`{}` grants only {}",
+                need_text(sources, need),
+                ports_text(&need.ports)
+            )
+        };
+        if !explanation.allowed {
+            let _ = writeln!(text, "  {message}");
+        }
+        snippets.push(need_snippet(program, need, message));
+    }
+    if granting.is_empty() && other.is_empty() {
+        if explanation.allowed {
+            text.push_str("  no `needs` of the program asks for it: it is allowed because an end is not isolated, or through a client label that another `needs` grants\n");
+        } else {
+            let _ = writeln!(text, "  no `needs` of the program lets {src} reach {dst}");
+        }
+        if let Some(id) = find_service(program, dst) {
+            let service = program.service(id);
+            let mut snippet = Snippet {
+                message: format!("{dst} is declared here"),
+                labels: vec![(service.span, service_label(program, id), true)],
+                notes: Vec::new(),
+            };
+            if !explanation.allowed && !matches!(src, End::Ip(_)) {
+                snippet.notes.push(format!(
+                    "help: to allow it, add a `needs` line whose client is {src} and whose target is {dst}:{port}{}",
+                    if protocol == Protocol::Tcp { String::new() } else { format!("/{}", protocol.as_str().to_ascii_lowercase()) }
+                ));
+            }
+            snippets.push(snippet);
+        }
+    }
+    Verdict {
+        allowed: explanation.allowed,
+        text,
+        snippets,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations_with_and_without_ports() {
+        let (end, port) = parse_destination("grid/api:metrics/udp").unwrap();
+        assert_eq!(end.to_string(), "grid/api");
+        let port = port.unwrap();
+        assert_eq!(
+            (port.port.as_str(), port.protocol),
+            ("metrics", Some(Protocol::Udp))
+        );
+        let (end, port) = parse_destination("10.0.0.1:443").unwrap();
+        assert_eq!(
+            (end, port.unwrap().port),
+            (End::Ip([10, 0, 0, 1].into()), "443".into())
+        );
+        let (end, port) = parse_destination("fd00::1").unwrap();
+        assert!(matches!(end, End::Ip(IpAddr::V6(_))) && port.is_none());
+        let (end, port) = parse_destination("[fd00::1]:53/UDP").unwrap();
+        assert!(matches!(end, End::Ip(IpAddr::V6(_))));
+        assert_eq!(port.unwrap().protocol, Some(Protocol::Udp));
+        let (end, _) = parse_destination("grid/*:80").unwrap();
+        assert_eq!(
+            end,
+            End::Unmatched {
+                namespace: "grid".into()
+            }
+        );
+        for bad in [
+            "grid",
+            "grid/api:",
+            "grid/api:70000",
+            "/api",
+            "a/b/c",
+            "[::1",
+        ] {
+            assert!(parse_destination(bad).is_err(), "{bad}");
+        }
+    }
+}
