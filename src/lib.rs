@@ -19,6 +19,7 @@ pub mod resolve;
 pub mod source;
 pub mod stdlib;
 pub mod syntax;
+pub mod verify;
 
 use diagnostic::Diagnostics;
 use source::{FileId, Loader, Sources};
