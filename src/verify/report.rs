@@ -145,16 +145,21 @@ pub fn summary(report: &Report) -> String {
         plural(report.pairs, "pair"),
     );
     let over = report.count(FindingKind::OverGrant);
-    let over = if over > 0 {
-        format!(", {} (warned, W004)", plural(over, "over-grant"))
+    let over_text = if over > 0 {
+        format!(
+            ", {} through shared client labels (warned, W004)",
+            plural(over, "over-grant")
+        )
     } else {
         String::new()
     };
-    if report.matches() {
-        format!("{head}: the policies allow exactly what the program declares{over}")
+    if report.matches() && over == 0 {
+        format!("{head}: the policies allow exactly what the program declares")
+    } else if report.matches() {
+        format!("{head}: the policies allow what the program declares{over_text}")
     } else {
         format!(
-            "{head}: {}, {}{}{over}",
+            "{head}: {}, {}{}{}",
             plural(report.count(FindingKind::NotAllowed), "declared connection") + " not allowed",
             plural(report.count(FindingKind::NotDeclared), "connection") + " not declared",
             if report.contract.is_empty() {
@@ -164,7 +169,8 @@ pub fn summary(report: &Report) -> String {
                     ", {}",
                     plural(report.contract.len(), "label contract problem")
                 )
-            }
+            },
+            over_text
         )
     }
 }
