@@ -85,3 +85,8 @@ fn a_missing_folder_exits_2() {
 fn a_folder_without_a_label_contract_exits_2() {
     assert_cmd_snapshot!(verify(&["app.netp", "--against", "edited/shop"]));
 }
+
+#[test]
+fn services_that_policies_cannot_tell_apart_are_reported() {
+    assert_cmd_snapshot!(verify(&["overlap.netp"]));
+}
