@@ -335,3 +335,30 @@ pub fn difference(a: &ConnSet, b: &ConnSet) -> ConnSet {
     }
     out
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn difference_removes_ports_per_protocol() {
+        let mut a = ConnSet::of(AProtocol::Tcp, PortSet::range(1, 100));
+        a.add(AProtocol::Udp, &PortSet::range(53, 53));
+        let b = ConnSet::of(AProtocol::Tcp, PortSet::range(10, 20));
+        let d = difference(&a, &b);
+        assert_eq!(d.to_string(), "TCP 1-9,21-100,UDP 53");
+        assert!(difference(&a, &ConnSet::all()).is_empty());
+        assert_eq!(
+            difference(&ConnSet::all(), &ConnSet::empty()),
+            ConnSet::all()
+        );
+        let top = ConnSet::of(AProtocol::Sctp, PortSet::range(65535, 65535));
+        assert_eq!(
+            difference(&ConnSet::all(), &top)
+                .ports(AProtocol::Sctp)
+                .ranges(),
+            &[(1, 65534)]
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! Sample addresses outside the cluster that `verify` checks externals with: for every
-//! CIDR of every external its first and last address not excepted, an address inside
-//! every `except`, and one IPv4 and one IPv6 address outside every external. Only
+//! CIDR of every external its first and last address and the addresses just outside
+//! each of its `except`s (those not excepted themselves), the first address of every
+//! `except`, and one IPv4 and one IPv6 address outside every external. Only
 //! address arithmetic on the IR's externals; it must never evaluate anything.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -30,16 +31,11 @@ pub fn addresses(program: &Program) -> Vec<IpAddr> {
                 candidates.extend(step(except.broadcast(), 1));
                 out.push(except.network());
             }
-            let inside: Vec<IpAddr> = candidates
-                .into_iter()
-                .filter(|ip| cidr.contains(ip) && !excepted(*ip))
-                .collect();
-            if let Some(first) = inside.iter().min() {
-                out.push(*first);
-            }
-            if let Some(last) = inside.iter().max() {
-                out.push(*last);
-            }
+            out.extend(
+                candidates
+                    .into_iter()
+                    .filter(|ip| cidr.contains(ip) && !excepted(*ip)),
+            );
         }
     }
     let covered = |ip: &IpAddr| {
@@ -78,5 +74,68 @@ fn step(ip: IpAddr, by: i8) -> Option<IpAddr> {
             };
             Some(IpAddr::V6(Ipv6Addr::from(n)))
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::ir::{ExemptLabel, External, IdentityStyle};
+    use crate::source::{FileId, Span};
+
+    fn program(externals: Vec<(&str, &[&str], &[&str])>) -> Program {
+        let span = Span::new(FileId(0), 0, 0);
+        Program {
+            namespaces: Vec::new(),
+            services: Vec::new(),
+            externals: externals
+                .into_iter()
+                .map(|(name, cidrs, except)| External {
+                    name: name.to_owned(),
+                    namespace: None,
+                    cidrs: cidrs.iter().map(|c| c.parse().unwrap()).collect(),
+                    except: except.iter().map(|c| c.parse().unwrap()).collect(),
+                    span,
+                })
+                .collect(),
+            needs: Vec::new(),
+            identity: IdentityStyle::Labels,
+            exempt: ExemptLabel::default(),
+        }
+    }
+
+    fn strings(ips: Vec<IpAddr>) -> Vec<String> {
+        ips.into_iter().map(|ip| ip.to_string()).collect()
+    }
+
+    #[test]
+    fn ends_of_each_cidr_an_address_in_each_except_and_one_outside() {
+        let p = program(vec![
+            ("s3", &["3.5.0.0/19"], &[]),
+            ("lan", &["10.0.0.0/8"], &["10.0.0.0/24"]),
+        ]);
+        assert_eq!(
+            strings(addresses(&p)),
+            [
+                "3.5.0.0",
+                "3.5.31.255",
+                "10.0.0.0",
+                "10.0.1.0",
+                "10.255.255.255",
+                "192.0.2.1",
+                "2001:db8:f::1"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_outside_address_avoids_every_external() {
+        let p = program(vec![("internet", &["0.0.0.0/0"], &["192.0.2.0/24"])]);
+        let found = strings(addresses(&p));
+        // 192.0.2.1 is outside `internet` (excepted), so it is the outside sample.
+        assert!(found.contains(&"192.0.2.1".to_owned()), "{found:?}");
+        assert!(found.contains(&"192.0.1.255".to_owned()), "{found:?}");
+        assert!(found.contains(&"192.0.3.0".to_owned()), "{found:?}");
     }
 }
