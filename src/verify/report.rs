@@ -135,7 +135,7 @@ fn snippet(sources: &Sources, span: Span) -> String {
 pub fn summary(report: &Report) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let head = format!(
-        "verify: {}, {}, {} compared on every TCP, UDP and SCTP port",
+        "verify: {}, {}, {} compared on every TCP, UDP and SCTP port ({} connections)",
         plural(report.pods, "probe pod"),
         if report.addresses == 1 {
             "1 sample address".to_owned()
@@ -143,6 +143,7 @@ pub fn summary(report: &Report) -> String {
             format!("{} sample addresses", report.addresses)
         },
         plural(report.pairs, "pair"),
+        thousands(report.pairs as u64 * 3 * 65535),
     );
     let over = report.count(FindingKind::OverGrant);
     let over_text = if over > 0 {
@@ -173,4 +174,17 @@ pub fn summary(report: &Report) -> String {
             over_text
         )
     }
+}
+
+/// `101448180` as `101,448,180`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
