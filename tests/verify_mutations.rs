@@ -189,3 +189,28 @@ fn an_untouched_example_matches() {
     let report = run(&program, &manifests);
     assert!(report.matches() && report.findings.is_empty());
 }
+
+#[test]
+fn a_named_port_missing_from_the_contract_is_reported() {
+    let (_, program, mut manifests) = load("platform");
+    let api = manifests
+        .contract
+        .services
+        .iter_mut()
+        .find(|s| s.service == "api")
+        .unwrap();
+    assert_eq!(api.named_ports.len(), 1);
+    api.named_ports.clear();
+    let report = run(&program, &manifests);
+    // `prometheus needs grid/api:metrics`: the rule says `port: metrics`, and a pod
+    // without that named port gets nothing from it.
+    assert_eq!(
+        summary(&report),
+        [(
+            FindingKind::NotAllowed,
+            "monitoring/prometheus".to_owned(),
+            "grid/api".to_owned(),
+            "TCP 9100".to_owned()
+        )]
+    );
+}
