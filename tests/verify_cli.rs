@@ -90,3 +90,13 @@ fn a_folder_without_a_label_contract_exits_2() {
 fn services_that_policies_cannot_tell_apart_are_reported() {
     assert_cmd_snapshot!(verify(&["overlap.netp"]));
 }
+
+#[test]
+fn a_folder_with_a_file_that_is_not_yaml_exits_1() {
+    assert_cmd_snapshot!(verify(&["app.netp", "--against", "notyaml"]));
+}
+
+#[test]
+fn policies_the_api_server_would_reject_exit_1() {
+    assert_cmd_snapshot!(verify(&["app.netp", "--against", "invalid"]));
+}

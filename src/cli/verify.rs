@@ -43,7 +43,13 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
             Ok(files) => {
                 match manifests::read(files.iter().map(|(p, t)| (p.as_str(), t.as_str()))) {
                     Ok(manifests) => manifests,
-                    Err(err) => return fatal(format!("`{}`: {err}", dir.display())),
+                    Err(err @ manifests::ReadError::NoContract) => {
+                        return fatal(format!("`{}`: {err}", dir.display()));
+                    }
+                    Err(err) => {
+                        eprintln!("error: `{}`: {err}", dir.display());
+                        return ExitCode::from(EXIT_INPUT);
+                    }
                 }
             }
             Err(err) => return fatal(err),
@@ -74,8 +80,9 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
             }
             let _ = writeln!(
                 stderr,
-                "error: the policies are invalid ({} errors): nothing was verified",
-                errors.len()
+                "error: the policies are invalid ({} error{}): nothing was verified",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
             );
             ExitCode::from(EXIT_INPUT)
         }

@@ -29,13 +29,37 @@ pub fn is_policy_file(path: &str) -> bool {
         && !path.contains("/failsafe/")
 }
 
-/// Read an output folder's files. Errors name the file and what is wrong.
-pub fn read<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Manifests, String> {
+/// Why an output folder could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadError {
+    /// No `labels.yaml`: not a netpc output folder (a usage error).
+    NoContract,
+    /// A file that is not YAML, not a NetworkPolicy, or not a label contract: the file
+    /// and what is wrong.
+    Invalid(String),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::NoContract => {
+                write!(f, "no `{CONTRACT_FILE}` (the label contract) found")
+            }
+            ReadError::Invalid(message) => f.write_str(message),
+        }
+    }
+}
+
+/// Read an output folder's files.
+pub fn read<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Manifests, ReadError> {
+    let invalid = ReadError::Invalid;
     let mut contract = None;
     let mut policies = Vec::new();
     for (path, text) in files {
         if path == CONTRACT_FILE {
-            contract = Some(parse_contract(text).map_err(|e| format!("{path}: {e}"))?);
+            contract = Some(parse_contract(text).map_err(|e| invalid(format!("{path}: {e}")))?);
             continue;
         }
         if !is_policy_file(path) {
@@ -43,16 +67,15 @@ pub fn read<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<M
         }
         for document in serde_yaml::Deserializer::from_str(text) {
             let value = <Value as serde::Deserialize>::deserialize(document)
-                .map_err(|e| format!("{path}: not valid YAML: {e}"))?;
+                .map_err(|e| invalid(format!("{path}: not valid YAML: {e}")))?;
             if value.get("kind").and_then(Value::as_str) != Some("NetworkPolicy") {
                 continue;
             }
             let policy: NetworkPolicy = serde_yaml::from_value(value)
-                .map_err(|e| format!("{path}: cannot read this NetworkPolicy: {e}"))?;
+                .map_err(|e| invalid(format!("{path}: cannot read this NetworkPolicy: {e}")))?;
             policies.push((policy, path.to_owned()));
         }
     }
-    let contract =
-        contract.ok_or_else(|| format!("no `{CONTRACT_FILE}` (the label contract) found"))?;
+    let contract = contract.ok_or(ReadError::NoContract)?;
     Ok(Manifests { contract, policies })
 }

@@ -47,7 +47,7 @@ pub fn compiled(
     }
     let files = crate::emit::files(&plan).map_err(|e| CompileError::Internal(e.to_string()))?;
     manifests::read(files.iter().map(|f| (f.path.as_str(), f.text.as_str())))
-        .map_err(CompileError::Internal)
+        .map_err(|e| CompileError::Internal(e.to_string()))
 }
 
 /// Why a program could not be compiled for verification.
