@@ -9,18 +9,40 @@
 #[path = "verify/gen.rs"]
 mod generator;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use netpc::source::{FsLoader, Origin, Sources};
+use netpc::source::{FsLoader, Loader, Origin, Sources};
 use netpc::verify;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
+/// Serves the generated module as `lib.netp`, next to `gen.netp`.
+struct ModuleLoader(Option<String>);
+
+impl Loader for ModuleLoader {
+    fn load(&self, path: &Path) -> std::io::Result<String> {
+        match &self.0 {
+            Some(text) if path == Path::new("lib.netp") => Ok(text.clone()),
+            _ => FsLoader.load(path),
+        }
+    }
+}
+
 /// Check, compile and verify one program; `Err` describes the failure.
-fn verify_text(text: &str, enforcement: Option<bool>) -> Result<verify::Report, String> {
+fn verify_text(
+    text: &str,
+    module: Option<&str>,
+    enforcement: Option<bool>,
+) -> Result<verify::Report, String> {
     let mut sources = Sources::new();
     let root = sources.add(Origin::File(PathBuf::from("gen.netp")), text.to_owned());
-    let (program, diagnostics) = netpc::check(&mut sources, &[root], &FsLoader);
+    let loader = ModuleLoader(module.map(str::to_owned));
+    let (program, diagnostics) = netpc::check(&mut sources, &[root], &loader);
+    let text = match module {
+        Some(module) => format!("{text}\n// lib.netp:\n{module}"),
+        None => text.to_owned(),
+    };
+    let text = text.as_str();
     let rendered = String::from_utf8(netpc::render::human(&sources, &diagnostics, false)).unwrap();
     let Some(program) = program else {
         return Err(format!(
@@ -54,9 +76,13 @@ fn run(cases: u32) {
         &proptest::collection::vec(any::<u32>(), 0..160),
         |choices| {
             let generated = generator::program(&mut generator::Choices::new(&choices));
-            verify_text(&generated.text, generated.enforcement)
-                .map(|_| ())
-                .map_err(TestCaseError::fail)
+            verify_text(
+                &generated.text,
+                generated.module.as_deref(),
+                generated.enforcement,
+            )
+            .map(|_| ())
+            .map_err(TestCaseError::fail)
         },
     );
     if let Err(err) = result {
@@ -92,7 +118,7 @@ fn kept_failures_verify() {
             Some("// enforcement: on") => Some(true),
             _ => None,
         };
-        if let Err(err) = verify_text(&text, enforcement) {
+        if let Err(err) = verify_text(&text, None, enforcement) {
             panic!("{}: {err}", path.display());
         }
         count += 1;
@@ -120,7 +146,12 @@ fn print_samples() {
     for i in 0..300 {
         let choices = strategy.new_tree(&mut runner).unwrap().current();
         let generated = generator::program(&mut generator::Choices::new(&choices));
-        let report = verify_text(&generated.text, generated.enforcement).unwrap();
+        let report = verify_text(
+            &generated.text,
+            generated.module.as_deref(),
+            generated.enforcement,
+        )
+        .unwrap();
         needs += generated.text.matches(" needs ").count();
         over += report.count(verify::FindingKind::OverGrant);
         findings += usize::from(!report.findings.is_empty());

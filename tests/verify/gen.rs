@@ -6,8 +6,9 @@
 //! selectors, needs within and across namespaces (with the exports they require), `*`
 //! and `N/*`, groups, IPv4/IPv6 externals with `except` (global and per namespace),
 //! both identity styles, enforcement on/off per program and per namespace, a custom
-//! exempt label and `std/dns`. Programs are valid by construction: the test fails when
-//! one does not check.
+//! exempt label, `std/dns` and the other std modules, and a `use "lib.netp"` module
+//! file (in some namespaces or program-wide). Programs are valid by construction: the
+//! test fails when one does not check.
 
 use std::fmt::Write;
 
@@ -73,10 +74,35 @@ fn name(c: &mut Choices, prefix: &str, index: usize, filler: char) -> String {
 const PROTOCOLS: [&str; 4] = ["", "/tcp", "/udp", "/sctp"];
 const PORT_NAMES: [&str; 3] = ["metrics", "http", "admin"];
 
-/// A program and a choice of `--enforcement` override.
+/// A program, the module file it may `use "lib.netp"`, and a choice of `--enforcement`
+/// override.
 pub struct Generated {
     pub text: String,
+    pub module: Option<String>,
     pub enforcement: Option<bool>,
+}
+
+/// A module file: its own external namespace, service and external, and needs that
+/// apply in every namespace that uses it (`*` is the using namespace's pods).
+fn module(c: &mut Choices) -> String {
+    let mut out = String::from(
+        "external namespace m-ext {\n  service m0 { port 7000, admin 7100/udp; }\n}\nexternal m-net = 198.18.0.0/15 except 198.18.128.0/17;\n",
+    );
+    let lines = [
+        "* needs m-ext/m0;",
+        "* needs m-ext/m0:admin;",
+        "* needs m-net:443;",
+        "m-ext/m0 needs *:{8080, metrics};",
+        "m-net needs *:22;",
+        "* needs *:9000-9100/udp;",
+    ];
+    for line in lines {
+        if c.chance(40) {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 pub fn program(c: &mut Choices) -> Generated {
@@ -212,6 +238,11 @@ pub fn program(c: &mut Choices) -> Generated {
     if c.chance(5) {
         out.push_str("use std/dns;\n");
     }
+    let module = c.chance(15).then(|| module(c));
+    let module_everywhere = module.is_some() && c.chance(30);
+    if module_everywhere {
+        out.push_str("use \"lib.netp\";\n");
+    }
     // Per managed namespace: its services, groups, namespaced externals, needs; the
     // exports other namespaces' needs require are collected and written after.
     let mut exports: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n_namespaces];
@@ -264,6 +295,9 @@ pub fn program(c: &mut Choices) -> Generated {
                 let _ = writeln!(block, "  use std/{module};");
                 uses_apiserver |= module == "kube-apiserver";
             }
+        }
+        if module.is_some() && !module_everywhere && c.chance(50) {
+            block.push_str("  use \"lib.netp\";\n");
         }
         let local_external = c.chance(20);
         if local_external {
@@ -389,6 +423,7 @@ pub fn program(c: &mut Choices) -> Generated {
     }
     Generated {
         text: out,
+        module,
         enforcement,
     }
 }
