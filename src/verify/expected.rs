@@ -147,6 +147,14 @@ impl<'p> Expectation<'p> {
         pods
     }
 
+    /// The sample addresses outside the cluster (see `samples`), as points.
+    pub fn addresses(&self) -> Vec<Point> {
+        super::samples::addresses(self.program)
+            .into_iter()
+            .map(Point::Address)
+            .collect()
+    }
+
     /// Whether `endpoint` (a subject or target of a need) stands for `point`.
     pub fn covers(&self, endpoint: Endpoint, point: Point) -> bool {
         match (endpoint, point) {
