@@ -100,3 +100,8 @@ fn a_folder_with_a_file_that_is_not_yaml_exits_1() {
 fn policies_the_api_server_would_reject_exit_1() {
     assert_cmd_snapshot!(verify(&["app.netp", "--against", "invalid"]));
 }
+
+#[test]
+fn json_format() {
+    assert_cmd_snapshot!(verify(&["overgrant.netp", "--format", "json"]));
+}

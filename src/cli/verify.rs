@@ -13,6 +13,14 @@ use super::{DiagnosticArgs, EXIT_INPUT, check::report, fatal, load_program};
 use crate::source::FsLoader;
 use crate::verify::{self, CompileError, manifests};
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// one block per finding and a summary line
+    Text,
+    /// one JSON object (see docs/verify.md)
+    Json,
+}
+
 #[derive(clap::Args, Debug)]
 pub struct VerifyArgs {
     /// `.netp` files, or folders searched recursively for them (default `.`)
@@ -20,6 +28,9 @@ pub struct VerifyArgs {
     /// Verify this output folder (for example the committed one) instead of compiling
     #[arg(long, value_name = "DIR")]
     pub against: Option<PathBuf>,
+    /// How to print the report
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
     /// Override the enforcement of every namespace, as given to `netpc build`
     #[arg(long, value_enum)]
     pub enforcement: Option<EnforcementFlag>,
@@ -66,7 +77,11 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     match result {
         Ok(found) => {
-            let _ = stdout.write_all(verify::render(&found, &program, &sources).as_bytes());
+            let text = match args.format {
+                ReportFormat::Text => verify::render(&found, &program, &sources),
+                ReportFormat::Json => verify::json(&found, &program, &sources),
+            };
+            let _ = stdout.write_all(text.as_bytes());
             if found.matches() {
                 ExitCode::SUCCESS
             } else {

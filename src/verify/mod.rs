@@ -28,7 +28,7 @@ pub mod samples;
 pub use compare::{Finding, FindingKind, Involved, Involvement, Options, Report, verify};
 pub use expected::{Expectation, Expected, PodRole, Point};
 pub use manifests::Manifests;
-pub use report::render;
+pub use report::{json, render};
 
 use crate::diagnostic::Diagnostics;
 use crate::ir::Program;

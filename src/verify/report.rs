@@ -87,6 +87,69 @@ fn finding_text(out: &mut String, finding: &Finding, program: &Program, sources:
     }
 }
 
+/// The report as one JSON object (schema in docs/verify.md), for CI bots.
+pub fn json(report: &Report, program: &Program, sources: &Sources) -> String {
+    let findings: Vec<serde_json::Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let needs: Vec<serde_json::Value> = f
+                .needs
+                .iter()
+                .map(|&n| {
+                    let origin = &program.needs[n].origin;
+                    serde_json::json!({
+                        "location": location(sources, origin.statement),
+                        "statement": snippet(sources, origin.statement),
+                        "via_use": origin.via_use.map(|span| location(sources, span)),
+                    })
+                })
+                .collect();
+            let policies: Vec<serde_json::Value> = f
+                .policies
+                .iter()
+                .map(|p| {
+                    let (role, direction, rule) = match &p.how {
+                        Involvement::Isolates(d) => ("isolates", *d, None),
+                        Involvement::Allows(r) => ("allows", r.direction, Some(r.index)),
+                    };
+                    serde_json::json!({
+                        "policy": p.policy.to_string(),
+                        "file": p.file,
+                        "role": role,
+                        "direction": direction.to_string().to_lowercase(),
+                        "rule": rule,
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "kind": match f.kind {
+                    FindingKind::NotAllowed => "not-allowed",
+                    FindingKind::NotDeclared => "not-declared",
+                    FindingKind::OverGrant => "over-grant",
+                },
+                "src": f.src_name,
+                "dst": f.dst_name,
+                "connections": f.conns.to_string(),
+                "needs": needs,
+                "policies": policies,
+            })
+        })
+        .collect();
+    let value = serde_json::json!({
+        "matches": report.matches(),
+        "probe_pods": report.pods,
+        "sample_addresses": report.addresses,
+        "pairs": report.pairs,
+        "contract": report.contract,
+        "findings": findings,
+        "summary": summary(report),
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// `grid.netp:13:1: writers needs btrdb:4410;` (and the `use` it came through).
 pub fn need_text(program: &Program, sources: &Sources, need: usize) -> String {
     let origin = &program.needs[need].origin;
