@@ -1,0 +1,350 @@
+//! The comparison at the heart of `netpc verify`: probe pods from the label contract
+//! (`probe`), the compiled policies evaluated by the independent evaluator
+//! (`analyze`), and the program's expected connectivity (`expected`, from the IR), pair
+//! by pair and address by address, as connection sets. Produces a [`Report`] of plain
+//! data; `report` prints it. Never uses `lower`: the policies come in as objects.
+
+use std::collections::HashMap;
+
+use crate::analyze::{
+    self, Analysis, AnalyzeError, ConnSet, Direction, Endpoint, PolicyRef, Protocol, RuleRef,
+    WorkloadId,
+};
+use crate::ir::{NamespaceId, Program, ServiceId};
+use crate::probe::{self, ProbeRole};
+
+use super::expected::{Expectation, PodRole, Point, difference};
+use super::manifests::Manifests;
+use super::samples;
+
+/// Choices that change what is expected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// `--enforcement on|off`: overrides every namespace's enforcement, as it does
+    /// for `netpc build`.
+    pub enforcement: Option<bool>,
+}
+
+/// What kind of mismatch a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FindingKind {
+    /// Declared by a `needs` but denied by the policies.
+    NotAllowed,
+    /// Allowed by the policies but declared by no `needs` (least-privilege violation).
+    NotDeclared,
+    /// Allowed beyond what was asked, through a `needs-*` label that other needs of
+    /// the namespace give more ports (labels style; the compiler warned, W004). Not a
+    /// failure.
+    OverGrant,
+}
+
+/// How a policy takes part in a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Involvement {
+    /// It isolates the end for this direction, and no rule allows the connection.
+    Isolates(Direction),
+    /// This rule allows the connection.
+    Allows(RuleRef),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Involved {
+    pub policy: PolicyRef,
+    /// The file it was read from.
+    pub file: Option<String>,
+    pub how: Involvement,
+}
+
+/// One mismatch (or over-grant) between a source and a destination.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub src: Point,
+    pub dst: Point,
+    /// How the ends print (`grid/api`, `3.5.0.0 (s3)`).
+    pub src_name: String,
+    pub dst_name: String,
+    /// The connections concerned.
+    pub conns: ConnSet,
+    /// The needs (indexes into `program.needs`) that declare them (`NotAllowed`) or
+    /// that grant them through a shared label (`OverGrant`); empty for `NotDeclared`.
+    pub needs: Vec<usize>,
+    /// The connection the policies were explained for (the first of `conns`).
+    pub sample: (Protocol, u16),
+    pub policies: Vec<Involved>,
+}
+
+/// The whole answer.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Probe pods evaluated.
+    pub pods: usize,
+    /// Sample addresses outside the cluster.
+    pub addresses: usize,
+    /// Ordered pairs compared (pod to pod without loopback, address to pod, pod to
+    /// address), each over every port of TCP, UDP and SCTP.
+    pub pairs: usize,
+    pub findings: Vec<Finding>,
+    /// Disagreements between the label contract and the program (a service missing
+    /// or unknown, a namespace managed in one and not in the other).
+    pub contract: Vec<String>,
+}
+
+impl Report {
+    pub fn count(&self, kind: FindingKind) -> usize {
+        self.findings.iter().filter(|f| f.kind == kind).count()
+    }
+
+    /// Whether the policies allow exactly what the program declares (over-grants the
+    /// compiler warned about do not count).
+    pub fn matches(&self) -> bool {
+        self.contract.is_empty()
+            && self
+                .findings
+                .iter()
+                .all(|f| f.kind == FindingKind::OverGrant)
+    }
+}
+
+/// Verify `manifests` against `program`. `Err`: the policies are invalid (what the API
+/// server would reject), with every error.
+pub fn verify(
+    program: &Program,
+    manifests: &Manifests,
+    options: Options,
+) -> Result<Report, Vec<AnalyzeError>> {
+    let probes = probe::build(
+        &manifests.contract,
+        manifests
+            .policies
+            .iter()
+            .map(|(policy, file)| (policy.clone(), Some(file.clone()))),
+    );
+    let analysis = Analysis::new(&probes.cluster, analyze::Options::default())?;
+    let expectation = Expectation::new(program, options.enforcement);
+    let mut report = Report::default();
+
+    let (pods, contract) = match_probes(program, &expectation, &probes.probes);
+    report.contract = contract;
+    let addresses = samples::addresses(program);
+    report.pods = pods.len();
+    report.addresses = addresses.len();
+
+    let name = |point: Point| address_name(&expectation, point);
+    let mut compare = |src: (Point, Endpoint), dst: (Point, Endpoint)| {
+        report.pairs += 1;
+        let actual = analysis.allowed(src.1, dst.1);
+        let expected = expectation.between(src.0, dst.0);
+        if actual == expected.declared {
+            return;
+        }
+        let ends = Ends {
+            analysis: &analysis,
+            expectation: &expectation,
+            src,
+            dst,
+            src_name: name(src.0),
+            dst_name: name(dst.0),
+        };
+        let missing = difference(&expected.declared, &actual);
+        let extra = difference(&actual, &expected.declared);
+        let over = extra.intersect(&expected.granted);
+        let violation = difference(&extra, &expected.granted);
+        for (kind, conns) in [
+            (FindingKind::NotAllowed, missing),
+            (FindingKind::NotDeclared, violation),
+            (FindingKind::OverGrant, over),
+        ] {
+            if !conns.is_empty() {
+                report.findings.push(ends.finding(kind, conns));
+            }
+        }
+    };
+    for &(a, wa) in &pods {
+        for &(b, wb) in &pods {
+            if wa != wb {
+                compare((a, Endpoint::Workload(wa)), (b, Endpoint::Workload(wb)));
+            }
+        }
+    }
+    for &ip in &addresses {
+        for &(pod, w) in &pods {
+            let address = (Point::Address(ip), Endpoint::Ip(ip));
+            compare(address, (pod, Endpoint::Workload(w)));
+            compare((pod, Endpoint::Workload(w)), address);
+        }
+    }
+    Ok(report)
+}
+
+/// `3.5.0.0 (s3)`, `192.0.2.1 (no external)`; pods as `Expectation::display`.
+fn address_name(expectation: &Expectation, point: Point) -> String {
+    let Point::Address(ip) = point else {
+        return expectation.display(point);
+    };
+    let program = expectation.program();
+    let names: Vec<&str> = program
+        .externals
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            expectation.covers(
+                crate::ir::Endpoint::External(crate::ir::ExternalId(*i as u32)),
+                point,
+            )
+        })
+        .map(|(_, x)| x.name.as_str())
+        .collect();
+    if names.is_empty() {
+        format!("{ip} (no external)")
+    } else {
+        format!("{ip} ({})", names.join(", "))
+    }
+}
+
+/// Pair every probe of the contract with a pod of the program; report those that do
+/// not pair up.
+fn match_probes(
+    program: &Program,
+    expectation: &Expectation,
+    probes: &[probe::Probe],
+) -> (Vec<(Point, WorkloadId)>, Vec<String>) {
+    let namespaces: HashMap<&str, NamespaceId> = program
+        .namespace_ids()
+        .map(|id| (program.namespace(id).name.as_str(), id))
+        .collect();
+    let services: HashMap<(NamespaceId, &str), ServiceId> = program
+        .service_ids()
+        .map(|id| {
+            let s = program.service(id);
+            ((s.namespace, s.name.as_str()), id)
+        })
+        .collect();
+    let mut problems = Vec::new();
+    let mut pods = Vec::new();
+    for probe in probes {
+        let point = namespaces.get(probe.namespace.as_str()).and_then(|&ns| {
+            let role = match &probe.role {
+                ProbeRole::Service(name) => PodRole::Service(*services.get(&(ns, name.as_str()))?),
+                ProbeRole::Unmatched | ProbeRole::Exempt if !program.namespace(ns).managed => {
+                    return None;
+                }
+                ProbeRole::Unmatched => PodRole::Unmatched,
+                ProbeRole::Exempt => PodRole::Exempt,
+            };
+            Some(Point::Pod {
+                namespace: ns,
+                role,
+            })
+        });
+        match point {
+            Some(point) => pods.push((point, probe.workload)),
+            None => problems.push(format!(
+                "labels.yaml has `{}`, which the program does not declare (or not as managed)",
+                probe.display()
+            )),
+        }
+    }
+    for point in expectation.pods() {
+        if !pods.iter().any(|(p, _)| *p == point) {
+            problems.push(format!(
+                "the program's `{}` is missing from labels.yaml",
+                expectation.display(point)
+            ));
+        }
+    }
+    (pods, problems)
+}
+
+/// The two ends of one compared pair, to explain a finding.
+struct Ends<'a> {
+    analysis: &'a Analysis<'a>,
+    expectation: &'a Expectation<'a>,
+    src: (Point, Endpoint),
+    dst: (Point, Endpoint),
+    src_name: String,
+    dst_name: String,
+}
+
+impl Ends<'_> {
+    fn finding(&self, kind: FindingKind, conns: ConnSet) -> Finding {
+        let (src, dst) = (self.src.0, self.dst.0);
+        let candidates = match kind {
+            FindingKind::NotAllowed => self.expectation.needs_between(src, dst),
+            FindingKind::OverGrant => self.expectation.label_needs_between(src, dst),
+            FindingKind::NotDeclared => Vec::new(),
+        };
+        let program = self.expectation.program();
+        let needs = candidates
+            .into_iter()
+            .filter(|&n| {
+                !self
+                    .expectation
+                    .ports_on(&program.needs[n].ports, dst)
+                    .intersect(&conns)
+                    .is_empty()
+            })
+            .collect();
+        let sample = first_connection(&conns);
+        let explanation = self
+            .analysis
+            .explain(self.src.1, self.dst.1, sample.0, sample.1);
+        let cluster = self.analysis.cluster();
+        let file = |policy: &PolicyRef| {
+            cluster
+                .policies()
+                .iter()
+                .find(|p| p.namespace() == policy.namespace && p.name() == policy.name)
+                .and_then(|p| p.origin.clone())
+        };
+        let mut policies = Vec::new();
+        for (direction, side) in [
+            (Direction::Egress, &explanation.egress),
+            (Direction::Ingress, &explanation.ingress),
+        ] {
+            if !side.is_pod {
+                continue;
+            }
+            if kind == FindingKind::NotAllowed {
+                if !side.allowed {
+                    for policy in &side.isolating {
+                        policies.push(Involved {
+                            file: file(policy),
+                            policy: policy.clone(),
+                            how: Involvement::Isolates(direction),
+                        });
+                    }
+                }
+            } else {
+                for rule in &side.allowing {
+                    policies.push(Involved {
+                        file: file(&rule.policy),
+                        policy: rule.policy.clone(),
+                        how: Involvement::Allows(rule.clone()),
+                    });
+                }
+            }
+        }
+        Finding {
+            kind,
+            src,
+            dst,
+            src_name: self.src_name.clone(),
+            dst_name: self.dst_name.clone(),
+            conns,
+            needs,
+            sample,
+            policies,
+        }
+    }
+}
+
+/// The lowest port of the first protocol (SCTP, TCP, UDP) with any.
+fn first_connection(conns: &ConnSet) -> (Protocol, u16) {
+    for protocol in Protocol::ALL {
+        if let Some(&(lo, _)) = conns.ports(protocol).ranges().first() {
+            return (protocol, lo);
+        }
+    }
+    (Protocol::Tcp, 1)
+}

@@ -1,0 +1,372 @@
+//! The connectivity a checked program declares, computed from the IR alone (never from
+//! `lower`'s plan or objects), for the probe world: one pod per service, and in every
+//! managed namespace a pod that matches no service and an exempt pod, plus sample
+//! addresses outside the cluster. This is the "expected" side of `netpc verify`; `diff`
+//! and connection `explain` may reuse it. It must never look at Kubernetes objects.
+//!
+//! Semantics (docs/verify.md): a connection is allowed when both its egress side (the
+//! source) and its ingress side (the destination) allow it. A side is unrestricted when
+//! its end is not a pod, is exempt, lives in an external namespace, or its namespace's
+//! enforcement is off; otherwise it allows exactly the union of the ports of the needs
+//! whose subject covers the source and whose target covers the destination. In the
+//! `labels` identity style a client also gets every port granted to its `needs-*`
+//! label by other needs of its namespace: those are [`Expected::granted`], over-grants
+//! the compiler warned about (W004), never part of [`Expected::declared`].
+
+use std::net::IpAddr;
+
+use rustc_hash::FxHashMap;
+
+use crate::analyze::{ConnSet, PortSet, Protocol as AProtocol};
+use crate::ir::{
+    Endpoint, IdentityStyle, NamespaceId, PortKind, Ports, Program, Protocol, ServiceId,
+};
+
+/// What a probe pod stands for, in the program's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PodRole {
+    /// The pods of this service.
+    Service(ServiceId),
+    /// A pod of a managed namespace that matches no service.
+    Unmatched,
+    /// A pod of a managed namespace carrying the exempt label.
+    Exempt,
+}
+
+/// One end of a probe connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Point {
+    Pod {
+        namespace: NamespaceId,
+        role: PodRole,
+    },
+    /// An address outside the cluster.
+    Address(IpAddr),
+}
+
+/// The expected connections between two points.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Expected {
+    /// Exactly what the needs declare.
+    pub declared: ConnSet,
+    /// `declared` plus what `needs-*` labels grant beyond it (labels style; W004).
+    pub granted: ConnSet,
+}
+
+/// A client label group: the needs of one namespace's services on one target.
+#[derive(Clone, Debug)]
+struct LabelGroup {
+    target: Endpoint,
+    needs: Vec<usize>,
+}
+
+/// The program's connectivity model, ready to answer for any pair of points.
+#[derive(Debug)]
+pub struct Expectation<'p> {
+    program: &'p Program,
+    /// `--enforcement`: overrides every namespace's enforcement.
+    enforcement: Option<bool>,
+    by_subject: FxHashMap<Endpoint, Vec<usize>>,
+    /// For each service, the label groups it carries (labels style).
+    carried: Vec<Vec<LabelGroup>>,
+}
+
+impl<'p> Expectation<'p> {
+    pub fn new(program: &'p Program, enforcement: Option<bool>) -> Expectation<'p> {
+        let mut by_subject: FxHashMap<Endpoint, Vec<usize>> = FxHashMap::default();
+        let mut groups: FxHashMap<(NamespaceId, Endpoint), Vec<usize>> = FxHashMap::default();
+        for (index, need) in program.needs.iter().enumerate() {
+            by_subject.entry(need.subject).or_default().push(index);
+            if let Endpoint::Service(id) = need.subject {
+                let ns = program.service(id).namespace;
+                if program.identity == IdentityStyle::Labels
+                    && program.namespace(ns).managed
+                    && !matches!(need.target, Endpoint::Namespace(_))
+                {
+                    groups.entry((ns, need.target)).or_default().push(index);
+                }
+            }
+        }
+        let mut carried: Vec<Vec<LabelGroup>> = vec![Vec::new(); program.services.len()];
+        let mut keys: Vec<_> = groups.into_iter().collect();
+        keys.sort_by_key(|(key, _)| *key);
+        for ((_, target), needs) in keys {
+            let mut members: Vec<ServiceId> = needs
+                .iter()
+                .filter_map(|&n| match program.needs[n].subject {
+                    Endpoint::Service(id) => Some(id),
+                    _ => None,
+                })
+                .collect();
+            members.dedup();
+            for id in members {
+                carried[id.0 as usize].push(LabelGroup {
+                    target,
+                    needs: needs.clone(),
+                });
+            }
+        }
+        Expectation {
+            program,
+            enforcement,
+            by_subject,
+            carried,
+        }
+    }
+
+    pub fn program(&self) -> &'p Program {
+        self.program
+    }
+
+    /// Every probe pod of the program: per namespace (sorted by name) its services,
+    /// then, when managed, the unmatched and the exempt pod.
+    pub fn pods(&self) -> Vec<Point> {
+        let program = self.program;
+        let mut namespaces: Vec<NamespaceId> = program.namespace_ids().collect();
+        namespaces.sort_by(|a, b| program.namespace(*a).name.cmp(&program.namespace(*b).name));
+        let mut pods = Vec::new();
+        for ns in namespaces {
+            let mut services: Vec<ServiceId> = program
+                .service_ids()
+                .filter(|id| program.service(*id).namespace == ns)
+                .collect();
+            services.sort_by(|a, b| program.service(*a).name.cmp(&program.service(*b).name));
+            pods.extend(services.into_iter().map(|id| Point::Pod {
+                namespace: ns,
+                role: PodRole::Service(id),
+            }));
+            if program.namespace(ns).managed {
+                for role in [PodRole::Unmatched, PodRole::Exempt] {
+                    pods.push(Point::Pod {
+                        namespace: ns,
+                        role,
+                    });
+                }
+            }
+        }
+        pods
+    }
+
+    /// The sample addresses outside the cluster (see `samples`), as points.
+    pub fn addresses(&self) -> Vec<Point> {
+        super::samples::addresses(self.program)
+            .into_iter()
+            .map(Point::Address)
+            .collect()
+    }
+
+    /// Whether `endpoint` (a subject or target of a need) stands for `point`.
+    pub fn covers(&self, endpoint: Endpoint, point: Point) -> bool {
+        match (endpoint, point) {
+            (Endpoint::Service(id), Point::Pod { role, .. }) => role == PodRole::Service(id),
+            (Endpoint::Namespace(ns), Point::Pod { namespace, .. }) => ns == namespace,
+            (Endpoint::External(id), Point::Address(ip)) => {
+                let external = self.program.external(id);
+                external.cidrs.iter().any(|c| c.contains(&ip))
+                    && !external.except.iter().any(|c| c.contains(&ip))
+            }
+            _ => false,
+        }
+    }
+
+    /// The needs whose subject covers `src` and whose target covers `dst`, by index
+    /// into `program.needs`, ascending.
+    pub fn needs_between(&self, src: Point, dst: Point) -> Vec<usize> {
+        let mut found: Vec<usize> = self
+            .subjects_of(src)
+            .into_iter()
+            .filter_map(|s| self.by_subject.get(&s))
+            .flatten()
+            .copied()
+            .filter(|&n| self.covers(self.program.needs[n].target, dst))
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// The needs whose `needs-*` label gives `src` connections to `dst` (labels
+    /// style): every need of the label groups `src` carries whose target covers `dst`.
+    pub fn label_needs_between(&self, src: Point, dst: Point) -> Vec<usize> {
+        let Point::Pod {
+            role: PodRole::Service(id),
+            ..
+        } = src
+        else {
+            return Vec::new();
+        };
+        let mut found: Vec<usize> = self.carried[id.0 as usize]
+            .iter()
+            .filter(|g| self.covers(g.target, dst))
+            .flat_map(|g| g.needs.iter().copied())
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// The endpoints that may name `point` as a subject.
+    fn subjects_of(&self, point: Point) -> Vec<Endpoint> {
+        match point {
+            Point::Pod { namespace, role } => {
+                let mut subjects = vec![Endpoint::Namespace(namespace)];
+                if let PodRole::Service(id) = role {
+                    subjects.push(Endpoint::Service(id));
+                }
+                subjects
+            }
+            Point::Address(_) => (0..self.program.externals.len())
+                .map(|i| Endpoint::External(crate::ir::ExternalId(i as u32)))
+                .filter(|e| self.covers(*e, point))
+                .collect(),
+        }
+    }
+
+    /// Whether policies restrict this point's traffic at all.
+    pub fn restricted(&self, point: Point) -> bool {
+        let Point::Pod { namespace, role } = point else {
+            return false;
+        };
+        let ns = self.program.namespace(namespace);
+        if !ns.managed || !self.enforcement.unwrap_or(ns.enforcement.on) {
+            return false;
+        }
+        match role {
+            PodRole::Exempt => false,
+            PodRole::Unmatched => true,
+            PodRole::Service(id) => {
+                let exempt = &self.program.exempt;
+                self.program.service(id).selector.get(&exempt.key) != Some(&exempt.value)
+            }
+        }
+    }
+
+    /// The connections the program allows from `src` to `dst`.
+    pub fn between(&self, src: Point, dst: Point) -> Expected {
+        let mut declared = ConnSet::empty();
+        for n in self.needs_between(src, dst) {
+            declared.union_with(&self.ports_on(&self.program.needs[n].ports, dst));
+        }
+        let mut label = declared.clone();
+        for n in self.label_needs_between(src, dst) {
+            label.union_with(&self.ports_on(&self.program.needs[n].ports, dst));
+        }
+        let side = |restricted: bool, set: &ConnSet| {
+            if restricted {
+                set.clone()
+            } else {
+                ConnSet::all()
+            }
+        };
+        let (egress, ingress) = (self.restricted(src), self.restricted(dst));
+        Expected {
+            declared: side(egress, &declared).intersect(&side(ingress, &declared)),
+            granted: side(egress, &label).intersect(&side(ingress, &label)),
+        }
+    }
+
+    /// What `ports` means on the destination `dst`: named ports resolve on the
+    /// destination pod (the named ports its service declares); addresses have none.
+    pub fn ports_on(&self, ports: &Ports, dst: Point) -> ConnSet {
+        let Ports::List(list) = ports else {
+            return ConnSet::all();
+        };
+        let mut set = ConnSet::empty();
+        for port in list {
+            let protocol = protocol_of(port.protocol);
+            match &port.kind {
+                PortKind::Range { first, last } => {
+                    set.add(protocol, &PortSet::range(*first, *last));
+                }
+                PortKind::Named { name, .. } => {
+                    if let Point::Pod {
+                        role: PodRole::Service(id),
+                        ..
+                    } = dst
+                    {
+                        for declared in &self.program.service(id).ports {
+                            if declared.name.as_deref() == Some(name.as_str())
+                                && declared.protocol == port.protocol
+                            {
+                                set.add(protocol, &PortSet::range(declared.first, declared.first));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        set
+    }
+
+    /// `grid/api`, `grid/(no service)`, `grid/(exempt)`, `52.216.0.0`: as
+    /// `probe::Probe::display` prints pods.
+    pub fn display(&self, point: Point) -> String {
+        match point {
+            Point::Pod { namespace, role } => {
+                let ns = &self.program.namespace(namespace).name;
+                match role {
+                    PodRole::Service(id) => format!("{ns}/{}", self.program.service(id).name),
+                    PodRole::Unmatched => format!("{ns}/(no service)"),
+                    PodRole::Exempt => format!("{ns}/(exempt)"),
+                }
+            }
+            Point::Address(ip) => ip.to_string(),
+        }
+    }
+}
+
+/// The evaluator's protocol for an IR protocol.
+pub fn protocol_of(protocol: Protocol) -> AProtocol {
+    match protocol {
+        Protocol::Tcp => AProtocol::Tcp,
+        Protocol::Udp => AProtocol::Udp,
+        Protocol::Sctp => AProtocol::Sctp,
+    }
+}
+
+/// `a` without `b`.
+pub fn difference(a: &ConnSet, b: &ConnSet) -> ConnSet {
+    let mut out = ConnSet::empty();
+    for protocol in AProtocol::ALL {
+        let mut rest = PortSet::empty();
+        let mut next: u32 = 1;
+        for &(lo, hi) in b.ports(protocol).ranges() {
+            if u32::from(lo) > next {
+                rest.union_with(&PortSet::range(next as u16, lo - 1));
+            }
+            next = u32::from(hi) + 1;
+        }
+        if next <= 65535 {
+            rest.union_with(&PortSet::range(next as u16, 65535));
+        }
+        out.add(protocol, &a.ports(protocol).intersect(&rest));
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn difference_removes_ports_per_protocol() {
+        let mut a = ConnSet::of(AProtocol::Tcp, PortSet::range(1, 100));
+        a.add(AProtocol::Udp, &PortSet::range(53, 53));
+        let b = ConnSet::of(AProtocol::Tcp, PortSet::range(10, 20));
+        let d = difference(&a, &b);
+        assert_eq!(d.to_string(), "TCP 1-9,21-100,UDP 53");
+        assert!(difference(&a, &ConnSet::all()).is_empty());
+        assert_eq!(
+            difference(&ConnSet::all(), &ConnSet::empty()),
+            ConnSet::all()
+        );
+        let top = ConnSet::of(AProtocol::Sctp, PortSet::range(65535, 65535));
+        assert_eq!(
+            difference(&ConnSet::all(), &top)
+                .ports(AProtocol::Sctp)
+                .ranges(),
+            &[(1, 65534)]
+        );
+    }
+}
