@@ -1,6 +1,7 @@
 //! Tidy checks on the source tree (as rust-analyzer's `tidy` test): every module says
 //! what it owns in a `//!` paragraph at its top, no file grows past one room (600
-//! lines), and no stub (`todo!()`, `unimplemented!()`) is left behind.
+//! lines), no stub (`todo!()`, `unimplemented!()`) is left behind, and the trees that
+//! check the compiler (`analyze`, `verify`'s expectation, `insight`) do not use it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -38,6 +39,51 @@ fn every_module_is_documented_small_and_complete() {
         for stub in ["todo!(", "unimplemented!("] {
             if text.contains(stub) {
                 problems.push(format!("{}: contains `{stub})`", file.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Module trees that must not depend on parts of the compiler: the evaluator is the
+/// check on the compiler, and the expected side of `verify` and the pure parts of
+/// `insight` must not repeat what lowering does. (tree, files exempt, forbidden modules)
+const INDEPENDENCE: &[(&str, &[&str], &[&str])] = &[
+    (
+        "src/analyze",
+        &[],
+        &["lower", "ir", "emit", "resolve", "syntax", "ast"],
+    ),
+    ("src/verify", &["mod.rs"], &["lower", "emit"]),
+    ("src/insight", &[], &["lower", "emit"]),
+];
+
+#[test]
+fn independent_trees_do_not_use_the_compiler() {
+    let mut problems = Vec::new();
+    for (tree, exempt, forbidden) in INDEPENDENCE {
+        let mut files = Vec::new();
+        rust_files(Path::new(tree), &mut files);
+        assert!(files.len() >= 5, "{tree}: {files:?}");
+        for file in files {
+            if exempt.iter().any(|e| file.ends_with(e)) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).unwrap();
+            for stage in *forbidden {
+                let forms = [
+                    format!("crate::{stage}"),
+                    format!("super::{stage}::"),
+                    format!("netpc::{stage}"),
+                ];
+                for form in &forms {
+                    if text
+                        .lines()
+                        .any(|l| !l.trim_start().starts_with("//") && l.contains(form.as_str()))
+                    {
+                        problems.push(format!("{} uses `{form}`", file.display()));
+                    }
+                }
             }
         }
     }

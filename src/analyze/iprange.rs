@@ -52,9 +52,19 @@ impl fmt::Display for Ipv4Range {
 
 /// `cidr` minus every `except`, as ascending disjoint ranges.
 pub fn block_ranges(cidr: &Ipv4Net, except: &[Ipv4Net]) -> Vec<Ipv4Range> {
-    let mut ranges = vec![Ipv4Range::of_net(cidr)];
-    for hole in except {
-        let hole = Ipv4Range::of_net(hole);
+    subtract(
+        vec![Ipv4Range::of_net(cidr)],
+        except.iter().map(Ipv4Range::of_net),
+    )
+}
+
+/// Ascending disjoint `ranges` with every address of `holes` removed; the result is
+/// ascending and disjoint too.
+pub fn subtract(
+    mut ranges: Vec<Ipv4Range>,
+    holes: impl IntoIterator<Item = Ipv4Range>,
+) -> Vec<Ipv4Range> {
+    for hole in holes {
         let mut next = Vec::with_capacity(ranges.len() + 1);
         for range in ranges {
             if hole.last < range.first || hole.first > range.last {

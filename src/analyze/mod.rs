@@ -51,7 +51,7 @@ pub use eval::{
     Analysis, AnalyzeError, Endpoint, Explanation, HostNetwork, IpBlockPods, Options, PolicyRef,
     RuleRef, SelfTraffic, Severity, Side, check,
 };
-pub use iprange::Ipv4Range;
+pub use iprange::{Ipv4Range, subtract as subtract_ranges};
 pub use load::{LoadError, ManifestLoader, labels, load_texts};
 pub use matrix::{ConnList, Connection, PeerId};
 pub use model::{Cluster, ContainerPort, NAMESPACE_NAME_LABEL, PolicySource, Workload, WorkloadId};

@@ -62,30 +62,10 @@ pub fn ipv4_ranges(cidrs: &[ipnet::IpNet], except: &[ipnet::IpNet]) -> Vec<Ipv4R
         ipnet::IpNet::V4(v4) => Some(Ipv4Range::of_net(v4)),
         ipnet::IpNet::V6(_) => None,
     };
-    let mut ranges = merge(cidrs.iter().filter_map(of).collect());
-    for hole in except.iter().filter_map(of) {
-        let mut next = Vec::with_capacity(ranges.len() + 1);
-        for range in ranges {
-            if hole.last < range.first || hole.first > range.last {
-                next.push(range);
-                continue;
-            }
-            if hole.first > range.first {
-                next.push(Ipv4Range {
-                    first: range.first,
-                    last: hole.first - 1,
-                });
-            }
-            if hole.last < range.last {
-                next.push(Ipv4Range {
-                    first: hole.last + 1,
-                    last: range.last,
-                });
-            }
-        }
-        ranges = next;
-    }
-    ranges
+    crate::analyze::subtract_ranges(
+        merge(cidrs.iter().filter_map(of).collect()),
+        except.iter().filter_map(of),
+    )
 }
 
 /// The smallest list of CIDRs covering exactly one range.
