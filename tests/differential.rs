@@ -133,34 +133,3 @@ fn the_simplest_program() {
     let generated = generator::program(&mut generator::Choices::new(&[]));
     insta::assert_snapshot!(generated.text);
 }
-
-/// What the generator produces: prints 4 programs (all 300 with
-/// `NETPC_DIFF_PRINT_ALL=1`) and counts over 300 cases (`-- --ignored --nocapture`).
-#[test]
-#[ignore = "a tool for looking at the generator, not a test"]
-fn print_samples() {
-    use proptest::strategy::ValueTree;
-    let mut runner = TestRunner::default();
-    let strategy = proptest::collection::vec(any::<u32>(), 0..160);
-    let (mut needs, mut over, mut pairs, mut findings) = (0, 0, 0, 0);
-    for i in 0..300 {
-        let choices = strategy.new_tree(&mut runner).unwrap().current();
-        let generated = generator::program(&mut generator::Choices::new(&choices));
-        let report = verify_text(
-            &generated.text,
-            generated.module.as_deref(),
-            generated.enforcement,
-        )
-        .unwrap();
-        needs += generated.text.matches(" needs ").count();
-        over += report.count(verify::FindingKind::OverGrant);
-        findings += usize::from(!report.findings.is_empty());
-        pairs += report.pairs;
-        if i < 4 || std::env::var_os("NETPC_DIFF_PRINT_ALL").is_some() {
-            println!("----- {:?}\n{}", generated.enforcement, generated.text);
-        }
-    }
-    println!(
-        "needs lines {needs}, pairs {pairs}, over-grants {over}, cases with findings {findings}"
-    );
-}
