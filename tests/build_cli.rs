@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -43,24 +45,6 @@ fn examples() -> Vec<PathBuf> {
     examples
 }
 
-/// Every file under `dir`, by relative path.
-fn tree(dir: &Path) -> BTreeMap<String, String> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, fs::read_to_string(e.path()).unwrap())
-        })
-        .collect()
-}
-
 fn render(tree: &BTreeMap<String, String>) -> String {
     tree.iter()
         .map(|(p, t)| format!("==> {p} <==\n{t}"))
@@ -87,7 +71,7 @@ fn every_example_compiles_to_the_layout() {
             text(&output.stderr)
         );
         assert_eq!(text(&output.stderr), "", "{name}: no diagnostics expected");
-        let files = tree(&out);
+        let files = common::read_tree(&out);
         for (path, content) in &files {
             let policy_file = path.ends_with(".yaml")
                 && !path.ends_with("kustomization.yaml")
@@ -147,10 +131,10 @@ fn rebuilding_gives_byte_identical_output() {
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     build(&["examples/platform", "-o", a.to_str().unwrap()]);
     build(&["examples/platform", "-o", b.to_str().unwrap()]);
-    assert_eq!(tree(&a), tree(&b));
+    assert_eq!(common::read_tree(&a), common::read_tree(&b));
     // And rebuilding in place changes nothing.
     build(&["examples/platform", "-o", a.to_str().unwrap()]);
-    assert_eq!(tree(&a), tree(&b));
+    assert_eq!(common::read_tree(&a), common::read_tree(&b));
 }
 
 #[test]
@@ -162,7 +146,7 @@ fn one_more_needs_line_changes_only_its_files() {
     fs::write(src.join("app.netp"), &program).unwrap();
     let out = tmp.path().join("out");
     build(&[src.to_str().unwrap(), "-o", out.to_str().unwrap()]);
-    let before = tree(&out);
+    let before = common::read_tree(&out);
 
     let changed = program.replace(
         "  api needs db:5432;",
@@ -172,7 +156,7 @@ fn one_more_needs_line_changes_only_its_files() {
     fs::write(src.join("app.netp"), changed).unwrap();
     let output = build(&[src.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let after = tree(&out);
+    let after = common::read_tree(&out);
     let differing: Vec<&str> = after
         .keys()
         .chain(before.keys())
@@ -213,7 +197,7 @@ fn check_passes_on_current_output_and_lists_drift() {
     )
     .unwrap();
     fs::remove_file(out.join("labels.yaml")).unwrap();
-    let before = tree(&out);
+    let before = common::read_tree(&out);
     let output = build(&["examples/quickstart", "-o", out_arg, "--check"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr).replace(out_arg, "OUT");
@@ -222,7 +206,7 @@ fn check_passes_on_current_output_and_lists_drift() {
       differs: shop/ingress/allow-ingress-db.yaml
       missing: labels.yaml
     ");
-    assert_eq!(tree(&out), before, "--check must not write");
+    assert_eq!(common::read_tree(&out), before, "--check must not write");
 }
 
 #[test]
@@ -238,7 +222,7 @@ fn enforcement_flag_adds_allow_all_and_nothing_else() {
         "off",
     ]);
     assert_eq!(output.status.code(), Some(0));
-    let (on, off) = (tree(&on), tree(&off));
+    let (on, off) = (common::read_tree(&on), common::read_tree(&off));
     let added: Vec<&String> = off.keys().filter(|k| !on.contains_key(*k)).collect();
     assert_eq!(
         added,
@@ -253,7 +237,7 @@ fn input_errors_exit_1_and_leave_the_output_alone() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     build(&["examples/quickstart", "-o", out.to_str().unwrap()]);
-    let before = tree(&out);
+    let before = common::read_tree(&out);
     let bad = tmp.path().join("bad.netp");
     fs::write(
         &bad,
@@ -267,7 +251,7 @@ fn input_errors_exit_1_and_leave_the_output_alone() {
         "{}",
         text(&output.stderr)
     );
-    assert_eq!(tree(&out), before);
+    assert_eq!(common::read_tree(&out), before);
 }
 
 #[test]
@@ -321,7 +305,7 @@ fn a_killed_build_leaves_either_the_old_or_the_new_output() {
             .code(),
         Some(0)
     );
-    let old = tree(&out);
+    let old = common::read_tree(&out);
     fs::write(out.join("NOTES.md"), "ours\n").unwrap();
     let mut killed_before_the_end = 0;
     // Kill at moments spread over the build (about a second in a debug build), so
@@ -337,7 +321,7 @@ fn a_killed_build_leaves_either_the_old_or_the_new_output() {
         if !status.success() {
             killed_before_the_end += 1;
         }
-        let mut now = tree(&out);
+        let mut now = common::read_tree(&out);
         assert_eq!(now.remove("NOTES.md").as_deref(), Some("ours\n"));
         if now != old {
             // Complete new output: rebuilding changes nothing.
@@ -351,7 +335,7 @@ fn a_killed_build_leaves_either_the_old_or_the_new_output() {
             );
             // Back to the old output for the next round.
             build(&[small.to_str().unwrap(), "-o", out_arg]);
-            let mut again = tree(&out);
+            let mut again = common::read_tree(&out);
             again.remove("NOTES.md");
             assert_eq!(again, old);
         }

@@ -4,7 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::fs;
 use std::path::Path;
 
@@ -33,24 +34,6 @@ fn files(entries: &[(&str, &str)]) -> Vec<File> {
     files
 }
 
-/// Every file under `dir` with its content.
-fn snapshot(dir: &Path) -> BTreeMap<String, String> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            (rel, fs::read_to_string(e.path()).unwrap())
-        })
-        .collect()
-}
-
 #[cfg(unix)]
 fn inode(path: &Path) -> u64 {
     use std::os::unix::fs::MetadataExt;
@@ -66,7 +49,7 @@ fn first_build_creates_the_folder() {
         &files(&[("a/x.yaml", "x\n"), ("kustomization.yaml", "k\n")]),
     )
     .unwrap();
-    let got = snapshot(&out);
+    let got = common::read_tree(&out);
     assert_eq!(got["a/x.yaml"], "x\n");
     assert_eq!(got["kustomization.yaml"], "k\n");
     assert!(got.contains_key(MANIFEST));
@@ -108,7 +91,7 @@ fn stale_generated_files_go_and_foreign_files_stay_untouched() {
         ]),
     )
     .unwrap();
-    let got = snapshot(&out);
+    let got = common::read_tree(&out);
     let paths: Vec<&str> = got.keys().map(String::as_str).collect();
     assert_eq!(
         paths,
@@ -142,7 +125,7 @@ fn check_lists_differences_and_writes_nothing() {
     assert_eq!(check(&out, &first).unwrap(), []);
 
     let second = files(&[("a.yaml", "a2\n"), ("b.yaml", "b\n"), ("d.yaml", "d\n")]);
-    let before = snapshot(&out);
+    let before = common::read_tree(&out);
     let differences = check(&out, &second).unwrap();
     assert_eq!(
         differences,
@@ -152,7 +135,7 @@ fn check_lists_differences_and_writes_nothing() {
             Difference::Extra("c.yaml".into()),
         ]
     );
-    assert_eq!(snapshot(&out), before, "--check must not write");
+    assert_eq!(common::read_tree(&out), before, "--check must not write");
 
     // Against a folder that does not exist, everything is missing.
     let none = check(&tmp.path().join("nothing"), &second).unwrap();
@@ -166,10 +149,10 @@ fn a_failing_write_leaves_the_previous_output_untouched() {
     write(&out, &files(&[("a/x.yaml", "x\n")])).unwrap();
     // A file netpc did not generate sits where the next build wants to write.
     fs::write(out.join("a/y.yaml"), "someone else's\n").unwrap();
-    let before = snapshot(&out);
+    let before = common::read_tree(&out);
     let err = write(&out, &files(&[("a/x.yaml", "x2\n"), ("a/y.yaml", "y\n")])).unwrap_err();
     assert!(err.to_string().contains("did not generate"), "{err}");
-    assert_eq!(snapshot(&out), before);
+    assert_eq!(common::read_tree(&out), before);
     // No staging folder is left behind.
     let entries: Vec<_> = fs::read_dir(tmp.path())
         .unwrap()
@@ -206,7 +189,7 @@ fn a_symlinked_output_folder_is_replaced_behind_the_link() {
             .is_symlink()
     );
     assert_eq!(
-        snapshot(&real).keys().cloned().collect::<Vec<_>>(),
+        common::read_tree(&real).keys().cloned().collect::<Vec<_>>(),
         [MANIFEST, "b.yaml"]
     );
 }
@@ -219,7 +202,7 @@ fn a_relative_dot_output_folder_is_replaced_in_place() {
     fs::write(out.join("keep.txt"), "kept\n").unwrap();
     // `out/.` names the same folder: staging must happen beside it, not inside it.
     write(&out.join("."), &files(&[("b.yaml", "b\n")])).unwrap();
-    let paths: Vec<String> = snapshot(&out).keys().cloned().collect();
+    let paths: Vec<String> = common::read_tree(&out).keys().cloned().collect();
     assert_eq!(paths, [MANIFEST, "b.yaml", "keep.txt"]);
     let entries: Vec<_> = fs::read_dir(tmp.path())
         .unwrap()
@@ -241,7 +224,7 @@ fn many_files_are_all_written() {
         .collect();
     let files = files(&entries);
     write(&out, &files).unwrap();
-    let got = snapshot(&out);
+    let got = common::read_tree(&out);
     assert_eq!(got.len(), 3001);
     for (path, text) in &owned {
         assert_eq!(&got[path], text);

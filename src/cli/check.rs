@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use super::{DiagnosticArgs, EXIT_INPUT, MessageFormat, fatal, load_program};
 use crate::diagnostic::Diagnostics;
+use crate::ir::Program;
 use crate::source::{FsLoader, Sources};
 
 #[derive(clap::Args, Debug)]
@@ -18,13 +19,36 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: &CheckArgs) -> ExitCode {
-    let (mut sources, roots, mut diagnostics) = match load_program(&args.paths) {
-        Ok(loaded) => loaded,
-        Err(err) => return fatal(err),
-    };
-    let (_program, more) = crate::check(&mut sources, &roots, &FsLoader);
+    match load_and_check(&args.paths) {
+        Ok((sources, mut diagnostics, _)) => report(&sources, &mut diagnostics, args.diagnostics),
+        Err(status) => status,
+    }
+}
+
+/// Load the program at `paths` and check it: its sources, every diagnostic so far, and
+/// the checked program when it has no error. A path that cannot be read is reported
+/// here and becomes `Err` with exit status 2.
+pub fn load_and_check(
+    paths: &[PathBuf],
+) -> Result<(Sources, Diagnostics, Option<Program>), ExitCode> {
+    let (mut sources, roots, mut diagnostics) = load_program(paths).map_err(fatal)?;
+    let (program, more) = crate::check(&mut sources, &roots, &FsLoader);
     diagnostics.extend(more);
-    report(&sources, &mut diagnostics, args.diagnostics)
+    let program = program.filter(|_| !diagnostics.has_errors());
+    Ok((sources, diagnostics, program))
+}
+
+/// [`load_and_check`] for commands that need the checked program: when it has errors
+/// (or cannot be read), its diagnostics are printed and the exit status is the `Err`.
+pub fn checked_program(
+    paths: &[PathBuf],
+    flags: DiagnosticArgs,
+) -> Result<(Sources, Diagnostics, Program), ExitCode> {
+    let (sources, mut diagnostics, program) = load_and_check(paths)?;
+    match program {
+        Some(program) => Ok((sources, diagnostics, program)),
+        None => Err(report(&sources, &mut diagnostics, flags)),
+    }
 }
 
 /// Print diagnostics in the chosen format and turn them into the exit status.

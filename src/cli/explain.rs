@@ -9,11 +9,10 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{DiagnosticArgs, EXIT_INPUT, EXIT_USAGE, check::report, fatal, load_program};
+use super::{DiagnosticArgs, EXIT_INPUT, EXIT_USAGE, check::checked_program, check::report, fatal};
 use crate::analyze::{Analysis, Options};
 use crate::diagnostic::{Code, Diagnostics};
 use crate::insight::explain::{self as explain_connection, End};
-use crate::source::FsLoader;
 
 #[derive(clap::Args, Debug)]
 pub struct ExplainArgs {
@@ -76,14 +75,9 @@ fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[Pat
         Ok(parsed) => parsed,
         Err(message) => return fatal(message),
     };
-    let (mut sources, roots, mut diagnostics) = match load_program(paths) {
-        Ok(loaded) => loaded,
-        Err(err) => return fatal(err),
-    };
-    let (program, more) = crate::check(&mut sources, &roots, &FsLoader);
-    diagnostics.extend(more);
-    let Some(program) = program.filter(|_| !diagnostics.has_errors()) else {
-        return report(&sources, &mut diagnostics, args.diagnostics);
+    let (sources, _warnings, program) = match checked_program(paths, args.diagnostics) {
+        Ok(checked) => checked,
+        Err(status) => return status,
     };
     let mut lowered = Diagnostics::new();
     let plan = crate::lower::plan(&program, crate::lower::Options::default(), &mut lowered);

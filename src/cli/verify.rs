@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::build::EnforcementFlag;
-use super::{DiagnosticArgs, EXIT_INPUT, check::report, fatal, load_program};
-use crate::source::FsLoader;
+use super::{DiagnosticArgs, EXIT_INPUT, check::checked_program, check::report, fatal};
 use crate::verify::{self, CompileError, manifests};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -39,14 +38,9 @@ pub struct VerifyArgs {
 }
 
 pub fn run(args: &VerifyArgs) -> ExitCode {
-    let (mut sources, roots, mut diagnostics) = match load_program(&args.paths) {
-        Ok(loaded) => loaded,
-        Err(err) => return fatal(err),
-    };
-    let (program, more) = crate::check(&mut sources, &roots, &FsLoader);
-    diagnostics.extend(more);
-    let Some(program) = program.filter(|_| !diagnostics.has_errors()) else {
-        return report(&sources, &mut diagnostics, args.diagnostics);
+    let (sources, _warnings, program) = match checked_program(&args.paths, args.diagnostics) {
+        Ok(checked) => checked,
+        Err(status) => return status,
     };
     let enforcement = args.enforcement.map(|e| e == EnforcementFlag::On);
     let manifests = match &args.against {

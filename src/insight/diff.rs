@@ -3,7 +3,7 @@
 //! sides distinguish), and the policy objects that changed without any change in
 //! connectivity; printed as text, JSON or Markdown. Pure.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -202,15 +202,8 @@ pub fn objects(old: &Side, new: &Side, changes: &ConnDiff) -> Vec<ObjectDiff> {
             }
         }
     }
-    let keys: BTreeSet<&(String, String)> = old.objects.keys().chain(new.objects.keys()).collect();
     let mut out = Vec::new();
-    for key in keys {
-        let change = match (old.objects.get(key), new.objects.get(key)) {
-            (None, Some(_)) => ObjectChange::Added,
-            (Some(_), None) => ObjectChange::Removed,
-            (Some(a), Some(b)) if a != b => ObjectChange::Changed,
-            _ => continue,
-        };
+    for (key, change) in changed_keys(&old.objects, &new.objects) {
         out.push(ObjectDiff {
             kind: ObjectKind::NetworkPolicy,
             namespace: key.0.clone(),
@@ -232,17 +225,10 @@ pub fn objects(old: &Side, new: &Side, changes: &ConnDiff) -> Vec<ObjectDiff> {
             .services
             .iter()
             .map(|s| ((s.namespace.clone(), s.service.clone()), s.clone()))
-            .collect::<std::collections::BTreeMap<_, _>>()
+            .collect::<BTreeMap<_, _>>()
     };
     let (before, after) = (entries(old), entries(new));
-    let keys: BTreeSet<&(String, String)> = before.keys().chain(after.keys()).collect();
-    for key in keys {
-        let change = match (before.get(key), after.get(key)) {
-            (None, Some(_)) => ObjectChange::Added,
-            (Some(_), None) => ObjectChange::Removed,
-            (Some(a), Some(b)) if a != b => ObjectChange::Changed,
-            _ => continue,
-        };
+    for (key, change) in changed_keys(&before, &after) {
         out.push(ObjectDiff {
             kind: ObjectKind::Contract,
             namespace: key.0.clone(),
@@ -252,6 +238,22 @@ pub fn objects(old: &Side, new: &Side, changes: &ConnDiff) -> Vec<ObjectDiff> {
         });
     }
     out
+}
+
+/// The keys of either map whose entry was added, removed or changed, in key order.
+fn changed_keys<'a, K: Ord, V: PartialEq>(
+    before: &'a BTreeMap<K, V>,
+    after: &'a BTreeMap<K, V>,
+) -> Vec<(&'a K, ObjectChange)> {
+    let keys: BTreeSet<&K> = before.keys().chain(after.keys()).collect();
+    keys.into_iter()
+        .filter_map(|key| match (before.get(key), after.get(key)) {
+            (None, Some(_)) => Some((key, ObjectChange::Added)),
+            (Some(_), None) => Some((key, ObjectChange::Removed)),
+            (Some(a), Some(b)) if a != b => Some((key, ObjectChange::Changed)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The whole report of one `netpc diff`.

@@ -462,12 +462,7 @@ impl Resolver {
         self.errors.extend(problems);
         if failed {
             // Still declare the name so references to it do not cascade into E200.
-            let _ = self.declare(
-                context.namespace.clone(),
-                name,
-                "external",
-                Decl::External(usize::MAX),
-            );
+            let _ = self.declare(context.namespace.clone(), name, "external", Decl::Rejected);
             return;
         }
         let mut cidrs: Vec<ipnet::IpNet> = nets.into_iter().map(|(n, _)| n).collect();

@@ -127,6 +127,9 @@ pub(crate) enum Decl {
     Service(usize),
     Group(usize),
     External(usize),
+    /// A declaration whose values were rejected: the name stays taken, so later
+    /// references to it are silent instead of cascading into E200.
+    Rejected,
 }
 
 impl Resolver {

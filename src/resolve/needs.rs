@@ -78,6 +78,7 @@ impl Resolver {
                     .map(|(d, _)| *d)
                 {
                     Some(Decl::Service(i)) => vec![Endpoint::Service(tables.service_ids[i])],
+                    Some(Decl::Rejected) => Vec::new(),
                     Some(Decl::Group(_) | Decl::External(_)) => {
                         self.errors.push(
                             Diagnostic::new(Code::WrongKind, format!("`{}/{}` is not a service", ns.node, name.node), reference.span, "a group or external")
@@ -126,7 +127,7 @@ impl Resolver {
                     .map(|(d, _)| *d);
                 match found {
                     Some(Decl::Service(i)) => vec![Endpoint::Service(tables.service_ids[i])],
-                    Some(Decl::External(usize::MAX)) => Vec::new(),
+                    Some(Decl::Rejected) => Vec::new(),
                     Some(Decl::External(i)) => vec![Endpoint::External(tables.external_ids[i])],
                     Some(Decl::Group(g)) => self.expand_group(tables, g, reference.span, expanding),
                     None => {
