@@ -9,11 +9,13 @@
 pub mod analyze;
 pub mod ast;
 pub mod cli;
+pub mod compile;
 pub mod diagnostic;
 pub mod emit;
 pub mod insight;
 pub mod ir;
 pub mod lower;
+pub mod output;
 pub mod probe;
 pub mod render;
 pub mod resolve;
@@ -22,12 +24,14 @@ pub mod stdlib;
 pub mod syntax;
 pub mod verify;
 
+pub use compile::{Compilation, compile};
 use diagnostic::Diagnostics;
 use source::{FileId, Loader, Sources};
 
 /// Parse, resolve and check a program made of the files `roots` (already in
 /// `sources`); files named by `use` are added to `sources` as they are loaded.
-/// Returns the checked program when there is no error.
+/// Returns the checked program when there is no error. This is the front half of
+/// [`compile()`], for tests and tools that need no plan; commands use `compile`.
 pub fn check(
     sources: &mut Sources,
     roots: &[FileId],

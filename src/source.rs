@@ -123,6 +123,15 @@ impl Sources {
         id
     }
 
+    /// [`Sources::add`], shown in diagnostics as `name` instead of its path.
+    pub fn add_named(&mut self, origin: Origin, name: Option<String>, text: String) -> FileId {
+        let id = self.add(origin, text);
+        if let (Some(name), Some(file)) = (name, self.files.last_mut()) {
+            file.name = name;
+        }
+        id
+    }
+
     /// # Panics
     /// Never for an id this table handed out.
     pub fn get(&self, id: FileId) -> &SourceFile {
@@ -159,6 +168,12 @@ impl Sources {
 /// file system; tests pass a map.
 pub trait Loader {
     fn load(&self, path: &Path) -> std::io::Result<String>;
+
+    /// What diagnostics call the file at `path`, when not the path itself (a git side
+    /// names its files `git:REV:PATH`).
+    fn display_name(&self, _path: &Path) -> Option<String> {
+        None
+    }
 }
 
 /// Reads files from the real file system.

@@ -170,9 +170,9 @@ fn one_more_needs_line_changes_only_its_files() {
         [
             ".netpc-generated",
             "labels.yaml",
-            "shop/egress/allow-egress-to-cache.yaml",
-            "shop/ingress/allow-ingress-cache.yaml",
-            "shop/kustomization.yaml",
+            "namespaces/shop/egress/allow-egress-to-cache.yaml",
+            "namespaces/shop/ingress/allow-ingress-cache.yaml",
+            "namespaces/shop/kustomization.yaml",
         ]
     );
 }
@@ -192,7 +192,7 @@ fn check_passes_on_current_output_and_lists_drift() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
 
     fs::write(
-        out.join("shop/ingress/allow-ingress-db.yaml"),
+        out.join("namespaces/shop/ingress/allow-ingress-db.yaml"),
         "edited by hand\n",
     )
     .unwrap();
@@ -201,9 +201,9 @@ fn check_passes_on_current_output_and_lists_drift() {
     let output = build(&["examples/quickstart", "-o", out_arg, "--check"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr).replace(out_arg, "OUT");
-    insta::assert_snapshot!(stderr, @r"
+    insta::assert_snapshot!(stderr, @"
     error: `OUT` is not up to date (2 files differ); run `netpc build` and commit the result
-      differs: shop/ingress/allow-ingress-db.yaml
+      differs: namespaces/shop/ingress/allow-ingress-db.yaml
       missing: labels.yaml
     ");
     assert_eq!(common::read_tree(&out), before, "--check must not write");
@@ -226,10 +226,16 @@ fn enforcement_flag_adds_allow_all_and_nothing_else() {
     let added: Vec<&String> = off.keys().filter(|k| !on.contains_key(*k)).collect();
     assert_eq!(
         added,
-        ["shop/allow-all-egress.yaml", "shop/allow-all-ingress.yaml"]
+        [
+            "namespaces/shop/allow-all-egress.yaml",
+            "namespaces/shop/allow-all-ingress.yaml"
+        ]
     );
     let changed: Vec<&String> = on.keys().filter(|k| on[*k] != off[*k]).collect();
-    assert_eq!(changed, [".netpc-generated", "shop/kustomization.yaml"]);
+    assert_eq!(
+        changed,
+        [".netpc-generated", "namespaces/shop/kustomization.yaml"]
+    );
 }
 
 #[test]

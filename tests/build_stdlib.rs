@@ -19,7 +19,7 @@ fn compile(text: &str) -> (String, Diagnostics, Sources) {
         return (String::new(), diagnostics, sources);
     };
     let mut lowered = Diagnostics::new();
-    let plan = plan(&program, Options::default(), &mut lowered);
+    let plan = plan(program.clone(), Options::default(), &mut lowered);
     diagnostics.extend(lowered);
     let mut out = Vec::new();
     netpc::emit::stream(&plan, &mut out).unwrap();

@@ -10,7 +10,8 @@ use std::fs;
 use std::path::Path;
 
 use netpc::cli::write::{Difference, check, write};
-use netpc::emit::{File, MANIFEST};
+use netpc::emit::File;
+use netpc::output::MANIFEST;
 
 /// Files as `emit::files` makes them: sorted, the manifest last.
 fn files(entries: &[(&str, &str)]) -> Vec<File> {

@@ -42,8 +42,12 @@ fn every_example_allows_exactly_what_it_declares() {
     for example in examples() {
         let (sources, program) = load(&example);
         for enforcement in [None, Some(true), Some(false)] {
-            let manifests =
-                verify::compiled(&program, netpc::lower::Options { enforcement }).unwrap();
+            let manifests = verify::compiled(&netpc::lower::plan(
+                program.clone(),
+                netpc::lower::Options { enforcement },
+                &mut netpc::diagnostic::Diagnostics::new(),
+            ))
+            .unwrap();
             let report =
                 verify::verify(&program, &manifests, verify::Options { enforcement }).unwrap();
             assert!(
@@ -60,7 +64,12 @@ fn every_example_allows_exactly_what_it_declares() {
 /// end, what the evaluator allows, and why the program expects it.
 fn connections(example: &str) -> String {
     let (sources, program) = load(example);
-    let manifests = verify::compiled(&program, netpc::lower::Options::default()).unwrap();
+    let manifests = verify::compiled(&netpc::lower::plan(
+        program.clone(),
+        netpc::lower::Options::default(),
+        &mut netpc::diagnostic::Diagnostics::new(),
+    ))
+    .unwrap();
     let probes = netpc::probe::build(
         &manifests.contract,
         manifests

@@ -49,7 +49,11 @@ fn verify_text(
             "the generated program does not check:\n{text}\n{rendered}"
         ));
     };
-    let manifests = match verify::compiled(&program, netpc::lower::Options { enforcement }) {
+    let manifests = match verify::compiled(&netpc::lower::plan(
+        program.clone(),
+        netpc::lower::Options { enforcement },
+        &mut netpc::diagnostic::Diagnostics::new(),
+    )) {
         Ok(manifests) => manifests,
         Err(err) => return Err(format!("lowering failed: {err:?}\n{text}")),
     };

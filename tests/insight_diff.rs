@@ -125,7 +125,7 @@ fn an_edited_object_without_connectivity_change_is_listed() {
     copy_dir(&out, &edited);
     // A second, redundant copy of the DNS port list changes the object, not who can
     // reach whom.
-    let path = edited.join("shop/egress/allow-egress-from-all-pods.yaml");
+    let path = edited.join("namespaces/shop/egress/allow-egress-from-all-pods.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
     let text = text.replacen(
         "  - ports:\n",

@@ -14,7 +14,7 @@ use netpc::lower::{Options, plan};
 
 fn lower(program: &Program) -> (Vec<File>, Diagnostics) {
     let mut diagnostics = Diagnostics::new();
-    let plan = plan(program, Options::default(), &mut diagnostics);
+    let plan = plan(program.clone(), Options::default(), &mut diagnostics);
     assert_view_matches_object(&plan);
     (netpc::emit::files(&plan).unwrap(), diagnostics)
 }
@@ -51,7 +51,10 @@ fn ports_ranges_protocols_and_named_ports() {
     let (program, _) = b.finish();
     let (files, diagnostics) = lower(&program);
     assert!(diagnostics.is_empty());
-    insta::assert_snapshot!(file(&files, "a/ingress/allow-ingress-server.yaml"));
+    insta::assert_snapshot!(file(
+        &files,
+        "namespaces/a/ingress/allow-ingress-server.yaml"
+    ));
 }
 
 #[test]
@@ -76,8 +79,8 @@ fn externals_ipv4_and_ipv6_with_except_per_cidr() {
     assert!(diagnostics.is_empty());
     insta::assert_snapshot!(format!(
         "{}---\n{}",
-        file(&files, "a/egress/allow-egress-to-partners.yaml"),
-        file(&files, "a/ingress/allow-ingress-web.yaml")
+        file(&files, "namespaces/a/egress/allow-egress-to-partners.yaml"),
+        file(&files, "namespaces/a/ingress/allow-ingress-web.yaml")
     ));
 }
 
@@ -107,10 +110,13 @@ fn namespace_endpoints_use_own_selectors_and_no_labels() {
     assert!(!contract.contains("needs-"), "{contract}");
     insta::assert_snapshot!(format!(
         "{}---\n{}---\n{}---\n{}",
-        file(&files, "a/egress/allow-egress-from-all-pods.yaml"),
-        file(&files, "a/egress/allow-egress-from-web.yaml"),
-        file(&files, "z/ingress/allow-ingress-all-pods.yaml"),
-        file(&files, "a/ingress/allow-ingress-web.yaml"),
+        file(
+            &files,
+            "namespaces/a/egress/allow-egress-from-all-pods.yaml"
+        ),
+        file(&files, "namespaces/a/egress/allow-egress-from-web.yaml"),
+        file(&files, "namespaces/z/ingress/allow-ingress-all-pods.yaml"),
+        file(&files, "namespaces/a/ingress/allow-ingress-web.yaml"),
     ));
 }
 
@@ -128,26 +134,34 @@ fn custom_exempt_label_and_per_namespace_enforcement() {
     let (program, _) = b.finish();
     let _ = a;
     let (files, _) = lower(&program);
-    assert!(!files.iter().any(|f| f.path.starts_with("a/allow-all")));
-    assert!(file(&files, "z/kustomization.yaml").contains("- allow-all-ingress.yaml"));
-    assert!(file(&files, "z/kustomization.yaml").contains("- allow-all-egress.yaml"));
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.path.starts_with("namespaces/a/allow-all"))
+    );
+    assert!(file(&files, "namespaces/z/kustomization.yaml").contains("- allow-all-ingress.yaml"));
+    assert!(file(&files, "namespaces/z/kustomization.yaml").contains("- allow-all-egress.yaml"));
     insta::assert_snapshot!(format!(
         "{}---\n{}---\n{}",
-        file(&files, "a/default-deny-ingress.yaml"),
-        file(&files, "a/exempt-allow-egress.yaml"),
-        file(&files, "z/allow-all-ingress.yaml"),
+        file(&files, "namespaces/a/default-deny-ingress.yaml"),
+        file(&files, "namespaces/a/exempt-allow-egress.yaml"),
+        file(&files, "namespaces/z/allow-all-ingress.yaml"),
     ));
     // --enforcement on overrides the program.
     let mut diagnostics = Diagnostics::new();
     let plan = plan(
-        &program,
+        program.clone(),
         Options {
             enforcement: Some(true),
         },
         &mut diagnostics,
     );
     let files = netpc::emit::files(&plan).unwrap();
-    assert!(!files.iter().any(|f| f.path.starts_with("z/allow-all")));
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.path.starts_with("namespaces/z/allow-all"))
+    );
     assert!(files.iter().any(|f| f.path == "failsafe/z.yaml"));
 }
 
@@ -177,8 +191,8 @@ fn w004_when_a_label_grants_ports_not_asked_for() {
     assert_eq!(codes, [Code::BroaderGrant]);
     insta::assert_snapshot!(rendered(&sources, &diagnostics));
     // The label grants the union, on both sides.
-    assert!(file(&files, "a/egress/allow-egress-to-db.yaml").contains("port: admin"));
-    assert!(file(&files, "a/ingress/allow-ingress-db.yaml").contains("port: admin"));
+    assert!(file(&files, "namespaces/a/egress/allow-egress-to-db.yaml").contains("port: admin"));
+    assert!(file(&files, "namespaces/a/ingress/allow-ingress-db.yaml").contains("port: admin"));
 
     // The selectors style is port-exact, so it does not warn.
     let mut selectors = program.clone();
@@ -239,13 +253,13 @@ fn long_labels_are_shortened_deterministically() {
     assert!(
         file(
             &files,
-            &format!("{long_ns}/ingress/allow-ingress-{long_svc}.yaml")
+            &format!("namespaces/{long_ns}/ingress/allow-ingress-{long_svc}.yaml")
         )
         .contains(&label)
     );
     let egress = files
         .iter()
-        .find(|f| f.path.starts_with("client/egress/"))
+        .find(|f| f.path.starts_with("namespaces/client/egress/"))
         .unwrap();
     assert!(egress.text.contains(&label));
     insta::assert_snapshot!(label, @"needs-team-nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn-17a94a5f");
@@ -336,7 +350,7 @@ fn yaml_1_1_booleans_are_quoted_everywhere() {
             }
         }
     }
-    insta::assert_snapshot!(file(&files, "on/ingress/allow-ingress-yes.yaml"));
+    insta::assert_snapshot!(file(&files, "namespaces/on/ingress/allow-ingress-yes.yaml"));
     // And YAML 1.1 (PyYAML-like readers) is not needed: serde_yaml reads it back.
     for file in files.iter().filter(|f| f.path.starts_with("on/")) {
         let value: serde_yaml::Value = serde_yaml::from_str(&file.text).unwrap();
@@ -370,7 +384,7 @@ fn many_clients_of_one_target_share_one_rule_without_duplicates() {
     }
     let (program, _) = b.finish();
     let (files, _) = lower(&program);
-    let ingress = file(&files, "a/ingress/allow-ingress-db.yaml");
+    let ingress = file(&files, "namespaces/a/ingress/allow-ingress-db.yaml");
     for i in 0..40 {
         assert_eq!(
             ingress.matches(&format!("app: c{i:02}\n")).count(),

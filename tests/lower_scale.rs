@@ -47,7 +47,7 @@ fn workload(n: usize) -> Program {
 
 fn documents(program: &Program) -> usize {
     let mut diagnostics = Diagnostics::new();
-    let plan = plan(program, Options::default(), &mut diagnostics);
+    let plan = plan(program.clone(), Options::default(), &mut diagnostics);
     assert!(diagnostics.is_empty());
     assert_view_matches_object(&plan);
     let mut out = Vec::new();
@@ -69,7 +69,7 @@ fn parallel_stream_is_byte_identical_to_one_serializer() {
     // 23,400 objects: several chunks and rounds of the parallel stream.
     let program = workload(10_000);
     let mut diagnostics = Diagnostics::new();
-    let plan = plan(&program, Options::default(), &mut diagnostics);
+    let plan = plan(program.clone(), Options::default(), &mut diagnostics);
     let mut parallel = Vec::new();
     netpc::emit::stream(&plan, &mut parallel).unwrap();
     let mut expected = String::new();
@@ -87,7 +87,7 @@ fn parallel_stream_is_byte_identical_to_one_serializer() {
 fn parallel_files_hold_every_policy_once() {
     let program = workload(10_000);
     let mut diagnostics = Diagnostics::new();
-    let plan = plan(&program, Options::default(), &mut diagnostics);
+    let plan = plan(program.clone(), Options::default(), &mut diagnostics);
     let files = netpc::emit::files(&plan).unwrap();
     let by_path: std::collections::HashMap<&str, &str> = files
         .iter()
@@ -112,7 +112,9 @@ fn parallel_files_hold_every_policy_once() {
                 policy_files += 1;
             }
         }
-        assert!(by_path.contains_key(format!("{}/kustomization.yaml", ns.name).as_str()));
+        assert!(
+            by_path.contains_key(format!("namespaces/{}/kustomization.yaml", ns.name).as_str())
+        );
         assert!(by_path.contains_key(format!("failsafe/{}.yaml", ns.name).as_str()));
     }
     assert_eq!(policy_files, 23_400);

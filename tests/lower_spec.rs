@@ -79,7 +79,7 @@ pub fn spec_example(identity: IdentityStyle) -> (Program, netpc::source::Sources
 
 fn build(program: &Program, options: Options) -> Vec<netpc::emit::File> {
     let mut diagnostics = Diagnostics::new();
-    let plan = plan(program, options, &mut diagnostics);
+    let plan = plan(program.clone(), options, &mut diagnostics);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     assert_view_matches_object(&plan);
     netpc::emit::files(&plan).unwrap()
@@ -119,7 +119,7 @@ fn spec_example_selectors_style() {
 fn stdout_stream_is_the_kustomization_order() {
     let (program, _) = spec_example(IdentityStyle::Labels);
     let mut diagnostics = Diagnostics::new();
-    let plan = plan(&program, Options::default(), &mut diagnostics);
+    let plan = plan(program.clone(), Options::default(), &mut diagnostics);
     let mut stream = Vec::new();
     netpc::emit::stream(&plan, &mut stream).unwrap();
     let stream = String::from_utf8(stream).unwrap();
@@ -130,11 +130,11 @@ fn stdout_stream_is_the_kustomization_order() {
     for ns in ["grid", "monitoring"] {
         let kustomization = files
             .iter()
-            .find(|f| f.path == format!("{ns}/kustomization.yaml"))
+            .find(|f| f.path == format!("namespaces/{ns}/kustomization.yaml"))
             .unwrap();
         let value: serde_yaml::Value = serde_yaml::from_str(&kustomization.text).unwrap();
         for resource in value["resources"].as_sequence().unwrap() {
-            let path = format!("{ns}/{}", resource.as_str().unwrap());
+            let path = format!("namespaces/{ns}/{}", resource.as_str().unwrap());
             let file = files.iter().find(|f| f.path == path).unwrap();
             expected.push(file.text.lines().skip(1).collect::<Vec<_>>().join("\n"));
         }
@@ -222,10 +222,10 @@ fn enforcement_off_is_a_pure_addition() {
     assert_eq!(
         added,
         [
-            "grid/allow-all-egress.yaml",
-            "grid/allow-all-ingress.yaml",
-            "monitoring/allow-all-egress.yaml",
-            "monitoring/allow-all-ingress.yaml",
+            "namespaces/grid/allow-all-egress.yaml",
+            "namespaces/grid/allow-all-ingress.yaml",
+            "namespaces/monitoring/allow-all-egress.yaml",
+            "namespaces/monitoring/allow-all-ingress.yaml",
         ]
     );
     for file in &on {
@@ -297,9 +297,9 @@ fn one_more_need_changes_only_the_files_it_concerns() {
         changed,
         [
             "labels.yaml",
-            "monitoring/egress/allow-egress-to-pushgateway.yaml",
-            "monitoring/ingress/allow-ingress-pushgateway.yaml",
-            "monitoring/kustomization.yaml",
+            "namespaces/monitoring/egress/allow-egress-to-pushgateway.yaml",
+            "namespaces/monitoring/ingress/allow-ingress-pushgateway.yaml",
+            "namespaces/monitoring/kustomization.yaml",
             ".netpc-generated",
         ]
     );
@@ -336,7 +336,7 @@ fn ports_any_omits_ports() {
     let files = build(&program, Options::default());
     let egress = files
         .iter()
-        .find(|f| f.path == "a/egress/allow-egress-to-db.yaml")
+        .find(|f| f.path == "namespaces/a/egress/allow-egress-to-db.yaml")
         .unwrap();
     assert!(!egress.text.contains("ports"), "{}", egress.text);
     assert!(egress.text.contains("app: db"));

@@ -92,7 +92,7 @@ proptest! {
         let _ = netpc::render::human(&sources, &diagnostics, false);
         if let Some(program) = program {
             let mut lowered = netpc::diagnostic::Diagnostics::new();
-            let _ = netpc::lower::plan(&program, netpc::lower::Options::default(), &mut lowered);
+            let _ = netpc::lower::plan(program.clone(), netpc::lower::Options::default(), &mut lowered);
         }
     }
 }

@@ -83,7 +83,7 @@ fn a_missing_folder_exits_2() {
 
 #[test]
 fn a_folder_without_a_label_contract_exits_2() {
-    assert_cmd_snapshot!(verify(&["app.netp", "--against", "edited/shop"]));
+    assert_cmd_snapshot!(verify(&["app.netp", "--against", "edited/namespaces/shop"]));
 }
 
 #[test]

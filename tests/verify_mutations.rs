@@ -9,22 +9,31 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use netpc::analyze::{ConnSet, PortSet, Protocol};
 use netpc::ir::Program;
 use netpc::source::{FsLoader, Sources};
-use netpc::verify::{self, FindingKind, Manifests, Report};
+use netpc::verify::{self, FindingKind, Report};
 
-fn load(example: &str) -> (Sources, Program, Manifests) {
+fn load(example: &str) -> (Sources, Program, netpc::output::Folder) {
     let (mut sources, roots, _) =
         netpc::cli::load_program(&[PathBuf::from("examples").join(example)]).unwrap();
     let (program, _) = netpc::check(&mut sources, &roots, &FsLoader);
     let program = program.unwrap();
-    let manifests = verify::compiled(&program, Default::default()).unwrap();
+    let manifests = verify::compiled(&netpc::lower::plan(
+        program.clone(),
+        Default::default(),
+        &mut netpc::diagnostic::Diagnostics::new(),
+    ))
+    .unwrap();
     (sources, program, manifests)
 }
 
-fn run(program: &Program, manifests: &Manifests) -> Report {
+fn run(program: &Program, manifests: &netpc::output::Folder) -> Report {
     verify::verify(program, manifests, Default::default()).unwrap()
 }
 
-fn policy<'m>(manifests: &'m mut Manifests, ns: &str, name: &str) -> &'m mut NetworkPolicy {
+fn policy<'m>(
+    manifests: &'m mut netpc::output::Folder,
+    ns: &str,
+    name: &str,
+) -> &'m mut NetworkPolicy {
     manifests
         .policies
         .iter_mut()

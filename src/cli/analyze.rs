@@ -114,17 +114,44 @@ fn manifest_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             files.push(path.clone());
             continue;
         }
+        // A netpc output folder: its `failsafe/` objects are applied by no
+        // kustomization, so they are not part of what the cluster runs.
+        let compiled = super::folder::is_compiled(path);
+        let mut skipped = 0;
         let mut found = Vec::new();
         for entry in walkdir::WalkDir::new(path).follow_links(true) {
             let entry = entry.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            if entry.file_type().is_file() && is_manifest(entry.path()) {
-                found.push(entry.into_path());
+            if !entry.file_type().is_file() || !is_manifest(entry.path()) {
+                continue;
             }
+            if compiled && is_failsafe(path, entry.path()) {
+                skipped += 1;
+                continue;
+            }
+            found.push(entry.into_path());
+        }
+        if skipped > 0 {
+            eprintln!(
+                "note: `{}` is a netpc output folder: leaving out its `{}/` ({skipped} file{}: emergency allow-all objects that no kustomization applies)",
+                path.display(),
+                crate::output::FAILSAFE,
+                if skipped == 1 { "" } else { "s" }
+            );
         }
         found.sort();
         files.extend(found);
     }
     Ok(files)
+}
+
+/// Whether `file` is in the failsafe folder of the compiled folder `root`.
+fn is_failsafe(root: &Path, file: &Path) -> bool {
+    super::folder::relative(root, file).is_some_and(|relative| {
+        matches!(
+            crate::output::classify(&relative),
+            crate::output::Kind::Failsafe(_)
+        )
+    })
 }
 
 fn is_manifest(path: &Path) -> bool {

@@ -9,9 +9,8 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 
-use super::{DiagnosticArgs, EXIT_INPUT, check::report, fatal, load_program, write};
-use crate::diagnostic::Diagnostics;
-use crate::source::FsLoader;
+use super::program::{Timings, compile, report};
+use super::{DiagnosticArgs, EXIT_INPUT, fatal, write};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum EnforcementFlag {
@@ -46,60 +45,25 @@ pub struct BuildArgs {
     pub diagnostics: DiagnosticArgs,
 }
 
-/// `NETPC_TIMINGS=1` prints the wall time of each phase to stderr (for benchmarks).
-struct Timings(Option<std::time::Instant>);
-
-impl Timings {
-    fn new() -> Timings {
-        Timings(std::env::var_os("NETPC_TIMINGS").map(|_| std::time::Instant::now()))
-    }
-
-    fn phase(&mut self, name: &str) {
-        if let Some(start) = self.0 {
-            // Peak memory so far (Linux), to see which phase needs it.
-            let peak = std::fs::read_to_string("/proc/self/status")
-                .ok()
-                .map(|s| {
-                    s.lines()
-                        .filter(|l| l.starts_with("VmHWM:") || l.starts_with("VmRSS:"))
-                        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .unwrap_or_default();
-            eprintln!(
-                "netpc: {name}: {:.3} s {peak}",
-                start.elapsed().as_secs_f64()
-            );
-            self.0 = Some(std::time::Instant::now());
-        }
-    }
-}
-
 pub fn run(args: &BuildArgs) -> ExitCode {
-    let mut timings = Timings::new();
-    let (mut sources, roots, mut diagnostics) = match load_program(&args.paths) {
-        Ok(loaded) => loaded,
-        Err(err) => return fatal(err),
+    let options = crate::compile::Options {
+        lower: crate::lower::Options {
+            enforcement: args.enforcement.map(|e| e == EnforcementFlag::On),
+        },
     };
-    timings.phase("load");
-    let (program, more) = crate::check(&mut sources, &roots, &FsLoader);
-    diagnostics.extend(more);
-    timings.phase("parse and check");
-    let Some(program) = program.filter(|_| !diagnostics.has_errors()) else {
-        return report(&sources, &mut diagnostics, args.diagnostics);
+    let mut compiled = match compile(&args.paths, options) {
+        Ok(compiled) => compiled,
+        Err(status) => return status,
     };
-    let options = crate::lower::Options {
-        enforcement: args.enforcement.map(|e| e == EnforcementFlag::On),
-    };
-    let mut lowered = Diagnostics::new();
-    let plan = crate::lower::plan(&program, options, &mut lowered);
-    diagnostics.extend(lowered);
-    timings.phase("plan");
-    let status = report(&sources, &mut diagnostics, args.diagnostics);
-    if diagnostics.has_errors() {
+    let status = report(
+        &compiled.sources,
+        &mut compiled.diagnostics,
+        args.diagnostics,
+    );
+    let Some(plan) = compiled.plan else {
         return status;
-    }
+    };
+    let mut timings = Timings::new();
 
     if args.stdout {
         let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());

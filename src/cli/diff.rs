@@ -48,9 +48,9 @@ pub(super) fn evaluate(
     paths: &[PathBuf],
     color: bool,
 ) -> Result<(side::Loaded, conns::Connections), ExitCode> {
-    let loaded = side::load(paths, color).map_err(|message| {
-        eprintln!("error: {message}");
-        ExitCode::from(EXIT_USAGE)
+    let loaded = side::load(paths, color).map_err(|error| {
+        eprintln!("error: {}", error.message);
+        ExitCode::from(error.status)
     })?;
     match conns::connections(&loaded.side) {
         Ok(connections) => Ok((loaded, connections)),

@@ -9,9 +9,10 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{DiagnosticArgs, EXIT_INPUT, EXIT_USAGE, check::checked_program, check::report, fatal};
+use super::program::compiled;
+use super::{DiagnosticArgs, EXIT_INPUT, EXIT_USAGE, fatal};
 use crate::analyze::{Analysis, Options};
-use crate::diagnostic::{Code, Diagnostics};
+use crate::diagnostic::Code;
 use crate::insight::explain::{self as explain_connection, End};
 
 #[derive(clap::Args, Debug)]
@@ -75,23 +76,16 @@ fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[Pat
         Ok(parsed) => parsed,
         Err(message) => return fatal(message),
     };
-    let (sources, _warnings, program) = match checked_program(paths, args.diagnostics) {
-        Ok(checked) => checked,
+    let compiled = match compiled(paths, crate::compile::Options::default(), args.diagnostics) {
+        Ok(compiled) => compiled,
         Err(status) => return status,
     };
-    let mut lowered = Diagnostics::new();
-    let plan = crate::lower::plan(&program, crate::lower::Options::default(), &mut lowered);
-    if lowered.has_errors() {
-        return report(&sources, &mut lowered, args.diagnostics);
-    }
-    let files = match crate::emit::files(&plan) {
-        Ok(files) => files,
-        Err(err) => return fatal(err),
+    let (sources, Some(plan)) = (&compiled.sources, &compiled.plan) else {
+        return ExitCode::from(EXIT_INPUT);
     };
-    let side = match crate::insight::side::from_files(
-        files.iter().map(|f| (f.path.as_str(), f.text.as_str())),
-    ) {
-        Ok(side) => side,
+    let program = &plan.program;
+    let side = match crate::verify::compiled(plan) {
+        Ok(folder) => crate::insight::side::from_folder(folder),
         Err(message) => return fatal(message),
     };
     let analysis = match Analysis::new(&side.probes.cluster, Options::default()) {
@@ -114,7 +108,7 @@ fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[Pat
     if matches!((&src_end, &dst_end), (End::Ip(_), End::Ip(_))) {
         return fatal("one end must be a pod: `ns/service` or `ns/*`");
     }
-    let ports = match explain_connection::ports(&program, &dst_end, port.as_ref()) {
+    let ports = match explain_connection::ports(program, &dst_end, port.as_ref()) {
         Ok(ports) => ports,
         Err(message) => return fatal(message),
     };
@@ -123,8 +117,8 @@ fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[Pat
     let mut denied = false;
     for (i, (protocol, number)) in ports.into_iter().enumerate() {
         let verdict = explain_connection::verdict(
-            &sources,
-            &program,
+            sources,
+            program,
             &analysis,
             (&src_end, src_id),
             (&dst_end, dst_id),
@@ -141,7 +135,7 @@ fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[Pat
                 out.push(b'\n');
             }
             out.extend_from_slice(&crate::render::note(
-                &sources,
+                sources,
                 &snippet.message,
                 &snippet.labels,
                 &snippet.notes,

@@ -10,8 +10,10 @@ mod build;
 mod check;
 mod diff;
 mod explain;
+mod folder;
 mod graph;
 mod load;
+mod program;
 mod verify;
 pub mod write;
 

@@ -5,12 +5,14 @@
 //! mismatch (or input errors: the program, invalid policies), 2 usage or I/O failure.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::build::EnforcementFlag;
-use super::{DiagnosticArgs, EXIT_INPUT, check::checked_program, check::report, fatal};
-use crate::verify::{self, CompileError, manifests};
+use super::program::compiled;
+use super::{DiagnosticArgs, EXIT_INPUT, fatal, folder};
+use crate::output;
+use crate::verify;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
@@ -38,42 +40,44 @@ pub struct VerifyArgs {
 }
 
 pub fn run(args: &VerifyArgs) -> ExitCode {
-    let (sources, _warnings, program) = match checked_program(&args.paths, args.diagnostics) {
-        Ok(checked) => checked,
+    let enforcement = args.enforcement.map(|e| e == EnforcementFlag::On);
+    let options = crate::compile::Options {
+        lower: crate::lower::Options { enforcement },
+    };
+    let compiled = match compiled(&args.paths, options, args.diagnostics) {
+        Ok(compiled) => compiled,
         Err(status) => return status,
     };
-    let enforcement = args.enforcement.map(|e| e == EnforcementFlag::On);
-    let manifests = match &args.against {
-        Some(dir) => match read_folder(dir) {
-            Ok(files) => {
-                match manifests::read(files.iter().map(|(p, t)| (p.as_str(), t.as_str()))) {
-                    Ok(manifests) => manifests,
-                    Err(err @ manifests::ReadError::NoContract) => {
-                        return fatal(format!("`{}`: {err}", dir.display()));
-                    }
-                    Err(err) => {
-                        eprintln!("error: `{}`: {err}", dir.display());
-                        return ExitCode::from(EXIT_INPUT);
-                    }
+    let (sources, Some(plan)) = (&compiled.sources, &compiled.plan) else {
+        return ExitCode::from(EXIT_INPUT);
+    };
+    let folder = match &args.against {
+        Some(dir) => match folder::read(dir) {
+            Ok(files) => match output::read(files.iter().map(|(p, t)| (p.as_str(), t.as_str()))) {
+                Ok(folder) => folder,
+                Err(err @ output::ReadError::NoContract) => {
+                    return fatal(format!("`{}`: {err}", dir.display()));
                 }
-            }
+                Err(err) => {
+                    eprintln!("error: `{}`: {err}", dir.display());
+                    return ExitCode::from(EXIT_INPUT);
+                }
+            },
             Err(err) => return fatal(err),
         },
-        None => match verify::compiled(&program, crate::lower::Options { enforcement }) {
-            Ok(manifests) => manifests,
-            Err(CompileError::Diagnostics(mut lowered)) => {
-                return report(&sources, &mut lowered, args.diagnostics);
-            }
-            Err(CompileError::Internal(err)) => return fatal(err),
+        None => match verify::compiled(plan) {
+            Ok(folder) => folder,
+            Err(err) => return fatal(err),
         },
     };
-    let result = verify::verify(&program, &manifests, verify::Options { enforcement });
+    let program = &plan.program;
+    let result = verify::verify(program, &folder, verify::Options { enforcement });
     let mut stdout = std::io::stdout().lock();
     match result {
         Ok(found) => {
             let text = match args.format {
-                ReportFormat::Text => verify::render(&found, &program, &sources),
-                ReportFormat::Json => verify::json(&found, &program, &sources),
+                ReportFormat::Text => verify::render(&found, program, sources),
+                ReportFormat::Json => verify::json(&found, program, sources),
             };
             let _ = stdout.write_all(text.as_bytes());
             if found.matches() {
@@ -96,37 +100,4 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
             ExitCode::from(EXIT_INPUT)
         }
     }
-}
-
-/// Every `*.yaml` file under `dir` (hidden folders skipped) as (`/`-separated path
-/// relative to `dir`, text), sorted by path.
-fn read_folder(dir: &Path) -> Result<Vec<(String, String)>, String> {
-    if !dir.is_dir() {
-        return Err(format!("`{}` is not a folder", dir.display()));
-    }
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0 || !e.file_name().to_str().is_some_and(|n| n.starts_with('.'))
-        })
-    {
-        let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
-        let path = entry.path();
-        if !entry.file_type().is_file() || path.extension().is_none_or(|x| x != "yaml") {
-            continue;
-        }
-        let relative = path
-            .strip_prefix(dir)
-            .unwrap_or(path)
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        files.push((relative, text));
-    }
-    Ok(files)
 }

@@ -12,7 +12,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::emit::{File, MANIFEST, parse_manifest};
+use crate::emit::File;
+use crate::output::{MANIFEST, parse_manifest};
 
 /// Why the output could not be written or read (exit status 2).
 #[derive(Debug)]

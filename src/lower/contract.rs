@@ -30,10 +30,10 @@ pub struct NamedPort {
     pub protocol: &'static str,
 }
 
-impl Plan<'_> {
+impl Plan {
     /// One entry per service, sorted by namespace then service name.
     pub fn contract(&self) -> Vec<ContractEntry> {
-        let program = self.program;
+        let program = &self.program;
         let mut entries: Vec<ContractEntry> = program
             .service_ids()
             .map(|id| {

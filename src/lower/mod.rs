@@ -133,8 +133,10 @@ pub struct NamespacePlan {
 
 /// Everything `netpc build` emits, in compact form.
 #[derive(Clone, Debug)]
-pub struct Plan<'p> {
-    pub program: &'p crate::ir::Program,
+pub struct Plan {
+    /// The checked program the plan was made from (the plan owns it, so a compilation
+    /// can hand both out together).
+    pub program: crate::ir::Program,
     /// The managed namespaces, sorted by name.
     pub namespaces: Vec<NamespacePlan>,
     /// Client label keys (`needs-*`, shortened when needed); `Selects::Label` and
@@ -147,7 +149,7 @@ pub struct Plan<'p> {
     pub yaml11_quoting: bool,
 }
 
-impl Plan<'_> {
+impl Plan {
     /// Every policy the kustomization applies, in order.
     pub fn applied(&self) -> impl Iterator<Item = (&NamespacePlan, &Policy)> {
         self.namespaces.iter().flat_map(|ns| {

@@ -35,7 +35,7 @@ fn match_map(map: &BTreeMap<String, String>) -> LabelSelector {
     }
 }
 
-impl Plan<'_> {
+impl Plan {
     /// The Kubernetes object for `policy` of namespace `ns`.
     pub fn object(&self, ns: &NamespacePlan, policy: &Policy) -> NetworkPolicy {
         let mut spec = NetworkPolicySpec {

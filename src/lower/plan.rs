@@ -38,7 +38,24 @@ pub(super) struct Group {
 
 /// Lower `program` to a plan. Errors (E320, E321) go to `diagnostics`; the plan is
 /// still returned, but must not be written when there are errors.
-pub fn plan<'p>(program: &'p Program, options: Options, diagnostics: &mut Diagnostics) -> Plan<'p> {
+pub fn plan(program: Program, options: Options, diagnostics: &mut Diagnostics) -> Plan {
+    let (namespaces, labels, client_labels) = plan_parts(&program, options, diagnostics);
+    let yaml11_quoting = needs_yaml11_quoting(&program);
+    Plan {
+        program,
+        namespaces,
+        labels,
+        client_labels,
+        yaml11_quoting,
+    }
+}
+
+/// The namespaces, client labels and per-service client labels of [`plan`].
+fn plan_parts(
+    program: &Program,
+    options: Options,
+    diagnostics: &mut Diagnostics,
+) -> (Vec<NamespacePlan>, Vec<String>, Vec<Vec<u32>>) {
     let managed = |ns: NamespaceId| program.namespace(ns).managed;
     let n_services = program.services.len();
     let n_namespaces = program.namespaces.len();
@@ -314,13 +331,7 @@ pub fn plan<'p>(program: &'p Program, options: Options, diagnostics: &mut Diagno
     }
     namespaces.sort_by(|a, b| a.name.cmp(&b.name));
 
-    Plan {
-        program,
-        namespaces,
-        labels,
-        client_labels,
-        yaml11_quoting: needs_yaml11_quoting(program),
-    }
+    (namespaces, labels, client_labels)
 }
 
 /// Whether any name, label or port name of the program is ambiguous in YAML 1.1.

@@ -17,17 +17,14 @@ use crate::ir::{NamespaceId, Port, PortKind, Ports};
 /// One policy, ready to serialize.
 #[derive(Clone, Copy)]
 pub struct PolicyView<'a> {
-    pub plan: &'a Plan<'a>,
+    pub plan: &'a Plan,
     pub ns: &'a NamespacePlan,
     pub policy: &'a Policy,
 }
 
-impl<'p> Plan<'p> {
+impl Plan {
     /// The serializable view of `policy` of namespace `ns`.
-    pub fn view<'a>(&'a self, ns: &'a NamespacePlan, policy: &'a Policy) -> PolicyView<'a>
-    where
-        'p: 'a,
-    {
+    pub fn view<'a>(&'a self, ns: &'a NamespacePlan, policy: &'a Policy) -> PolicyView<'a> {
         PolicyView {
             plan: self,
             ns,
@@ -192,14 +189,14 @@ impl Serialize for PortView<'_> {
 }
 
 struct Peers<'a> {
-    plan: &'a Plan<'a>,
+    plan: &'a Plan,
     here: NamespaceId,
     peers: &'a [Peer],
 }
 
 impl Serialize for Peers<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let program = self.plan.program;
+        let program = &self.plan.program;
         let mut seq = serializer.serialize_seq(None)?;
         for peer in self.peers {
             let selector_peer = |namespace: NamespaceId, pods| SelectorPeer {
@@ -310,7 +307,7 @@ impl Serialize for MatchOne<'_> {
 }
 
 struct PodSelector<'a> {
-    plan: &'a Plan<'a>,
+    plan: &'a Plan,
     selects: Selects,
 }
 

@@ -210,7 +210,10 @@ impl ModuleLoader<'_> {
                     return Some(id);
                 }
                 match self.loader.load(&full) {
-                    Ok(text) => Some(self.sources.add(origin, text)),
+                    Ok(text) => {
+                        let name = self.loader.display_name(&full);
+                        Some(self.sources.add_named(origin, name, text))
+                    }
                     Err(err) => {
                         let reason = match err.kind() {
                             std::io::ErrorKind::NotFound => "no such file".to_owned(),

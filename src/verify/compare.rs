@@ -14,8 +14,8 @@ use crate::ir::{NamespaceId, Program, ServiceId};
 use crate::probe::{self, ProbeRole};
 
 use super::expected::{Expectation, PodRole, Point, difference};
-use super::manifests::Manifests;
 use super::samples;
+use crate::output::Folder;
 
 /// Choices that change what is expected.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -110,7 +110,7 @@ impl Report {
 /// server would reject), with every error.
 pub fn verify(
     program: &Program,
-    manifests: &Manifests,
+    manifests: &Folder,
     options: Options,
 ) -> Result<Report, Vec<AnalyzeError>> {
     let probes = probe::build(

@@ -10,8 +10,10 @@
 //! # Library API
 //!
 //! ```text
-//! let manifests = verify::compiled(&program, lower_options)?;      // or verify::manifests::read(files)?
-//! let report = verify::verify(&program, &manifests, verify::Options { enforcement: None })?;
+//! let compiled = netpc::compile(input, options);                    // the program and its plan
+//! let plan = compiled.plan.unwrap();
+//! let folder = verify::compiled(&plan)?;                             // or output::read(files)?
+//! let report = verify::verify(&plan.program, &folder, verify::Options { enforcement: None })?;
 //! report.matches();                                               // exit status 0 / 1
 //! print!("{}", verify::render(&report, &program, &sources));
 //! // the expected side alone, for diff/graph/explain:
@@ -21,40 +23,20 @@
 
 pub mod compare;
 pub mod expected;
-pub mod manifests;
 pub mod report;
 pub mod samples;
 
 pub use compare::{Finding, FindingKind, Involved, Involvement, Options, Report, verify};
 pub use expected::{Expectation, Expected, PodRole, Point};
-pub use manifests::Manifests;
 pub use report::{json, render};
 
-use crate::diagnostic::Diagnostics;
-use crate::ir::Program;
+use crate::lower::Plan;
+use crate::output::Folder;
 
-/// Compile `program` in memory (`lower` + `emit`, as `netpc build` does) and read the
-/// result as verify reads an output folder. `Err`: lowering reported errors (returned)
-/// or emitting failed (a bug).
-pub fn compiled(
-    program: &Program,
-    options: crate::lower::Options,
-) -> Result<Manifests, CompileError> {
-    let mut diagnostics = Diagnostics::new();
-    let plan = crate::lower::plan(program, options, &mut diagnostics);
-    if diagnostics.has_errors() {
-        return Err(CompileError::Diagnostics(diagnostics));
-    }
-    let files = crate::emit::files(&plan).map_err(|e| CompileError::Internal(e.to_string()))?;
-    manifests::read(files.iter().map(|f| (f.path.as_str(), f.text.as_str())))
-        .map_err(|e| CompileError::Internal(e.to_string()))
-}
-
-/// Why a program could not be compiled for verification.
-#[derive(Debug)]
-pub enum CompileError {
-    /// Lowering errors (E320, E321).
-    Diagnostics(Diagnostics),
-    /// Emitting or re-reading the output failed: a bug in netpc.
-    Internal(String),
+/// Emit `plan` in memory (as `netpc build` does) and read the result as verify reads
+/// an output folder. `Err`: emitting or re-reading failed, a bug in netpc.
+pub fn compiled(plan: &Plan) -> Result<Folder, String> {
+    let files = crate::emit::files(plan).map_err(|e| e.to_string())?;
+    crate::output::read(files.iter().map(|f| (f.path.as_str(), f.text.as_str())))
+        .map_err(|e| e.to_string())
 }

@@ -16,7 +16,11 @@ pub const UNREACHABLE_CODES: &[Code] = &[Code::GeneratedNameTooLong];
 /// The diagnostics lowering adds for a checked program.
 pub fn lower_diagnostics(program: &Program) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
-    let _ = netpc::lower::plan(program, netpc::lower::Options::default(), &mut diagnostics);
+    let _ = netpc::lower::plan(
+        program.clone(),
+        netpc::lower::Options::default(),
+        &mut diagnostics,
+    );
     diagnostics
 }
 

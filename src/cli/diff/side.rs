@@ -1,20 +1,48 @@
-//! Reading one side of `netpc diff` (and the input of `netpc graph`) from the file
-//! system: a compiled output folder (it has `labels.yaml`), a `.netp` program (folders
-//! or files, compiled in memory as `netpc build` would), or `git:REV:PATH` (PATH as it
-//! was at REV, copied into a temporary folder with `git ls-tree` and `git cat-file`,
-//! then read as one of the other two).
+//! Reading one side of `netpc diff` (and the input of `netpc graph`): a compiled output
+//! folder (it has `labels.yaml`), a `.netp` program (folders or files, compiled in memory
+//! as `netpc build` would), or `git:REV:PATH` (PATH as it was at REV). A git side is
+//! read from git's object store into memory and never written to disk: the tree entries
+//! are checked first (no `..`, `.`, empty or `.git` component, no absolute path, no
+//! symbolic link or submodule, no blob over the size limit), so a crafted branch cannot
+//! make netpc write or read anything outside what it names.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::diagnostic::Diagnostics;
-use crate::insight::side::{self, CONTRACT_FILE, Side};
-use crate::source::FsLoader;
+use crate::compile::{Compilation, Input, Options};
+use crate::diagnostic::{Diagnostics, Severity};
+use crate::insight::side::{self, Side};
+use crate::output::{self, Kind};
+use crate::source::{FileId, Loader, Origin, Sources};
 
-/// A side that could not be read: the message to print (diagnostics already printed).
-pub type SideError = String;
+/// The largest blob a git side reads (a `.netp` file or a policy file).
+const MAX_BLOB: u64 = 16 << 20;
+
+/// A side that could not be read: the message to print (diagnostics already printed)
+/// and the exit status (1 for a tree netpc refuses to read, 2 otherwise).
+#[derive(Debug)]
+pub struct SideError {
+    pub message: String,
+    pub status: u8,
+}
+
+impl From<String> for SideError {
+    fn from(message: String) -> SideError {
+        SideError {
+            message,
+            status: super::super::EXIT_USAGE,
+        }
+    }
+}
+
+fn refused(message: String) -> SideError {
+    SideError {
+        message,
+        status: super::super::EXIT_INPUT,
+    }
+}
 
 /// A loaded side and, for a program, the names of its externals by address ranges
 /// (for `graph`).
@@ -31,104 +59,49 @@ pub fn load(paths: &[PathBuf], color: bool) -> Result<Loaded, SideError> {
     {
         return load_git(spec, color);
     }
-    load_local(paths, color, None)
-}
-
-fn load_local(
-    paths: &[PathBuf],
-    color: bool,
-    rename: Option<(&str, &str)>,
-) -> Result<Loaded, SideError> {
     if let [only] = paths
-        && only.is_dir()
-        && only.join(CONTRACT_FILE).is_file()
+        && super::super::folder::is_compiled(only)
     {
-        return compiled_folder(only).map(|side| Loaded {
-            side,
-            external_names: BTreeMap::new(),
-        });
+        let files = super::super::folder::read(only)?;
+        return compiled_folder(&only.display().to_string(), &files);
     }
-    program(paths, color, rename)
+    let compiled = super::super::program::load_and_compile(paths, Options::default())
+        .map_err(|e| SideError::from(e.to_string()))?;
+    program(compiled, &shown(paths), color)
 }
 
-fn compiled_folder(dir: &Path) -> Result<Side, SideError> {
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
-        let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let Ok(relative) = entry.path().strip_prefix(dir) else {
-            continue;
-        };
-        let relative = relative.to_string_lossy().replace('\\', "/");
-        if relative != CONTRACT_FILE && !side::is_policy_file(&relative) {
-            continue;
-        }
-        let bytes = std::fs::read(entry.path())
-            .map_err(|e| format!("cannot read `{}`: {e}", entry.path().display()))?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| format!("`{}` is not UTF-8 text", entry.path().display()))?;
-        files.push((relative, text));
-    }
-    side::from_files(files.iter().map(|(p, t)| (p.as_str(), t.as_str())))
-        .map_err(|e| format!("`{}`: {e}", dir.display()))
+fn shown(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    names.join(" ")
 }
 
-/// Compiles a program in memory, as `netpc build` would, and reads its output files.
-fn program(
-    paths: &[PathBuf],
-    color: bool,
-    rename: Option<(&str, &str)>,
-) -> Result<Loaded, SideError> {
-    let shown = || {
-        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        match rename {
-            Some((from, to)) => names.join(" ").replace(from, to),
-            None => names.join(" "),
-        }
-    };
-    let (mut sources, roots, mut diagnostics) =
-        super::super::load_program(paths).map_err(|e| match rename {
-            Some((from, to)) => e.to_string().replace(from, to),
-            None => e.to_string(),
-        })?;
-    let (program, more) = crate::check(&mut sources, &roots, &FsLoader);
-    diagnostics.extend(more);
-    let mut errors_only = Diagnostics::new();
-    let failed = |sources: &crate::source::Sources, all: Diagnostics, errors: &mut Diagnostics| {
-        for d in all.into_vec() {
-            if d.severity() == crate::diagnostic::Severity::Error {
+fn compiled_folder(shown: &str, files: &[(String, String)]) -> Result<Loaded, SideError> {
+    let folder = output::read(files.iter().map(|(p, t)| (p.as_str(), t.as_str())))
+        .map_err(|e| format!("`{shown}`: {e}"))?;
+    Ok(Loaded {
+        side: side::from_folder(folder),
+        external_names: BTreeMap::new(),
+    })
+}
+
+/// A compiled program's side; on errors, prints them (errors only) and fails.
+fn program(mut compiled: Compilation, shown: &str, color: bool) -> Result<Loaded, SideError> {
+    let Some(plan) = compiled.plan.take() else {
+        let mut errors = Diagnostics::new();
+        for d in std::mem::take(&mut compiled.diagnostics).into_vec() {
+            if d.severity() == Severity::Error {
                 errors.push(d);
             }
         }
         errors.sort();
-        let text =
-            String::from_utf8_lossy(&crate::render::human(sources, errors, color)).into_owned();
-        let text = match rename {
-            Some((from, to)) => text.replace(from, to),
-            None => text,
-        };
-        eprint!("{text}");
-        format!("`{}` has errors", shown())
+        let text = crate::render::human(&compiled.sources, &errors, color);
+        eprint!("{}", String::from_utf8_lossy(&text));
+        return Err(format!("`{shown}` has errors").into());
     };
-    let Some(program) = program.filter(|_| !diagnostics.has_errors()) else {
-        return Err(failed(&sources, diagnostics, &mut errors_only));
-    };
-    let mut lowered = Diagnostics::new();
-    let plan = crate::lower::plan(&program, crate::lower::Options::default(), &mut lowered);
-    if lowered.has_errors() {
-        return Err(failed(&sources, lowered, &mut errors_only));
-    }
-    let files = crate::emit::files(&plan).map_err(|e| e.to_string())?;
-    let side = side::from_files(files.iter().map(|f| (f.path.as_str(), f.text.as_str())))
-        .map_err(|e| format!("`{}`: {e}", shown()))?;
+    let folder = crate::verify::compiled(&plan)?;
     Ok(Loaded {
-        side,
-        external_names: crate::insight::graph::external_names(&program),
+        side: side::from_folder(folder),
+        external_names: crate::insight::graph::external_names(&plan.program),
     })
 }
 
@@ -144,7 +117,8 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, SideError> {
             "`git {}` failed: {}",
             args.join(" "),
             String::from_utf8_lossy(&output.stderr).trim()
-        ));
+        )
+        .into());
     }
     Ok(output.stdout)
 }
@@ -166,79 +140,250 @@ fn repo_relative(top: &Path, path: &Path) -> Result<PathBuf, SideError> {
     absolute
         .strip_prefix(top)
         .map(Path::to_path_buf)
-        .map_err(|_| format!("`{}` is outside the git repository", path.display()))
+        .map_err(|_| format!("`{}` is outside the git repository", path.display()).into())
+}
+
+/// One blob of a git side: its repository-relative path, id and size.
+struct Blob {
+    path: String,
+    oid: String,
+    size: u64,
 }
 
 fn load_git(spec: &str, color: bool) -> Result<Loaded, SideError> {
-    let (rev, path) = spec
-        .split_once(':')
-        .ok_or_else(|| format!("`git:{spec}`: expected `git:REV:PATH`, e.g. `git:main:netp`"))?;
+    let (rev, path) = spec.split_once(':').ok_or_else(|| {
+        SideError::from(format!(
+            "`git:{spec}`: expected `git:REV:PATH`, e.g. `git:main:netp`"
+        ))
+    })?;
     if rev.is_empty() || rev.starts_with('-') {
-        return Err(format!(
-            "`git:{spec}`: `{rev}` is not a revision (expected `git:REV:PATH`)"
-        ));
+        return Err(
+            format!("`git:{spec}`: `{rev}` is not a revision (expected `git:REV:PATH`)").into(),
+        );
     }
     let path = if path.is_empty() { "." } else { path };
-    let top = git(Path::new("."), &["rev-parse", "--show-toplevel"])
-        .map_err(|_| format!("`git:{spec}`: the current folder is not inside a git repository"))?;
-    let top = String::from_utf8_lossy(&top).trim().to_owned();
-    let top = PathBuf::from(&top);
+    let top = git(Path::new("."), &["rev-parse", "--show-toplevel"]).map_err(|_| {
+        SideError::from(format!(
+            "`git:{spec}`: the current folder is not inside a git repository"
+        ))
+    })?;
+    let top = PathBuf::from(String::from_utf8_lossy(&top).trim());
     let top = std::fs::canonicalize(&top).unwrap_or(top);
     let relative = repo_relative(&top, Path::new(path))?;
     let pathspec = if relative.as_os_str().is_empty() {
-        ".".to_owned()
+        String::new()
     } else {
         relative.to_string_lossy().replace('\\', "/")
     };
     let rev_commit = format!("{rev}^{{commit}}");
-    git(&top, &["rev-parse", "--verify", "--quiet", &rev_commit])
-        .map_err(|_| format!("`{rev}` is not a revision of this git repository"))?;
-    let listing = git(
-        &top,
-        &["ls-tree", "-r", "-z", "--full-tree", rev, "--", &pathspec],
-    )?;
-    let mut blobs = Vec::new();
-    for record in listing.split(|&b| b == 0).filter(|r| !r.is_empty()) {
-        let record = String::from_utf8_lossy(record);
-        let Some((meta, file)) = record.split_once('\t') else {
-            continue;
-        };
-        let mut fields = meta.split(' ');
-        let (mode, kind, oid) = (fields.next(), fields.next(), fields.next());
-        if kind == Some("blob")
-            && mode != Some("120000")
-            && let Some(oid) = oid
-        {
-            blobs.push((oid.to_owned(), file.to_owned()));
-        }
-    }
+    git(&top, &["rev-parse", "--verify", "--quiet", &rev_commit]).map_err(|_| {
+        SideError::from(format!("`{rev}` is not a revision of this git repository"))
+    })?;
+    let repo = GitRepo {
+        top,
+        rev: rev.to_owned(),
+    };
+    let blobs = repo.list(&pathspec)?;
     if blobs.is_empty() {
-        return Err(format!("`{path}` does not exist at `{rev}`"));
+        return Err(format!("`{path}` does not exist at `{rev}`").into());
     }
-    let temp = tempfile::Builder::new()
-        .prefix("netpc-git-")
-        .tempdir()
-        .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
-    let contents = cat_blobs(&top, &blobs)?;
-    for ((_, file), bytes) in blobs.iter().zip(contents) {
-        let target = temp.path().join(file);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot write {}: {e}", parent.display()))?;
+    let prefix = if pathspec.is_empty() {
+        String::new()
+    } else {
+        format!("{pathspec}/")
+    };
+    // A blob's path relative to PATH (PATH may name a single file).
+    let under = |blob: &Blob| {
+        if blob.path == pathspec {
+            blob.path.rsplit('/').next().map(str::to_owned)
+        } else {
+            blob.path.strip_prefix(&prefix).map(str::to_owned)
         }
-        std::fs::write(&target, bytes)
-            .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    };
+    let is_folder = blobs
+        .iter()
+        .any(|b| under(b).as_deref() == Some(output::CONTRACT));
+    if is_folder {
+        let wanted: Vec<(&Blob, String)> = blobs
+            .iter()
+            .filter_map(|b| under(b).map(|rel| (b, rel)))
+            .filter(|(_, rel)| {
+                matches!(
+                    output::classify(rel),
+                    Kind::Contract | Kind::Policy(_) | Kind::NamespaceKustomization(_)
+                )
+            })
+            .collect();
+        let texts = repo.read(wanted.iter().map(|(b, _)| *b))?;
+        let files: Vec<(String, String)> =
+            wanted.into_iter().map(|(_, rel)| rel).zip(texts).collect();
+        return compiled_folder(&format!("git:{spec}"), &files);
     }
-    let root = temp.path().join(&pathspec);
-    let prefix = format!("{}/", temp.path().display());
-    let shown = format!("git:{rev}:");
-    let loaded = load_local(&[root], color, Some((&prefix, &shown)));
-    drop(temp);
-    loaded
+    // As `netpc build` finds files in a folder: `*.netp`, hidden folders skipped.
+    let roots: Vec<&Blob> = blobs
+        .iter()
+        .filter(|b| {
+            under(b).is_some_and(|rel| {
+                rel.ends_with(".netp") && !rel.split('/').any(|c| c.starts_with('.'))
+            })
+        })
+        .collect();
+    if roots.is_empty() {
+        return Err(format!("no `.netp` files in `{path}` at `{rev}`").into());
+    }
+    let texts = repo.read(roots.iter().copied())?;
+    let mut sources = Sources::new();
+    let ids: Vec<FileId> = roots
+        .iter()
+        .zip(texts)
+        .map(|(blob, text)| {
+            let path = PathBuf::from(&blob.path);
+            sources.add_named(Origin::File(path), Some(repo.shown(&blob.path)), text)
+        })
+        .collect();
+    let input = Input {
+        sources,
+        roots: ids,
+        diagnostics: Diagnostics::new(),
+        loader: &repo,
+    };
+    program(
+        crate::compile(input, Options::default()),
+        &format!("git:{spec}"),
+        color,
+    )
 }
 
-/// The contents of blobs, in order, from one `git cat-file --batch`.
-fn cat_blobs(top: &Path, blobs: &[(String, String)]) -> Result<Vec<Vec<u8>>, SideError> {
+/// A git repository at one revision, read through `git ls-tree` and `git cat-file`.
+struct GitRepo {
+    top: PathBuf,
+    rev: String,
+}
+
+impl GitRepo {
+    /// How a file of this revision is named in diagnostics.
+    fn shown(&self, path: &str) -> String {
+        format!("git:{}:{path}", self.rev)
+    }
+
+    /// Every blob under `pathspec` (the whole tree when empty), each entry checked.
+    fn list(&self, pathspec: &str) -> Result<Vec<Blob>, SideError> {
+        let mut args = vec!["ls-tree", "-r", "-l", "-z", "--full-tree", &self.rev];
+        if !pathspec.is_empty() {
+            args.extend(["--", pathspec]);
+        }
+        let listing = git(&self.top, &args)?;
+        let mut blobs = Vec::new();
+        for record in listing.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+            let record = String::from_utf8_lossy(record);
+            let Some((meta, file)) = record.split_once('\t') else {
+                continue;
+            };
+            let mut fields = meta.split_whitespace();
+            let (mode, kind, oid, size) =
+                (fields.next(), fields.next(), fields.next(), fields.next());
+            check_entry(&self.rev, file, mode.unwrap_or(""), kind.unwrap_or(""))?;
+            let (Some(oid), Some(size)) = (oid, size.and_then(|s| s.parse().ok())) else {
+                continue;
+            };
+            blobs.push(Blob {
+                path: file.to_owned(),
+                oid: oid.to_owned(),
+                size,
+            });
+        }
+        Ok(blobs)
+    }
+
+    /// The texts of `blobs`, in order, from one `git cat-file --batch`.
+    fn read<'b>(&self, blobs: impl Iterator<Item = &'b Blob>) -> Result<Vec<String>, SideError> {
+        let blobs: Vec<&Blob> = blobs.collect();
+        if let Some(big) = blobs.iter().find(|b| b.size > MAX_BLOB) {
+            return Err(refused(format!(
+                "`git:{}:{}` is {} bytes, over the limit of {MAX_BLOB} bytes for one file",
+                self.rev, big.path, big.size
+            )));
+        }
+        let request: String = blobs.iter().map(|b| format!("{}\n", b.oid)).collect();
+        let bodies = cat_blobs(&self.top, request, blobs.len())?;
+        blobs
+            .iter()
+            .zip(bodies)
+            .map(|(blob, bytes)| {
+                String::from_utf8(bytes).map_err(|_| {
+                    refused(format!(
+                        "`git:{}:{}` is not UTF-8 text",
+                        self.rev, blob.path
+                    ))
+                })
+            })
+            .collect()
+    }
+}
+
+/// `use "file"` inside a git side: the file at the same revision (paths are relative
+/// to the repository's top, as the roots' origins are), named `git:REV:PATH`; a path
+/// that leaves the repository (or is not a clean relative path) is refused.
+impl Loader for GitRepo {
+    fn load(&self, path: &Path) -> std::io::Result<String> {
+        let inside = path.to_string_lossy().replace('\\', "/");
+        if inside.starts_with('/')
+            || inside
+                .split('/')
+                .any(|c| c.is_empty() || c == "." || c == ".." || c == ".git")
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "outside the git repository being read",
+            ));
+        }
+        let blobs = self
+            .list(&inside)
+            .map_err(|e| std::io::Error::other(e.message))?;
+        match blobs.iter().find(|b| b.path == inside) {
+            Some(blob) => self
+                .read(std::iter::once(blob))
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.message))?
+                .pop()
+                .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound)),
+            None => Err(std::io::Error::from(std::io::ErrorKind::NotFound)),
+        }
+    }
+
+    fn display_name(&self, path: &Path) -> Option<String> {
+        Some(self.shown(&path.to_string_lossy().replace('\\', "/")))
+    }
+}
+
+/// Refuse a tree entry netpc will not read: a symbolic link, a submodule, or a path
+/// with an empty, `.`, `..` or `.git` component, or an absolute path.
+fn check_entry(rev: &str, file: &str, mode: &str, kind: &str) -> Result<(), SideError> {
+    let unsafe_name = file.starts_with('/')
+        || file
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == ".." || c.eq_ignore_ascii_case(".git"));
+    let shown = file.escape_debug();
+    if unsafe_name {
+        return Err(refused(format!(
+            "`git:{rev}`: the tree holds an entry named `{shown}`, which is not a safe relative path; netpc refuses to read this revision"
+        )));
+    }
+    match (mode, kind) {
+        ("120000", _) => Err(refused(format!(
+            "`git:{rev}:{shown}` is a symbolic link; netpc reads only regular files from git"
+        ))),
+        (_, "commit") | ("160000", _) => Err(refused(format!(
+            "`git:{rev}:{shown}` is a submodule; netpc reads only regular files from git"
+        ))),
+        (_, "blob") => Ok(()),
+        _ => Err(refused(format!(
+            "`git:{rev}:{shown}` is not a regular file (mode {mode}, {kind})"
+        ))),
+    }
+}
+
+/// The bodies of `count` objects from one `git cat-file --batch` fed `request`.
+fn cat_blobs(top: &Path, request: String, count: usize) -> Result<Vec<Vec<u8>>, SideError> {
     let mut child = Command::new("git")
         .current_dir(top)
         .args(["cat-file", "--batch"])
@@ -247,8 +392,10 @@ fn cat_blobs(top: &Path, blobs: &[(String, String)]) -> Result<Vec<Vec<u8>>, Sid
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot run git: {e}"))?;
-    let mut stdin = child.stdin.take().ok_or("cannot talk to git")?;
-    let request: String = blobs.iter().map(|(oid, _)| format!("{oid}\n")).collect();
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| SideError::from("cannot talk to git".to_owned()))?;
     let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
     let mut output = Vec::new();
     if let Some(mut stdout) = child.stdout.take() {
@@ -258,13 +405,13 @@ fn cat_blobs(top: &Path, blobs: &[(String, String)]) -> Result<Vec<Vec<u8>>, Sid
     }
     let _ = writer.join();
     let _ = child.wait();
-    let mut out = Vec::with_capacity(blobs.len());
+    let mut out = Vec::with_capacity(count);
     let mut rest = &output[..];
-    for _ in blobs {
+    for _ in 0..count {
         let header_end = rest
             .iter()
             .position(|&b| b == b'\n')
-            .ok_or("unexpected output from `git cat-file`")?;
+            .ok_or_else(|| SideError::from("unexpected output from `git cat-file`".to_owned()))?;
         let header = String::from_utf8_lossy(&rest[..header_end]).into_owned();
         let size: usize = header
             .rsplit(' ')
@@ -273,7 +420,7 @@ fn cat_blobs(top: &Path, blobs: &[(String, String)]) -> Result<Vec<Vec<u8>>, Sid
             .ok_or_else(|| format!("unexpected output from `git cat-file`: {header}"))?;
         let body = rest
             .get(header_end + 1..header_end + 1 + size)
-            .ok_or("truncated output from `git cat-file`")?;
+            .ok_or_else(|| SideError::from("truncated output from `git cat-file`".to_owned()))?;
         out.push(body.to_vec());
         rest = rest.get(header_end + 2 + size..).unwrap_or(&[]);
     }

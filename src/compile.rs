@@ -1,0 +1,94 @@
+//! The one compile entry: source texts in, the checked program, its lowered plan and
+//! every diagnostic out. Every command that needs a program (`check`, `build`,
+//! `verify`, connection `explain`, `diff`, `graph`) goes through [`compile`], so the
+//! sequence parse → resolve and check → plan → errors is written once. Pure: the
+//! caller reads the root files into [`Sources`] and passes a [`Loader`] for `use`.
+
+use crate::diagnostic::Diagnostics;
+use crate::ir::Program;
+use crate::lower::{self, Plan};
+use crate::source::{FileId, Loader, Sources};
+
+/// What to compile: the root files (already in `sources`), what reading them found
+/// (E104 for a file that is not UTF-8), and how to read the files `use` names.
+pub struct Input<'l> {
+    pub sources: Sources,
+    pub roots: Vec<FileId>,
+    pub diagnostics: Diagnostics,
+    pub loader: &'l dyn Loader,
+}
+
+/// Choices that change the output (`--enforcement`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    pub lower: lower::Options,
+}
+
+/// The phases [`compile_observed`] reports as it finishes them (for `NETPC_TIMINGS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    ParseAndCheck,
+    Plan,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::ParseAndCheck => "parse and check",
+            Phase::Plan => "plan",
+        }
+    }
+}
+
+/// The result of a compilation. `plan` is present exactly when no stage reported an
+/// error; `diagnostics` holds every diagnostic of every stage (warnings included).
+#[derive(Debug)]
+pub struct Compilation {
+    pub sources: Sources,
+    pub diagnostics: Diagnostics,
+    pub plan: Option<Plan>,
+}
+
+impl Compilation {
+    /// The checked program, when the compilation succeeded.
+    pub fn program(&self) -> Option<&Program> {
+        self.plan.as_ref().map(|plan| &plan.program)
+    }
+}
+
+/// Compile a program: parse, resolve, check and plan.
+pub fn compile(input: Input<'_>, options: Options) -> Compilation {
+    compile_observed(input, options, &mut |_| {})
+}
+
+/// [`compile`], calling `observe` as each phase ends.
+pub fn compile_observed(
+    input: Input<'_>,
+    options: Options,
+    observe: &mut dyn FnMut(Phase),
+) -> Compilation {
+    let Input {
+        mut sources,
+        roots,
+        mut diagnostics,
+        loader,
+    } = input;
+    let (program, checked) = crate::check(&mut sources, &roots, loader);
+    diagnostics.extend(checked);
+    observe(Phase::ParseAndCheck);
+    let Some(program) = program.filter(|_| !diagnostics.has_errors()) else {
+        return Compilation {
+            sources,
+            diagnostics,
+            plan: None,
+        };
+    };
+    let plan = lower::plan(program, options.lower, &mut diagnostics);
+    observe(Phase::Plan);
+    let plan = (!diagnostics.has_errors()).then_some(plan);
+    Compilation {
+        sources,
+        diagnostics,
+        plan,
+    }
+}

@@ -1,0 +1,255 @@
+//! The output folder: the one place that knows the layout of what `netpc build` writes.
+//! Every file name, which files are generated, which are special (`labels.yaml`,
+//! `failsafe/`, `.netpc-generated`, the kustomizations), how a path of a compiled folder
+//! is classified, and the one reader of a compiled folder that `verify --against`,
+//! `diff`, `graph`, connection `explain` and `analyze` share, so they cannot disagree.
+//! `emit` writes through the path functions here; the CLI's `write` puts the files on
+//! disk. Pure: works on (relative path, text) pairs, never on the file system.
+//!
+//! Layout (docs/output.md):
+//!
+//! ```text
+//! kustomization.yaml                         resources: namespaces/<ns> for each managed namespace
+//! namespaces/<ns>/kustomization.yaml         the namespace's applied policies, in order
+//! namespaces/<ns>/<policy>.yaml              namespace-wide policies (default deny, exempt, allow-all)
+//! namespaces/<ns>/ingress/<policy>.yaml      one file per ingress policy
+//! namespaces/<ns>/egress/<policy>.yaml       one file per egress policy
+//! failsafe/<ns>.yaml                         allow-all objects, in no kustomization
+//! labels.yaml                                the label contract
+//! .netpc-generated                           the files netpc wrote
+//! ```
+//!
+//! Namespaces live under `namespaces/` so that no namespace name (a DNS label such as
+//! `failsafe`) can ever share a folder with the special files at the root.
+
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use serde_yaml::Value;
+
+use crate::lower::Direction;
+use crate::probe::{LabelContract, parse_contract};
+
+/// The label contract.
+pub const CONTRACT: &str = "labels.yaml";
+/// The list of files netpc generated (so stale ones can be removed and no other file
+/// is ever touched).
+pub const MANIFEST: &str = ".netpc-generated";
+/// The name of every kustomization netpc writes.
+pub const KUSTOMIZATION: &str = "kustomization.yaml";
+/// The folder holding one folder per managed namespace.
+pub const NAMESPACES: &str = "namespaces";
+/// The folder of emergency allow-all objects, referenced by no kustomization.
+pub const FAILSAFE: &str = "failsafe";
+
+/// The folder of a managed namespace, relative to the output folder.
+pub fn namespace_dir(namespace: &str) -> String {
+    format!("{NAMESPACES}/{namespace}")
+}
+
+/// The kustomization of a managed namespace.
+pub fn namespace_kustomization(namespace: &str) -> String {
+    format!("{NAMESPACES}/{namespace}/{KUSTOMIZATION}")
+}
+
+/// The file of a namespace-wide policy (default deny, exempt allow, allow-all).
+pub fn namespace_wide_policy(namespace: &str, name: &str) -> String {
+    format!("{NAMESPACES}/{namespace}/{name}.yaml")
+}
+
+/// The file of an ingress or egress policy.
+pub fn policy(namespace: &str, direction: Direction, name: &str) -> String {
+    format!(
+        "{NAMESPACES}/{namespace}/{}/{name}.yaml",
+        direction.as_lower()
+    )
+}
+
+/// The failsafe file of a managed namespace.
+pub fn failsafe(namespace: &str) -> String {
+    format!("{FAILSAFE}/{namespace}.yaml")
+}
+
+/// What a path of a compiled output folder (relative, `/`-separated) is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind<'a> {
+    /// `kustomization.yaml` at the root.
+    RootKustomization,
+    /// `labels.yaml`.
+    Contract,
+    /// `.netpc-generated`.
+    Manifest,
+    /// `namespaces/<ns>/kustomization.yaml`.
+    NamespaceKustomization(&'a str),
+    /// A policy file of a namespace: applied by its kustomization.
+    Policy(&'a str),
+    /// `failsafe/<ns>.yaml`: never applied by a kustomization.
+    Failsafe(&'a str),
+    /// Anything else: not netpc's (a README, a hand-written overlay, ...).
+    Foreign,
+}
+
+/// Classify a relative path by the layout alone.
+pub fn classify(path: &str) -> Kind<'_> {
+    let parts: Vec<&str> = path.split('/').collect();
+    fn yaml(name: &str) -> Option<&str> {
+        name.strip_suffix(".yaml").filter(|s| !s.is_empty())
+    }
+    match parts.as_slice() {
+        [KUSTOMIZATION] => Kind::RootKustomization,
+        [CONTRACT] => Kind::Contract,
+        [MANIFEST] => Kind::Manifest,
+        [FAILSAFE, file] => yaml(file).map_or(Kind::Foreign, Kind::Failsafe),
+        [NAMESPACES, ns, KUSTOMIZATION] => Kind::NamespaceKustomization(ns),
+        [NAMESPACES, ns, file] if yaml(file).is_some() => Kind::Policy(ns),
+        [NAMESPACES, ns, "ingress" | "egress", file]
+            if *file != KUSTOMIZATION && yaml(file).is_some() =>
+        {
+            Kind::Policy(ns)
+        }
+        _ => Kind::Foreign,
+    }
+}
+
+/// Whether a folder whose root holds the files `root_names` is a compiled output
+/// folder (it has the label contract).
+pub fn is_compiled<'a>(mut root_names: impl Iterator<Item = &'a str>) -> bool {
+    root_names.any(|name| name == CONTRACT)
+}
+
+/// The paths a manifest lists (comments and blank lines skipped; paths that try to
+/// leave the folder are dropped, so a tampered manifest cannot make netpc delete
+/// anything outside it).
+pub fn parse_manifest(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter(|l| {
+            !l.starts_with('/') && !l.split('/').any(|part| part == ".." || part.is_empty())
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A compiled output folder as its readers need it: the policies its kustomization
+/// applies (each with its file) and the label contract.
+#[derive(Clone, Debug)]
+pub struct Folder {
+    pub contract: LabelContract,
+    pub policies: Vec<(NetworkPolicy, String)>,
+}
+
+/// Why an output folder could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadError {
+    /// No `labels.yaml`: not a netpc output folder (a usage error).
+    NoContract,
+    /// A file that is not YAML, not a NetworkPolicy, or not a label contract, or a
+    /// managed namespace without its folder: the file and what is wrong.
+    Invalid(String),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::NoContract => write!(f, "no `{CONTRACT}` (the label contract) found"),
+            ReadError::Invalid(message) => f.write_str(message),
+        }
+    }
+}
+
+/// Read a compiled folder from its files (relative path, text). Only the files the
+/// layout calls policies are read for policies; the failsafe folder, kustomizations
+/// and foreign files are left out. Every managed namespace of the contract must have
+/// its folder, so a folder written by an older layout is refused instead of read as
+/// "no policies at all".
+pub fn read<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Folder, ReadError> {
+    let invalid = ReadError::Invalid;
+    let mut contract = None;
+    let mut policies = Vec::new();
+    let mut namespaces_seen = std::collections::BTreeSet::new();
+    for (path, text) in files {
+        match classify(path) {
+            Kind::Contract => {
+                contract = Some(parse_contract(text).map_err(|e| invalid(format!("{path}: {e}")))?);
+            }
+            Kind::NamespaceKustomization(ns) => {
+                namespaces_seen.insert(ns.to_owned());
+            }
+            Kind::Policy(ns) => {
+                namespaces_seen.insert(ns.to_owned());
+                read_policies(path, text, &mut policies)?;
+            }
+            _ => {}
+        }
+    }
+    let contract = contract.ok_or(ReadError::NoContract)?;
+    if let Some(missing) = contract
+        .namespaces
+        .iter()
+        .find(|n| n.managed && !namespaces_seen.contains(&n.name))
+    {
+        return Err(invalid(format!(
+            "`{}/` is missing although `{CONTRACT}` lists `{}` as managed: the folder is incomplete, or was written by a netpc before the `{NAMESPACES}/` layout; run `netpc build`",
+            namespace_dir(&missing.name),
+            missing.name
+        )));
+    }
+    Ok(Folder { contract, policies })
+}
+
+/// The NetworkPolicy documents of one policy file (other kinds are skipped).
+fn read_policies(
+    path: &str,
+    text: &str,
+    policies: &mut Vec<(NetworkPolicy, String)>,
+) -> Result<(), ReadError> {
+    for document in serde_yaml::Deserializer::from_str(text) {
+        let value = <Value as serde::Deserialize>::deserialize(document)
+            .map_err(|e| ReadError::Invalid(format!("{path}: not valid YAML: {e}")))?;
+        if value.get("kind").and_then(Value::as_str) != Some("NetworkPolicy") {
+            continue;
+        }
+        let policy: NetworkPolicy = serde_yaml::from_value(value).map_err(|e| {
+            ReadError::Invalid(format!("{path}: cannot read this NetworkPolicy: {e}"))
+        })?;
+        policies.push((policy, path.to_owned()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_namespace_named_like_a_special_folder_stays_a_namespace() {
+        assert_eq!(
+            classify("namespaces/failsafe/default-deny-ingress.yaml"),
+            Kind::Policy("failsafe")
+        );
+        assert_eq!(classify("failsafe/grid.yaml"), Kind::Failsafe("grid"));
+        assert_eq!(
+            classify(&policy("labels", Direction::Egress, "allow-egress-to-db")),
+            Kind::Policy("labels")
+        );
+        assert_eq!(
+            classify(&namespace_kustomization("failsafe")),
+            Kind::NamespaceKustomization("failsafe")
+        );
+    }
+
+    #[test]
+    fn foreign_files_are_foreign() {
+        for path in [
+            "README.md",
+            "grid/default-deny-ingress.yaml",
+            "namespaces/grid/notes.txt",
+            "namespaces/grid/ingress/kustomization.yaml",
+            "namespaces/grid/other/x.yaml",
+            "failsafe/nested/x.yaml",
+            "failsafe/.yaml",
+            "namespaces/grid/ingress/x.yml",
+        ] {
+            assert_eq!(classify(path), Kind::Foreign, "{path}");
+        }
+    }
+}
