@@ -65,6 +65,7 @@ pub fn read<'a>(
         if !is_policy_file(path) {
             continue;
         }
+        crate::analyze::check_flow_depth(text).map_err(|e| invalid(format!("{path}: {e}")))?;
         for document in serde_yaml::Deserializer::from_str(text) {
             let value = <Value as serde::Deserialize>::deserialize(document)
                 .map_err(|e| invalid(format!("{path}: not valid YAML: {e}")))?;
