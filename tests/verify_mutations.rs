@@ -14,7 +14,7 @@ use netpc::verify::{self, FindingKind, Manifests, Report};
 fn load(example: &str) -> (Sources, Program, Manifests) {
     let (mut sources, roots, _) =
         netpc::cli::load_program(&[PathBuf::from("examples").join(example)]).unwrap();
-    let (program, _) = netpc::check(&mut sources, &roots, &FsLoader);
+    let (program, _) = netpc::check(&mut sources, &roots, &FsLoader::default());
     let program = program.unwrap();
     let manifests = verify::compiled(&program, Default::default()).unwrap();
     (sources, program, manifests)

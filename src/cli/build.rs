@@ -11,7 +11,6 @@ use clap::ValueEnum;
 
 use super::{DiagnosticArgs, EXIT_INPUT, check::report, fatal, load_program, write};
 use crate::diagnostic::Diagnostics;
-use crate::source::FsLoader;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum EnforcementFlag {
@@ -42,6 +41,8 @@ pub struct BuildArgs {
     /// Override the enforcement of every namespace
     #[arg(long, value_enum)]
     pub enforcement: Option<EnforcementFlag>,
+    #[command(flatten)]
+    pub program: super::ProgramArgs,
     #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
 }
@@ -83,7 +84,11 @@ pub fn run(args: &BuildArgs) -> ExitCode {
         Err(err) => return fatal(err),
     };
     timings.phase("load");
-    let (program, more) = crate::check(&mut sources, &roots, &FsLoader);
+    let loader = match args.program.loader(&sources, &roots) {
+        Ok(loader) => loader,
+        Err(err) => return fatal(err),
+    };
+    let (program, more) = crate::check(&mut sources, &roots, &loader);
     diagnostics.extend(more);
     timings.phase("parse and check");
     let Some(program) = program.filter(|_| !diagnostics.has_errors()) else {

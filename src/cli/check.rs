@@ -5,21 +5,23 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{DiagnosticArgs, EXIT_INPUT, MessageFormat, fatal, load_program};
+use super::{DiagnosticArgs, EXIT_INPUT, MessageFormat, ProgramArgs, fatal, load_program};
 use crate::diagnostic::Diagnostics;
 use crate::ir::Program;
-use crate::source::{FsLoader, Sources};
+use crate::source::Sources;
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
     /// `.netp` files, or folders searched recursively for them (default `.`)
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
+    pub program: ProgramArgs,
+    #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
 }
 
 pub fn run(args: &CheckArgs) -> ExitCode {
-    match load_and_check(&args.paths) {
+    match load_and_check(&args.paths, &args.program) {
         Ok((sources, mut diagnostics, _)) => report(&sources, &mut diagnostics, args.diagnostics),
         Err(status) => status,
     }
@@ -30,9 +32,11 @@ pub fn run(args: &CheckArgs) -> ExitCode {
 /// here and becomes `Err` with exit status 2.
 pub fn load_and_check(
     paths: &[PathBuf],
+    flags: &ProgramArgs,
 ) -> Result<(Sources, Diagnostics, Option<Program>), ExitCode> {
     let (mut sources, roots, mut diagnostics) = load_program(paths).map_err(fatal)?;
-    let (program, more) = crate::check(&mut sources, &roots, &FsLoader);
+    let loader = flags.loader(&sources, &roots).map_err(fatal)?;
+    let (program, more) = crate::check(&mut sources, &roots, &loader);
     diagnostics.extend(more);
     let program = program.filter(|_| !diagnostics.has_errors());
     Ok((sources, diagnostics, program))
@@ -42,9 +46,10 @@ pub fn load_and_check(
 /// (or cannot be read), its diagnostics are printed and the exit status is the `Err`.
 pub fn checked_program(
     paths: &[PathBuf],
+    program_flags: &ProgramArgs,
     flags: DiagnosticArgs,
 ) -> Result<(Sources, Diagnostics, Program), ExitCode> {
-    let (sources, mut diagnostics, program) = load_and_check(paths)?;
+    let (sources, mut diagnostics, program) = load_and_check(paths, program_flags)?;
     match program {
         Some(program) => Ok((sources, diagnostics, program)),
         None => Err(report(&sources, &mut diagnostics, flags)),

@@ -28,6 +28,8 @@ pub struct ExplainArgs {
     #[arg(long)]
     pub exit_code: bool,
     #[command(flatten)]
+    pub program: super::ProgramArgs,
+    #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
 }
 
@@ -75,10 +77,11 @@ fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[Pat
         Ok(parsed) => parsed,
         Err(message) => return fatal(message),
     };
-    let (sources, _warnings, program) = match checked_program(paths, args.diagnostics) {
-        Ok(checked) => checked,
-        Err(status) => return status,
-    };
+    let (sources, _warnings, program) =
+        match checked_program(paths, &args.program, args.diagnostics) {
+            Ok(checked) => checked,
+            Err(status) => return status,
+        };
     let mut lowered = Diagnostics::new();
     let plan = crate::lower::plan(&program, crate::lower::Options::default(), &mut lowered);
     if lowered.has_errors() {

@@ -34,14 +34,17 @@ pub struct VerifyArgs {
     #[arg(long, value_enum)]
     pub enforcement: Option<EnforcementFlag>,
     #[command(flatten)]
+    pub program: super::ProgramArgs,
+    #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
 }
 
 pub fn run(args: &VerifyArgs) -> ExitCode {
-    let (sources, _warnings, program) = match checked_program(&args.paths, args.diagnostics) {
-        Ok(checked) => checked,
-        Err(status) => return status,
-    };
+    let (sources, _warnings, program) =
+        match checked_program(&args.paths, &args.program, args.diagnostics) {
+            Ok(checked) => checked,
+            Err(status) => return status,
+        };
     let enforcement = args.enforcement.map(|e| e == EnforcementFlag::On);
     let manifests = match &args.against {
         Some(dir) => match read_folder(dir) {
@@ -124,7 +127,7 @@ fn read_folder(dir: &Path) -> Result<Vec<(String, String)>, String> {
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join("/");
-        let text = std::fs::read_to_string(path)
+        let text = super::read::read_text(path, super::read::MANIFEST_LIMIT)
             .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         files.push((relative, text));
     }

@@ -9,9 +9,9 @@ use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::cli::ProgramArgs;
 use crate::diagnostic::Diagnostics;
 use crate::insight::side::{self, CONTRACT_FILE, Side};
-use crate::source::FsLoader;
 
 /// A side that could not be read: the message to print (diagnostics already printed).
 pub type SideError = String;
@@ -25,19 +25,20 @@ pub struct Loaded {
 
 /// Reads the side that `paths` name: one `git:REV:PATH`, one compiled folder, or the
 /// files and folders of a program.
-pub fn load(paths: &[PathBuf], color: bool) -> Result<Loaded, SideError> {
+pub fn load(paths: &[PathBuf], color: bool, flags: &ProgramArgs) -> Result<Loaded, SideError> {
     if let [only] = paths
         && let Some(spec) = only.to_str().and_then(|s| s.strip_prefix("git:"))
     {
-        return load_git(spec, color);
+        return load_git(spec, color, flags);
     }
-    load_local(paths, color, None)
+    load_local(paths, color, None, flags)
 }
 
 fn load_local(
     paths: &[PathBuf],
     color: bool,
     rename: Option<(&str, &str)>,
+    flags: &ProgramArgs,
 ) -> Result<Loaded, SideError> {
     if let [only] = paths
         && only.is_dir()
@@ -48,7 +49,7 @@ fn load_local(
             external_names: BTreeMap::new(),
         });
     }
-    program(paths, color, rename)
+    program(paths, color, rename, flags)
 }
 
 fn compiled_folder(dir: &Path) -> Result<Side, SideError> {
@@ -68,7 +69,7 @@ fn compiled_folder(dir: &Path) -> Result<Side, SideError> {
         if relative != CONTRACT_FILE && !side::is_policy_file(&relative) {
             continue;
         }
-        let bytes = std::fs::read(entry.path())
+        let bytes = crate::cli::read::read_bounded(entry.path(), crate::cli::read::MANIFEST_LIMIT)
             .map_err(|e| format!("cannot read `{}`: {e}", entry.path().display()))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| format!("`{}` is not UTF-8 text", entry.path().display()))?;
@@ -83,6 +84,7 @@ fn program(
     paths: &[PathBuf],
     color: bool,
     rename: Option<(&str, &str)>,
+    flags: &ProgramArgs,
 ) -> Result<Loaded, SideError> {
     let shown = || {
         let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -96,7 +98,8 @@ fn program(
             Some((from, to)) => e.to_string().replace(from, to),
             None => e.to_string(),
         })?;
-    let (program, more) = crate::check(&mut sources, &roots, &FsLoader);
+    let loader = flags.loader(&sources, &roots).map_err(|e| e.to_string())?;
+    let (program, more) = crate::check(&mut sources, &roots, &loader);
     diagnostics.extend(more);
     let mut errors_only = Diagnostics::new();
     let failed = |sources: &crate::source::Sources, all: Diagnostics, errors: &mut Diagnostics| {
@@ -169,7 +172,7 @@ fn repo_relative(top: &Path, path: &Path) -> Result<PathBuf, SideError> {
         .map_err(|_| format!("`{}` is outside the git repository", path.display()))
 }
 
-fn load_git(spec: &str, color: bool) -> Result<Loaded, SideError> {
+fn load_git(spec: &str, color: bool, flags: &ProgramArgs) -> Result<Loaded, SideError> {
     let (rev, path) = spec
         .split_once(':')
         .ok_or_else(|| format!("`git:{spec}`: expected `git:REV:PATH`, e.g. `git:main:netp`"))?;
@@ -232,7 +235,7 @@ fn load_git(spec: &str, color: bool) -> Result<Loaded, SideError> {
     let root = temp.path().join(&pathspec);
     let prefix = format!("{}/", temp.path().display());
     let shown = format!("git:{rev}:");
-    let loaded = load_local(&[root], color, Some((&prefix, &shown)));
+    let loaded = load_local(&[root], color, Some((&prefix, &shown)), flags);
     drop(temp);
     loaded
 }
