@@ -202,6 +202,8 @@ fn read_policies(
     text: &str,
     policies: &mut Vec<(NetworkPolicy, String)>,
 ) -> Result<(), ReadError> {
+    crate::analyze::check_flow_depth(text)
+        .map_err(|e| ReadError::Invalid(format!("{path}: {e}")))?;
     for document in serde_yaml::Deserializer::from_str(text) {
         let value = <Value as serde::Deserialize>::deserialize(document)
             .map_err(|e| ReadError::Invalid(format!("{path}: not valid YAML: {e}")))?;

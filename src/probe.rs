@@ -57,6 +57,7 @@ pub struct ContractPort {
 
 /// Parse `labels.yaml`.
 pub fn parse_contract(text: &str) -> Result<LabelContract, String> {
+    crate::analyze::check_flow_depth(text)?;
     serde_yaml::from_str(text).map_err(|e| format!("not a netpc label contract: {e}"))
 }
 

@@ -1,7 +1,8 @@
 //! Source files and spans. Owns the table of loaded `.netp` texts (the library never
 //! reads the disk itself: the CLI, or a test, fills a [`Sources`] and resolution asks a
-//! [`Loader`] for `use "file"` targets). Must never hold absolute paths that could leak
-//! into compiled output.
+//! [`Loader`] for `use "file"` targets). Names shown to users are paths as the user
+//! wrote them; a loader's [`FileKey`] may be absolute (a canonical path) and is never
+//! shown or written into compiled output.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -65,6 +66,8 @@ pub struct SourceFile {
     /// What diagnostics print for this file (the path as given, `/` separated).
     pub name: String,
     pub text: String,
+    /// The loader's key of a user's file (see [`FileKey`]); `None` for the standard library.
+    pub key: Option<FileKey>,
     /// Byte offset of the start of every line, for line/column lookups.
     line_starts: Vec<usize>,
 }
@@ -78,10 +81,15 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
+        let key = match &origin {
+            Origin::File(path) => Some(FileKey::new(path.clone())),
+            Origin::Std(_) => None,
+        };
         SourceFile {
             origin,
             name,
             text,
+            key,
             line_starts,
         }
     }
@@ -110,6 +118,7 @@ impl SourceFile {
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
     files: Vec<SourceFile>,
+    keys: rustc_hash::FxHashMap<FileKey, FileId>,
 }
 
 impl Sources {
@@ -117,19 +126,38 @@ impl Sources {
         Sources::default()
     }
 
+    /// Add a file; a user's file is keyed by its path as given (see [`Sources::add_keyed`]).
     pub fn add(&mut self, origin: Origin, text: String) -> FileId {
+        let file = SourceFile::new(origin, text);
+        self.push(file)
+    }
+
+    /// Add a user's file under the key its [`Loader`] knows it by.
+    pub fn add_keyed(&mut self, origin: Origin, text: String, key: FileKey) -> FileId {
+        let mut file = SourceFile::new(origin, text);
+        file.key = Some(key);
+        self.push(file)
+    }
+
+    fn push(&mut self, file: SourceFile) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push(SourceFile::new(origin, text));
+        if let Some(key) = &file.key {
+            self.keys.entry(key.clone()).or_insert(id);
+        }
+        self.files.push(file);
         id
     }
 
-    /// [`Sources::add`], shown in diagnostics as `name` instead of its path.
-    pub fn add_named(&mut self, origin: Origin, name: Option<String>, text: String) -> FileId {
-        let id = self.add(origin, text);
-        if let (Some(name), Some(file)) = (name, self.files.last_mut()) {
+    /// Show file `id` in diagnostics as `name` instead of its path.
+    pub fn set_name(&mut self, id: FileId, name: String) {
+        if let Some(file) = self.files.get_mut(id.0 as usize) {
             file.name = name;
         }
-        id
+    }
+
+    /// The file added under `key`, if any.
+    pub fn find_key(&self, key: &FileKey) -> Option<FileId> {
+        self.keys.get(key).copied()
     }
 
     /// # Panics
@@ -164,26 +192,49 @@ impl Sources {
     }
 }
 
-/// How resolution reads the file named by `use "path.netp"`. The CLI passes the real
-/// file system; tests pass a map.
-pub trait Loader {
-    fn load(&self, path: &Path) -> std::io::Result<String>;
+/// The loader's own name for a file (for the CLI's `FsLoader`, its canonical path):
+/// `use` paths that reach the same key are one module, however they are written, and a
+/// root file the CLI loaded has the key a `use` of it would get. Never shown to users.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FileKey(PathBuf);
 
-    /// What diagnostics call the file at `path`, when not the path itself (a git side
-    /// names its files `git:REV:PATH`).
-    fn display_name(&self, _path: &Path) -> Option<String> {
+impl FileKey {
+    pub fn new(path: impl Into<PathBuf>) -> FileKey {
+        FileKey(path.into())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+/// Why a [`Loader`] gives no file for a `use`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoadFailure {
+    NotFound,
+    /// Outside what `use` may read: why, and the help line (how to widen it).
+    Refused {
+        reason: String,
+        help: String,
+    },
+    /// Found but not read: why (not a regular file, too large, not UTF-8, ...).
+    Unreadable(String),
+}
+
+/// How resolution reads the file named by `use "path.netp"`: `locate` says which file
+/// a path written in a file names (or why none), `read` gives its text. Resolution
+/// reads each key once. The CLI passes the real file system (`cli::FsLoader`); tests
+/// pass a map.
+pub trait Loader {
+    /// The key of the file that `use "path"` in the file keyed `from` names.
+    fn locate(&self, from: &FileKey, path: &str) -> Result<FileKey, LoadFailure>;
+    /// The text of a located file.
+    fn read(&self, key: &FileKey) -> Result<String, LoadFailure>;
+    /// What diagnostics call a located file, when not the path it was reached by (a
+    /// git side names its files `git:REV:PATH`).
+    fn display_name(&self, _key: &FileKey) -> Option<String> {
         None
     }
 }
 
-/// Reads files from the real file system.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct FsLoader;
-
-impl Loader for FsLoader {
-    fn load(&self, path: &Path) -> std::io::Result<String> {
-        let bytes = std::fs::read(path)?;
-        String::from_utf8(bytes)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))
-    }
-}
+pub use crate::cli::FsLoader;

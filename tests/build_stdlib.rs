@@ -14,7 +14,7 @@ use netpc::source::{FsLoader, Origin, Sources};
 fn compile(text: &str) -> (String, Diagnostics, Sources) {
     let mut sources = Sources::new();
     let root = sources.add(Origin::File(PathBuf::from("probe.netp")), text.to_owned());
-    let (program, mut diagnostics) = netpc::check(&mut sources, &[root], &FsLoader);
+    let (program, mut diagnostics) = netpc::check(&mut sources, &[root], &FsLoader::default());
     let Some(program) = program else {
         return (String::new(), diagnostics, sources);
     };

@@ -20,7 +20,7 @@ use netpc::verify::{self, Expectation, Point};
 fn load(example: &str) -> (Sources, Program) {
     let (mut sources, roots, _) =
         netpc::cli::load_program(&[PathBuf::from("examples").join(example)]).unwrap();
-    let (program, diagnostics) = netpc::check(&mut sources, &roots, &FsLoader);
+    let (program, diagnostics) = netpc::check(&mut sources, &roots, &FsLoader::default());
     assert!(!diagnostics.has_errors(), "{example} does not check");
     (sources, program.unwrap())
 }

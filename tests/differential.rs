@@ -11,7 +11,7 @@ mod generator;
 
 use std::path::{Path, PathBuf};
 
-use netpc::source::{FsLoader, Loader, Origin, Sources};
+use netpc::source::{FileKey, FsLoader, LoadFailure, Loader, Origin, Sources};
 use netpc::verify;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -20,10 +20,17 @@ use proptest::test_runner::{Config, TestRunner};
 struct ModuleLoader(Option<String>);
 
 impl Loader for ModuleLoader {
-    fn load(&self, path: &Path) -> std::io::Result<String> {
+    fn locate(&self, from: &FileKey, path: &str) -> Result<FileKey, LoadFailure> {
         match &self.0 {
-            Some(text) if path == Path::new("lib.netp") => Ok(text.clone()),
-            _ => FsLoader.load(path),
+            Some(_) if path == "lib.netp" => Ok(FileKey::new("lib.netp")),
+            _ => FsLoader::default().locate(from, path),
+        }
+    }
+
+    fn read(&self, key: &FileKey) -> Result<String, LoadFailure> {
+        match &self.0 {
+            Some(text) if key.path() == Path::new("lib.netp") => Ok(text.clone()),
+            _ => FsLoader::default().read(key),
         }
     }
 }

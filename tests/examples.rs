@@ -18,7 +18,7 @@ fn examples_check_without_diagnostics() {
     for example in examples {
         let (mut sources, roots, mut diagnostics) =
             netpc::cli::load_program(std::slice::from_ref(&example)).unwrap();
-        let (program, more) = netpc::check(&mut sources, &roots, &FsLoader);
+        let (program, more) = netpc::check(&mut sources, &roots, &FsLoader::default());
         diagnostics.extend(more);
         let rendered =
             String::from_utf8(netpc::render::human(&sources, &diagnostics, false)).unwrap();
@@ -37,7 +37,7 @@ fn stdlib_modules_check_without_diagnostics() {
             "external kube-apiserver = 10.0.0.1/32;\nnamespace probe {{\n  use std/dns;\n  use std/{name};\n}}\n"
         );
         let root = sources.add(Origin::File(PathBuf::from("probe.netp")), text);
-        let (_, diagnostics) = netpc::check(&mut sources, &[root], &FsLoader);
+        let (_, diagnostics) = netpc::check(&mut sources, &[root], &FsLoader::default());
         let rendered =
             String::from_utf8(netpc::render::human(&sources, &diagnostics, false)).unwrap();
         assert!(!diagnostics.has_errors(), "std/{name}:\n{rendered}");

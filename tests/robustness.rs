@@ -81,7 +81,7 @@ proptest! {
     fn random_programs_never_panic(text in program()) {
         let mut sources = Sources::new();
         let root = sources.add(Origin::File(PathBuf::from("fuzz.netp")), text);
-        let (program, diagnostics) = netpc::check(&mut sources, &[root], &FsLoader);
+        let (program, diagnostics) = netpc::check(&mut sources, &[root], &FsLoader::default());
         for d in &diagnostics {
             for label in std::iter::once(&d.primary).chain(&d.secondary) {
                 let file = sources.get(label.span.file);

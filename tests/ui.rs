@@ -35,7 +35,7 @@ fn fixtures() -> Vec<PathBuf> {
 fn run(path: &Path) -> (String, Diagnostics) {
     let (mut sources, roots, mut diagnostics) =
         netpc::cli::load_program(&[path.to_path_buf()]).unwrap();
-    let (program, more) = netpc::check(&mut sources, &roots, &FsLoader);
+    let (program, more) = netpc::check(&mut sources, &roots, &FsLoader::default());
     diagnostics.extend(more);
     if let Some(program) = program {
         diagnostics.extend(common::lower_diagnostics(&program));

@@ -14,7 +14,7 @@ use netpc::verify::{self, FindingKind, Report};
 fn load(example: &str) -> (Sources, Program, netpc::output::Folder) {
     let (mut sources, roots, _) =
         netpc::cli::load_program(&[PathBuf::from("examples").join(example)]).unwrap();
-    let (program, _) = netpc::check(&mut sources, &roots, &FsLoader);
+    let (program, _) = netpc::check(&mut sources, &roots, &FsLoader::default());
     let program = program.unwrap();
     let manifests = verify::compiled(&netpc::lower::plan(
         program.clone(),

@@ -53,6 +53,7 @@ impl ManifestLoader {
             path: path.to_string(),
             message,
         };
+        super::check_flow_depth(text).map_err(error)?;
         for document in serde_yaml::Deserializer::from_str(text) {
             let value = <Value as serde::Deserialize>::deserialize(document)
                 .map_err(|e| error(format!("not valid YAML or JSON: {e}")))?;

@@ -36,6 +36,7 @@
 //! hostNetwork (as netpol-analyzer): those are for library callers.
 
 mod connset;
+mod depth;
 mod eval;
 mod iprange;
 mod load;
@@ -47,6 +48,7 @@ mod selector;
 mod validate;
 
 pub use connset::{ConnSet, PortSet, Protocol};
+pub use depth::{MAX_FLOW_DEPTH, check_flow_depth};
 pub use eval::{
     Analysis, AnalyzeError, Endpoint, Explanation, HostNetwork, IpBlockPods, Options, PolicyRef,
     RuleRef, SelfTraffic, Severity, Side, check,

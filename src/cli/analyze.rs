@@ -54,13 +54,13 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
     let mut loader = ManifestLoader::new();
     for file in &files {
         let shown = file.display().to_string();
-        let text = match std::fs::read(file) {
-            Ok(bytes) => bytes,
+        let text = match super::read::read_text(file, super::read::MANIFEST_LIMIT) {
+            Ok(text) => text,
+            Err(super::read::ReadError::NotUtf8) => {
+                eprintln!("error: {shown}: not a UTF-8 text file");
+                return ExitCode::from(super::EXIT_INPUT);
+            }
             Err(err) => return super::fatal(format!("cannot read {shown}: {err}")),
-        };
-        let Ok(text) = String::from_utf8(text) else {
-            eprintln!("error: {shown}: not a UTF-8 text file");
-            return ExitCode::from(super::EXIT_INPUT);
         };
         if let Err(err) = loader.add_text(&shown, &text) {
             eprintln!("error: {err}");

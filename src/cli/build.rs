@@ -42,6 +42,8 @@ pub struct BuildArgs {
     #[arg(long, value_enum)]
     pub enforcement: Option<EnforcementFlag>,
     #[command(flatten)]
+    pub program: super::ProgramArgs,
+    #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
 }
 
@@ -51,7 +53,7 @@ pub fn run(args: &BuildArgs) -> ExitCode {
             enforcement: args.enforcement.map(|e| e == EnforcementFlag::On),
         },
     };
-    let mut compiled = match compile(&args.paths, options) {
+    let mut compiled = match compile(&args.paths, &args.program, options) {
         Ok(compiled) => compiled,
         Err(status) => return status,
     };

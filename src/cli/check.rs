@@ -13,11 +13,17 @@ pub struct CheckArgs {
     /// `.netp` files, or folders searched recursively for them (default `.`)
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
+    pub program: super::ProgramArgs,
+    #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
 }
 
 pub fn run(args: &CheckArgs) -> ExitCode {
-    match compile(&args.paths, crate::compile::Options::default()) {
+    match compile(
+        &args.paths,
+        &args.program,
+        crate::compile::Options::default(),
+    ) {
         Ok(mut compiled) => report(
             &compiled.sources,
             &mut compiled.diagnostics,

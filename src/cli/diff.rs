@@ -41,14 +41,17 @@ pub struct DiffArgs {
     /// Colour diagnostics of a side that does not compile
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    #[command(flatten)]
+    pub program: super::ProgramArgs,
 }
 
 /// Reads and evaluates one side; prints why it failed.
 pub(super) fn evaluate(
     paths: &[PathBuf],
     color: bool,
+    flags: &super::ProgramArgs,
 ) -> Result<(side::Loaded, conns::Connections), ExitCode> {
-    let loaded = side::load(paths, color).map_err(|error| {
+    let loaded = side::load(paths, color, flags).map_err(|error| {
         eprintln!("error: {}", error.message);
         ExitCode::from(error.status)
     })?;
@@ -70,11 +73,11 @@ pub(super) fn evaluate(
 
 pub fn run(args: &DiffArgs) -> ExitCode {
     let color = args.color.enabled();
-    let (old_side, old) = match evaluate(std::slice::from_ref(&args.old), color) {
+    let (old_side, old) = match evaluate(std::slice::from_ref(&args.old), color, &args.program) {
         Ok(side) => side,
         Err(code) => return code,
     };
-    let (new_side, new) = match evaluate(std::slice::from_ref(&args.new), color) {
+    let (new_side, new) = match evaluate(std::slice::from_ref(&args.new), color, &args.program) {
         Ok(side) => side,
         Err(code) => return code,
     };

@@ -29,6 +29,8 @@ pub struct ExplainArgs {
     #[arg(long)]
     pub exit_code: bool,
     #[command(flatten)]
+    pub program: super::ProgramArgs,
+    #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
 }
 
@@ -76,7 +78,12 @@ fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[Pat
         Ok(parsed) => parsed,
         Err(message) => return fatal(message),
     };
-    let compiled = match compiled(paths, crate::compile::Options::default(), args.diagnostics) {
+    let compiled = match compiled(
+        paths,
+        &args.program,
+        crate::compile::Options::default(),
+        args.diagnostics,
+    ) {
         Ok(compiled) => compiled,
         Err(status) => return status,
     };

@@ -34,6 +34,8 @@ pub struct GraphArgs {
     /// Colour diagnostics of a program that does not compile
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    #[command(flatten)]
+    pub program: super::ProgramArgs,
 }
 
 pub fn run(args: &GraphArgs) -> ExitCode {
@@ -42,10 +44,11 @@ pub fn run(args: &GraphArgs) -> ExitCode {
     } else {
         args.paths.clone()
     };
-    let (loaded, connections) = match super::diff::evaluate(&paths, args.color.enabled()) {
-        Ok(evaluated) => evaluated,
-        Err(code) => return code,
-    };
+    let (loaded, connections) =
+        match super::diff::evaluate(&paths, args.color.enabled(), &args.program) {
+            Ok(evaluated) => evaluated,
+            Err(code) => return code,
+        };
     let mut graph = graph(
         &connections,
         GraphOptions {

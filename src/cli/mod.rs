@@ -14,6 +14,7 @@ mod folder;
 mod graph;
 mod load;
 mod program;
+pub mod read;
 mod verify;
 pub mod write;
 
@@ -22,7 +23,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-pub use load::{LoadError, load_program};
+pub use load::{FsLoader, LoadError, boundary_of, load_program};
 
 /// Exit status 1: the input has errors, or a check found a difference.
 pub const EXIT_INPUT: u8 = 1;
@@ -100,6 +101,26 @@ pub struct DiagnosticArgs {
     /// Print diagnostics as human text or as JSON
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
+}
+
+/// Flags shared by every command that loads a `.netp` program.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ProgramArgs {
+    /// Let `use "..."` also read files under DIR, outside the program's repository
+    /// (repeatable; see docs/limits.md)
+    #[arg(long = "allow-use-outside", value_name = "DIR")]
+    pub allow_use_outside: Vec<std::path::PathBuf>,
+}
+
+impl ProgramArgs {
+    /// The loader for `use "file"` in the program whose root files are `roots`.
+    pub fn loader(
+        &self,
+        sources: &crate::source::Sources,
+        roots: &[crate::source::FileId],
+    ) -> Result<FsLoader, LoadError> {
+        FsLoader::for_program(sources, roots, &self.allow_use_outside)
+    }
 }
 
 /// Entry point of the binary.

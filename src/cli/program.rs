@@ -6,27 +6,38 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{DiagnosticArgs, EXIT_INPUT, LoadError, MessageFormat, fatal, load_program};
+use super::{
+    DiagnosticArgs, EXIT_INPUT, LoadError, MessageFormat, ProgramArgs, fatal, load_program,
+};
 use crate::compile::{Compilation, Input, Options, Phase, compile_observed};
 use crate::diagnostic::Diagnostics;
-use crate::source::{FsLoader, Sources};
+use crate::source::Sources;
 
 /// Load the program at `paths` and compile it. A path that cannot be read is reported
 /// here and becomes `Err` with exit status 2.
-pub fn compile(paths: &[PathBuf], options: Options) -> Result<Compilation, ExitCode> {
-    load_and_compile(paths, options).map_err(fatal)
+pub fn compile(
+    paths: &[PathBuf],
+    flags: &ProgramArgs,
+    options: Options,
+) -> Result<Compilation, ExitCode> {
+    load_and_compile(paths, flags, options).map_err(fatal)
 }
 
 /// [`compile`], returning why the files could not be read instead of printing it.
-pub fn load_and_compile(paths: &[PathBuf], options: Options) -> Result<Compilation, LoadError> {
+pub fn load_and_compile(
+    paths: &[PathBuf],
+    flags: &ProgramArgs,
+    options: Options,
+) -> Result<Compilation, LoadError> {
     let mut timings = Timings::new();
     let (sources, roots, diagnostics) = load_program(paths)?;
+    let loader = flags.loader(&sources, &roots)?;
     timings.phase("load");
     let input = Input {
         sources,
         roots,
         diagnostics,
-        loader: &FsLoader,
+        loader: &loader,
     };
     Ok(compile_observed(input, options, &mut |phase: Phase| {
         timings.phase(phase.as_str());
@@ -37,10 +48,11 @@ pub fn load_and_compile(paths: &[PathBuf], options: Options) -> Result<Compilati
 /// when it has errors: then they are printed and the exit status is the `Err`.
 pub fn compiled(
     paths: &[PathBuf],
+    program: &ProgramArgs,
     options: Options,
     flags: DiagnosticArgs,
 ) -> Result<Compilation, ExitCode> {
-    let mut compilation = compile(paths, options)?;
+    let mut compilation = compile(paths, program, options)?;
     if compilation.plan.is_none() {
         return Err(report(
             &compilation.sources,

@@ -36,6 +36,8 @@ pub struct VerifyArgs {
     #[arg(long, value_enum)]
     pub enforcement: Option<EnforcementFlag>,
     #[command(flatten)]
+    pub program: super::ProgramArgs,
+    #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
 }
 
@@ -44,7 +46,7 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
     let options = crate::compile::Options {
         lower: crate::lower::Options { enforcement },
     };
-    let compiled = match compiled(&args.paths, options, args.diagnostics) {
+    let compiled = match compiled(&args.paths, &args.program, options, args.diagnostics) {
         Ok(compiled) => compiled,
         Err(status) => return status,
     };

@@ -69,6 +69,7 @@ codes! {
     SettingNotHere = "E213", Error, "setting not allowed here";
     NamespaceKindConflict = "E214", Error, "namespace both managed and external";
     ExternalToExternal = "E215", Error, "need between two externals";
+    UseRefused = "E216", Error, "`use` outside what it may read";
 
     // E3xx: values
     InvalidPort = "E300", Error, "port number out of range";

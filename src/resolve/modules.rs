@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use super::{ParsedFile, Resolver, UseDecl};
 use crate::ast::{self, ItemKind, UseTarget};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, did_you_mean};
-use crate::source::{FileId, Loader, Origin, Sources, Span};
+use crate::source::{FileId, LoadFailure, Loader, Origin, Sources, Span};
 
 /// Parse `roots` and every module they use, transitively. Returns the files in load
 /// order (roots first, in the given order).
@@ -188,54 +188,69 @@ impl ModuleLoader<'_> {
                     }
                 }
             }
-            UseTarget::Path(path) => {
-                let base = match &self.sources.get(from).origin {
-                    Origin::File(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
-                    Origin::Std(_) => {
-                        self.resolver.errors.push(
-                            Diagnostic::new(
-                                Code::UseNotFound,
-                                "a standard-library module cannot use a file",
-                                path.span,
-                                "file path in std module",
-                            )
-                            .with_help("standard-library modules may only use `std/...` modules"),
-                        );
-                        return None;
-                    }
-                };
-                let full = normalize(&base.join(&path.node));
-                let origin = Origin::File(full.clone());
-                if let Some(id) = self.sources.find(&origin) {
-                    return Some(id);
-                }
-                match self.loader.load(&full) {
-                    Ok(text) => {
-                        let name = self.loader.display_name(&full);
-                        Some(self.sources.add_named(origin, name, text))
-                    }
-                    Err(err) => {
-                        let reason = match err.kind() {
-                            std::io::ErrorKind::NotFound => "no such file".to_owned(),
-                            std::io::ErrorKind::InvalidData => {
-                                "the file is not UTF-8 text".to_owned()
-                            }
-                            _ => err.to_string(),
-                        };
-                        self.resolver.errors.push(
-                            Diagnostic::new(
-                                Code::UseNotFound,
-                                format!("cannot use `{}`: {reason}", path.node),
-                                path.span,
-                                format!("looked for `{}`", full.display()),
-                            )
-                            .with_help("paths in `use \"...\"` are relative to the file that contains the `use`"),
-                        );
-                        None
-                    }
-                }
-            }
+            UseTarget::Path(path) => self.locate_file(from, &path.node, path.span),
         }
+    }
+
+    /// Find (loading if new) the file `use "written"` names in `from`. Modules are one
+    /// per loader key, so a file reached by several paths (or also named as a root) is
+    /// loaded once.
+    fn locate_file(&mut self, from: FileId, written: &str, span: Span) -> Option<FileId> {
+        let file = self.sources.get(from);
+        let (Origin::File(from_path), Some(from_key)) = (&file.origin, &file.key) else {
+            self.resolver.errors.push(
+                Diagnostic::new(
+                    Code::UseNotFound,
+                    "a standard-library module cannot use a file",
+                    span,
+                    "file path in std module",
+                )
+                .with_help("standard-library modules may only use `std/...` modules"),
+            );
+            return None;
+        };
+        let shown = normalize(&from_path.parent().unwrap_or(Path::new("")).join(written));
+        let located = self.loader.locate(from_key, written).and_then(|key| {
+            match self.sources.find_key(&key) {
+                Some(id) => Ok(Ok(id)),
+                None => self.loader.read(&key).map(|text| Err((key, text))),
+            }
+        });
+        let reason = match located {
+            Ok(Ok(id)) => return Some(id),
+            Ok(Err((key, text))) => {
+                let name = self.loader.display_name(&key);
+                let id = self.sources.add_keyed(Origin::File(shown), text, key);
+                if let Some(name) = name {
+                    self.sources.set_name(id, name);
+                }
+                return Some(id);
+            }
+            Err(LoadFailure::Refused { reason, help }) => {
+                self.resolver.errors.push(
+                    Diagnostic::new(
+                        Code::UseRefused,
+                        format!("`use` may not read `{written}`: {reason}"),
+                        span,
+                        "refused",
+                    )
+                    .with_help(help),
+                );
+                return None;
+            }
+            Err(LoadFailure::NotFound) => "no such file".to_owned(),
+            Err(LoadFailure::Unreadable(reason)) => reason,
+        };
+        self.resolver.errors.push(
+            Diagnostic::new(
+                Code::UseNotFound,
+                format!("cannot use `{written}`: {reason}"),
+                span,
+                format!("looked for `{}`", shown.display()),
+            )
+            .with_help("paths in `use \"...\"` are relative to the file that contains the `use`"),
+        );
+        None
     }
 }
 
@@ -264,17 +279,21 @@ fn collect_uses(file: &ast::File) -> Vec<(UseTarget, Span, Option<String>)> {
     out
 }
 
-/// Resolve `.` and `..` lexically, so `a/../b.netp` and `b.netp` are one module.
+/// The name a used file is shown by: `.` and `..` resolved lexically (only for the
+/// name: which file it is, the loader decides). A `..` cancels the component before it
+/// unless that is a `..` too (or nothing), so `../../x` stays `../../x`.
 fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }

@@ -11,11 +11,12 @@ use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::cli::ProgramArgs;
 use crate::compile::{Compilation, Input, Options};
 use crate::diagnostic::{Diagnostics, Severity};
 use crate::insight::side::{self, Side};
 use crate::output::{self, Kind};
-use crate::source::{FileId, Loader, Origin, Sources};
+use crate::source::{FileId, FileKey, LoadFailure, Loader, Origin, Sources};
 
 /// The largest blob a git side reads (a `.netp` file or a policy file).
 const MAX_BLOB: u64 = 16 << 20;
@@ -53,7 +54,7 @@ pub struct Loaded {
 
 /// Reads the side that `paths` name: one `git:REV:PATH`, one compiled folder, or the
 /// files and folders of a program.
-pub fn load(paths: &[PathBuf], color: bool) -> Result<Loaded, SideError> {
+pub fn load(paths: &[PathBuf], color: bool, flags: &ProgramArgs) -> Result<Loaded, SideError> {
     if let [only] = paths
         && let Some(spec) = only.to_str().and_then(|s| s.strip_prefix("git:"))
     {
@@ -65,7 +66,7 @@ pub fn load(paths: &[PathBuf], color: bool) -> Result<Loaded, SideError> {
         let files = super::super::folder::read(only)?;
         return compiled_folder(&only.display().to_string(), &files);
     }
-    let compiled = super::super::program::load_and_compile(paths, Options::default())
+    let compiled = super::super::program::load_and_compile(paths, flags, Options::default())
         .map_err(|e| SideError::from(e.to_string()))?;
     program(compiled, &shown(paths), color)
 }
@@ -214,7 +215,7 @@ fn load_git(spec: &str, color: bool) -> Result<Loaded, SideError> {
                 )
             })
             .collect();
-        let texts = repo.read(wanted.iter().map(|(b, _)| *b))?;
+        let texts = repo.read_blobs(wanted.iter().map(|(b, _)| *b))?;
         let files: Vec<(String, String)> =
             wanted.into_iter().map(|(_, rel)| rel).zip(texts).collect();
         return compiled_folder(&format!("git:{spec}"), &files);
@@ -231,14 +232,15 @@ fn load_git(spec: &str, color: bool) -> Result<Loaded, SideError> {
     if roots.is_empty() {
         return Err(format!("no `.netp` files in `{path}` at `{rev}`").into());
     }
-    let texts = repo.read(roots.iter().copied())?;
+    let texts = repo.read_blobs(roots.iter().copied())?;
     let mut sources = Sources::new();
     let ids: Vec<FileId> = roots
         .iter()
         .zip(texts)
         .map(|(blob, text)| {
-            let path = PathBuf::from(&blob.path);
-            sources.add_named(Origin::File(path), Some(repo.shown(&blob.path)), text)
+            let id = sources.add(Origin::File(PathBuf::from(&blob.path)), text);
+            sources.set_name(id, repo.shown(&blob.path));
+            id
         })
         .collect();
     let input = Input {
@@ -296,7 +298,10 @@ impl GitRepo {
     }
 
     /// The texts of `blobs`, in order, from one `git cat-file --batch`.
-    fn read<'b>(&self, blobs: impl Iterator<Item = &'b Blob>) -> Result<Vec<String>, SideError> {
+    fn read_blobs<'b>(
+        &self,
+        blobs: impl Iterator<Item = &'b Blob>,
+    ) -> Result<Vec<String>, SideError> {
         let blobs: Vec<&Blob> = blobs.collect();
         if let Some(big) = blobs.iter().find(|b| b.size > MAX_BLOB) {
             return Err(refused(format!(
@@ -321,37 +326,60 @@ impl GitRepo {
     }
 }
 
-/// `use "file"` inside a git side: the file at the same revision (paths are relative
-/// to the repository's top, as the roots' origins are), named `git:REV:PATH`; a path
-/// that leaves the repository (or is not a clean relative path) is refused.
+/// `use "file"` inside a git side: the file at the same revision. Keys are paths
+/// relative to the repository's top (as the roots' are); a path that leaves the
+/// repository, or is not a clean relative path, is refused. Files are named
+/// `git:REV:PATH` in diagnostics.
 impl Loader for GitRepo {
-    fn load(&self, path: &Path) -> std::io::Result<String> {
-        let inside = path.to_string_lossy().replace('\\', "/");
-        if inside.starts_with('/')
-            || inside
-                .split('/')
-                .any(|c| c.is_empty() || c == "." || c == ".." || c == ".git")
-        {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::PermissionDenied,
-                "outside the git repository being read",
-            ));
+    fn locate(&self, from: &FileKey, path: &str) -> Result<FileKey, LoadFailure> {
+        let refused = || {
+            LoadFailure::Refused {
+            reason: "it is outside the git repository being read".to_owned(),
+            help: "in a `git:REV:PATH` side, `use` reads only files of the same revision, by a path relative to the using file".to_owned(),
         }
-        let blobs = self
-            .list(&inside)
-            .map_err(|e| std::io::Error::other(e.message))?;
-        match blobs.iter().find(|b| b.path == inside) {
-            Some(blob) => self
-                .read(std::iter::once(blob))
-                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.message))?
-                .pop()
-                .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound)),
-            None => Err(std::io::Error::from(std::io::ErrorKind::NotFound)),
+        };
+        if path.starts_with('/') {
+            return Err(refused());
         }
+        let mut parts: Vec<String> = from
+            .path()
+            .parent()
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default()
+            .split('/')
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect();
+        for component in path.split('/') {
+            match component {
+                "" | "." => {}
+                ".." => {
+                    parts.pop().ok_or_else(refused)?;
+                }
+                ".git" => return Err(refused()),
+                other => parts.push(other.to_owned()),
+            }
+        }
+        Ok(FileKey::new(parts.join("/")))
     }
 
-    fn display_name(&self, path: &Path) -> Option<String> {
-        Some(self.shown(&path.to_string_lossy().replace('\\', "/")))
+    fn read(&self, key: &FileKey) -> Result<String, LoadFailure> {
+        let inside = key.path().to_string_lossy().replace('\\', "/");
+        let blobs = self
+            .list(&inside)
+            .map_err(|e| LoadFailure::Unreadable(e.message))?;
+        let blob = blobs
+            .iter()
+            .find(|b| b.path == inside)
+            .ok_or(LoadFailure::NotFound)?;
+        self.read_blobs(std::iter::once(blob))
+            .map_err(|e| LoadFailure::Unreadable(e.message))?
+            .pop()
+            .ok_or(LoadFailure::NotFound)
+    }
+
+    fn display_name(&self, key: &FileKey) -> Option<String> {
+        Some(self.shown(&key.path().to_string_lossy().replace('\\', "/")))
     }
 }
 

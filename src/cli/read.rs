@@ -1,0 +1,132 @@
+//! The one bounded reader of user input on disk: every `.netp` file (named, found in a
+//! folder or `use`d) and every manifest or YAML file that a command reads goes through
+//! [`read_bounded`] / [`read_text`]. Only regular files are read (a FIFO, a device, a
+//! socket or a folder is refused, so nothing hangs or reads forever), and never more
+//! than a fixed size (docs/limits.md).
+
+use std::fs::{File, Metadata, OpenOptions};
+use std::io::Read;
+use std::path::Path;
+
+/// The largest `.netp` file read: 16 MiB.
+pub const NETP_LIMIT: u64 = 16 << 20;
+/// The largest manifest, label contract or other YAML/JSON file read: 64 MiB.
+pub const MANIFEST_LIMIT: u64 = 64 << 20;
+
+/// Why a file was not read.
+#[derive(Debug)]
+pub enum ReadError {
+    NotFound,
+    /// Not a regular file: what it is (`a FIFO`, `a character device`, ...).
+    NotRegular(&'static str),
+    /// Larger than the limit (in bytes).
+    TooLarge(u64),
+    /// Not UTF-8 text (only from [`read_text`]).
+    NotUtf8,
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::NotFound => write!(f, "no such file"),
+            ReadError::NotRegular(what) => {
+                write!(
+                    f,
+                    "it is {what}, not a regular file (only regular files are read)"
+                )
+            }
+            ReadError::TooLarge(limit) => {
+                write!(
+                    f,
+                    "it is larger than {} MiB, the limit (docs/limits.md)",
+                    limit >> 20
+                )
+            }
+            ReadError::NotUtf8 => write!(f, "it is not UTF-8 text"),
+            ReadError::Io(err) => write!(f, "{err}"),
+        }
+    }
+}
+
+impl From<std::io::Error> for ReadError {
+    fn from(err: std::io::Error) -> ReadError {
+        if err.kind() == std::io::ErrorKind::NotFound {
+            ReadError::NotFound
+        } else {
+            ReadError::Io(err)
+        }
+    }
+}
+
+/// What a non-regular file is, in words.
+fn kind(metadata: &Metadata) -> Option<&'static str> {
+    let file_type = metadata.file_type();
+    if file_type.is_file() {
+        return None;
+    }
+    if file_type.is_dir() {
+        return Some("a folder");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return Some("a FIFO");
+        }
+        if file_type.is_char_device() {
+            return Some("a character device");
+        }
+        if file_type.is_block_device() {
+            return Some("a block device");
+        }
+        if file_type.is_socket() {
+            return Some("a socket");
+        }
+    }
+    Some("a special file")
+}
+
+/// Open for reading without blocking: opening a FIFO that no one writes to would
+/// otherwise wait forever (it is refused right after, by its metadata).
+fn open(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let nonblock = i32::try_from(rustix::fs::OFlags::NONBLOCK.bits()).unwrap_or(0);
+        options.custom_flags(nonblock);
+    }
+    options.open(path)
+}
+
+/// The bytes of the regular file at `path` (symbolic links followed), at most `limit`.
+///
+/// The path is checked before it is opened (so a device is never even opened), and the
+/// opened file is checked again by its own metadata (so a file swapped in between is
+/// caught); the read itself stops one byte past the limit whatever the size said.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    if let Some(what) = kind(&std::fs::metadata(path)?) {
+        return Err(ReadError::NotRegular(what));
+    }
+    let file = open(path)?;
+    let metadata = file.metadata()?;
+    if let Some(what) = kind(&metadata) {
+        return Err(ReadError::NotRegular(what));
+    }
+    if metadata.len() > limit {
+        return Err(ReadError::TooLarge(limit));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge(limit));
+    }
+    Ok(bytes)
+}
+
+/// [`read_bounded`], as UTF-8 text.
+pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
+    String::from_utf8(read_bounded(path, limit)?).map_err(|_| ReadError::NotUtf8)
+}
