@@ -9,9 +9,14 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use netpc::cli::write::{Difference, check, write};
+use netpc::cli::write::{Difference, WriteError, check};
 use netpc::emit::File;
 use netpc::output::MANIFEST;
+
+/// `write` for a build whose inputs lie elsewhere.
+fn write(dir: &Path, files: &[File]) -> Result<(), WriteError> {
+    netpc::cli::write::write(dir, files, &[])
+}
 
 /// Files as `emit::files` makes them: sorted, the manifest last.
 fn files(entries: &[(&str, &str)]) -> Vec<File> {
@@ -271,4 +276,227 @@ fn unchanged_generated_files_are_kept_as_they_are() {
     )
     .unwrap();
     assert_eq!(fs::read_to_string(out.join("same.yaml")).unwrap(), "same\n");
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+#[cfg(unix)]
+fn owner(path: &Path) -> (u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::symlink_metadata(path).unwrap();
+    (meta.uid(), meta.gid())
+}
+
+fn mtime(path: &Path) -> std::time::SystemTime {
+    fs::symlink_metadata(path).unwrap().modified().unwrap()
+}
+
+/// Set a folder's (or file's) modification time to a fixed moment in 2001.
+fn set_old_mtime(path: &Path) {
+    let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    fs::File::open(path).unwrap().set_modified(when).unwrap();
+}
+
+/// Nothing but `names` in `dir` (no staging folder left behind).
+fn assert_only(dir: &Path, names: &[&str]) {
+    let mut entries: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, names);
+}
+
+#[cfg(unix)]
+#[test]
+fn foreign_folders_keep_their_mode_owner_and_mtime() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let first = files(&[("a/ingress/p.yaml", "p\n"), ("k.yaml", "k\n")]);
+    write(&out, &first).unwrap();
+    // Folders a team made: private, a shared drop box, one inside a generated folder,
+    // one nested in another, and an empty one.
+    let folders = [
+        ("private", 0o700),
+        ("drop", 0o1777),
+        ("a/ingress/mine", 0o750),
+        ("private/deeper", 0o710),
+        ("empty", 0o500),
+    ];
+    for (folder, _) in folders {
+        fs::create_dir_all(out.join(folder)).unwrap();
+    }
+    fs::write(out.join("private/secret.txt"), "s\n").unwrap();
+    fs::write(out.join("a/ingress/mine/hand.yaml"), "h\n").unwrap();
+    // Owner: only root can give a folder away; elsewhere this part is skipped.
+    let root = std::os::unix::fs::chown(out.join("drop"), Some(4321), Some(4321)).is_ok();
+    for (folder, mode) in folders.iter().rev() {
+        fs::set_permissions(out.join(folder), fs::Permissions::from_mode(*mode)).unwrap();
+        set_old_mtime(&out.join(folder));
+    }
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o750)).unwrap();
+    set_old_mtime(&out);
+    let before: Vec<_> = folders
+        .iter()
+        .map(|(f, _)| (mode(&out.join(f)), owner(&out.join(f)), mtime(&out.join(f))))
+        .collect();
+    let out_before = (owner(&out), mtime(&out));
+
+    // An identical rebuild, then one that changes a generated file.
+    write(&out, &first).unwrap();
+    assert_eq!(mode(&out), 0o750, "the output folder keeps its mode");
+    assert_eq!(
+        (owner(&out), mtime(&out)),
+        out_before,
+        "nothing changed in it"
+    );
+    write(
+        &out,
+        &files(&[("a/ingress/p.yaml", "p2\n"), ("k.yaml", "k\n")]),
+    )
+    .unwrap();
+    let after: Vec<_> = folders
+        .iter()
+        .map(|(f, _)| (mode(&out.join(f)), owner(&out.join(f)), mtime(&out.join(f))))
+        .collect();
+    assert_eq!(after, before, "{folders:?}");
+    assert_eq!(mode(&out), 0o750);
+    assert_eq!(owner(&out), out_before.0);
+    assert_eq!(mode(&out.join("drop")), 0o1777);
+    if root {
+        assert_eq!(owner(&out.join("drop")), (4321, 4321));
+    }
+    assert_only(tmp.path(), &["out"]);
+}
+
+#[test]
+fn a_foreign_folder_where_a_file_goes_is_refused_and_nothing_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    write(&out, &files(&[("a.yaml", "a\n")])).unwrap();
+    let next = files(&[("a.yaml", "a2\n"), ("newns/deny.yaml", "d\n")]);
+    // An empty folder, then a folder with a file in it, where a file goes.
+    fs::create_dir_all(out.join("newns/deny.yaml")).unwrap();
+    for round in 0..2 {
+        let before = common::read_tree(&out);
+        let err = write(&out, &next).unwrap_err().to_string();
+        assert!(err.contains("did not generate"), "{err}");
+        assert!(
+            err.contains(&*out.join("newns/deny.yaml").to_string_lossy()),
+            "{err}"
+        );
+        assert!(!err.contains(".netpc-staging"), "{err}");
+        assert_eq!(common::read_tree(&out), before);
+        assert!(out.join("newns/deny.yaml").is_dir(), "round {round}");
+        assert_only(tmp.path(), &["out"]);
+        fs::write(out.join("newns/deny.yaml/notes.txt"), "n\n").unwrap();
+    }
+    // A file netpc did not write, where a folder goes.
+    fs::remove_dir_all(out.join("newns")).unwrap();
+    fs::write(out.join("newns"), "mine\n").unwrap();
+    let err = write(&out, &next).unwrap_err().to_string();
+    assert!(err.contains("did not generate"), "{err}");
+    assert!(err.contains(&*out.join("newns").to_string_lossy()), "{err}");
+    assert_eq!(fs::read_to_string(out.join("newns")).unwrap(), "mine\n");
+    assert_only(tmp.path(), &["out"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_identical_rebuild_keeps_the_manifest_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let same = files(&[("a.yaml", "a\n")]);
+    write(&out, &same).unwrap();
+    let manifest = inode(&out.join(MANIFEST));
+    write(&out, &same).unwrap();
+    assert_eq!(inode(&out.join(MANIFEST)), manifest);
+    // A different file list is a new manifest.
+    write(&out, &files(&[("a.yaml", "a\n"), ("b.yaml", "b\n")])).unwrap();
+    assert_ne!(inode(&out.join(MANIFEST)), manifest);
+}
+
+/// Run `job` on a thread; fail (instead of hanging the test run) if it takes over 20 s.
+fn within_20s<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> T {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(job());
+    });
+    receive
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("hung on a special file")
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_in_the_output_are_refused_or_replaced_never_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let built = files(&[("labels.yaml", "l\n")]);
+    write(&out, &built).unwrap();
+    let mkfifo = |path: &Path| {
+        let status = std::process::Command::new("mkfifo").arg(path).status();
+        assert!(status.unwrap().success());
+    };
+    // A generated file that became a FIFO, or a link to one: replaced, not read.
+    fs::remove_file(out.join("labels.yaml")).unwrap();
+    mkfifo(&out.join("labels.yaml"));
+    let (dir, again) = (out.clone(), built.clone());
+    let differences = within_20s(move || check(&dir, &again).unwrap());
+    assert_eq!(differences, [Difference::Differs("labels.yaml".into())]);
+    let (dir, again) = (out.clone(), built.clone());
+    within_20s(move || write(&dir, &again).unwrap());
+    assert_eq!(fs::read_to_string(out.join("labels.yaml")).unwrap(), "l\n");
+    mkfifo(&tmp.path().join("fifo"));
+    fs::remove_file(out.join("labels.yaml")).unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("fifo"), out.join("labels.yaml")).unwrap();
+    let (dir, again) = (out.clone(), built.clone());
+    within_20s(move || write(&dir, &again).unwrap());
+    assert!(
+        fs::symlink_metadata(out.join("labels.yaml"))
+            .unwrap()
+            .is_file()
+    );
+    // A link to an endless device: not read without bound.
+    fs::remove_file(out.join("labels.yaml")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", out.join("labels.yaml")).unwrap();
+    let (dir, again) = (out.clone(), built.clone());
+    within_20s(move || write(&dir, &again).unwrap());
+    assert_eq!(fs::read_to_string(out.join("labels.yaml")).unwrap(), "l\n");
+    // The manifest as a FIFO: a clear error naming it, and the folder as it was.
+    fs::remove_file(out.join(MANIFEST)).unwrap();
+    mkfifo(&out.join(MANIFEST));
+    let (dir, again) = (out.clone(), built.clone());
+    let err = within_20s(move || write(&dir, &again).unwrap_err().to_string());
+    assert!(
+        err.contains(MANIFEST) && err.contains("not a regular file"),
+        "{err}"
+    );
+    let (dir, again) = (out.clone(), built.clone());
+    let err = within_20s(move || check(&dir, &again).unwrap_err().to_string());
+    assert!(err.contains("not a regular file"), "{err}");
+    assert_only(tmp.path(), &["fifo", "out"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_build_waits_for_the_lock_held_by_another() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    // Another build holds the lock: the exclusive lock on the output's parent folder.
+    let parent = fs::File::open(tmp.path()).unwrap();
+    parent.lock().unwrap();
+    let dir = out.clone();
+    let build = std::thread::spawn(move || write(&dir, &files(&[("a.yaml", "a\n")])));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(!build.is_finished(), "the second build must wait");
+    assert_only(tmp.path(), &[]);
+    parent.unlock().unwrap();
+    build.join().unwrap().unwrap();
+    assert_only(tmp.path(), &["out"]);
 }

@@ -101,7 +101,7 @@ pub fn run(args: &BuildArgs) -> ExitCode {
             Err(err) => fatal(err),
         };
     }
-    match write::write(&args.output, &files) {
+    match write::write(&args.output, &files, &args.paths) {
         Ok(()) => {
             timings.phase("write");
             ExitCode::SUCCESS

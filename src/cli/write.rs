@@ -1,19 +1,27 @@
 //! All disk I/O of `netpc build`: comparing the output folder with freshly emitted files
-//! (`--check`) and replacing it atomically. The new output is written in full to a
-//! staging folder next to the output folder; files netpc did not generate (not listed
-//! in the old `.netpc-generated` manifest) are hard-linked into it, so they survive
-//! untouched; then the two folders are swapped in one `renameat2(RENAME_EXCHANGE)`
-//! (with a two-rename fallback where the file system lacks it). A build that fails or is
-//! killed before the swap leaves the previous output as it was. Must never delete or
-//! rewrite a file it did not generate, and never decides what the files contain.
+//! (`--check`) and replacing it atomically. Under an exclusive lock on the output's
+//! parent folder, the new output is written in full to a staging folder beside the
+//! output folder; entries netpc did not generate (not listed in the old
+//! `.netpc-generated` manifest) are carried into it (files hard-linked, so the same
+//! files; folders recreated with their mode, owner and times), then the two folders are
+//! swapped in one `renameat2(RENAME_EXCHANGE)` (with a two-rename fallback where the
+//! file system lacks it). A build that fails, is interrupted (SIGINT, SIGTERM) or is
+//! killed before the swap leaves the previous output as it was, and only a kill leaves
+//! the staging folder. Must never delete or rewrite a file it did not generate, never
+//! write where it would swallow its own inputs, and never decides what files contain.
+
+mod guard;
+mod read;
+mod tree;
 
 use std::collections::HashSet;
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::emit::File;
-use crate::output::{MANIFEST, parse_manifest};
+use crate::output::MANIFEST;
+use read::Found;
 
 /// Why the output could not be written or read (exit status 2).
 #[derive(Debug)]
@@ -58,32 +66,23 @@ impl std::fmt::Display for Difference {
     }
 }
 
-fn old_manifest(dir: &Path) -> Result<Vec<String>, WriteError> {
-    let path = dir.join(MANIFEST);
-    match fs::read_to_string(&path) {
-        Ok(text) => Ok(parse_manifest(&text)),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(err) => Err(fail("cannot read", &path)(err)),
-    }
-}
-
 /// `--check`: what differs between `files` and the folder `dir` (nothing is written).
+/// A path holding anything but a regular file with the same bytes differs; nothing
+/// but regular files is read, never past the size of the file compared with.
 pub fn check(dir: &Path, files: &[File]) -> Result<Vec<Difference>, WriteError> {
     let mut differences = Vec::new();
     for file in files.iter().filter(|f| f.path != MANIFEST) {
         let path = dir.join(&file.path);
-        match fs::read(&path) {
-            Ok(bytes) if bytes == file.text.as_bytes() => {}
-            Ok(_) => differences.push(Difference::Differs(file.path.clone())),
-            Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                differences.push(Difference::Missing(file.path.clone()));
-            }
-            Err(err) => return Err(fail("cannot read", &path)(err)),
+        let limit = u64::try_from(file.text.len()).unwrap_or(u64::MAX);
+        match read::regular(&path, limit).map_err(fail("cannot read", &path))? {
+            Found::Bytes(bytes) if bytes == file.text.as_bytes() => {}
+            Found::Missing => differences.push(Difference::Missing(file.path.clone())),
+            _ => differences.push(Difference::Differs(file.path.clone())),
         }
     }
     let new: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    for old in old_manifest(dir)? {
-        if !new.contains(old.as_str()) && dir.join(&old).exists() {
+    for old in tree::old_manifest(dir)? {
+        if !new.contains(old.as_str()) && fs::symlink_metadata(dir.join(&old)).is_ok() {
             differences.push(Difference::Extra(old));
         }
     }
@@ -91,94 +90,157 @@ pub fn check(dir: &Path, files: &[File]) -> Result<Vec<Difference>, WriteError> 
     Ok(differences)
 }
 
-/// Replace the generated files in `dir` with `files`, atomically.
-pub fn write(dir: &Path, files: &[File]) -> Result<(), WriteError> {
+/// Replace the generated files in `dir` with `files`, atomically. `inputs` are the
+/// build's PATH arguments (none: the current folder, as `netpc build` reads it); an
+/// output folder that is `/`, the home folder or one of its ancestors, or that holds
+/// an input, is refused before anything is written.
+pub fn write(dir: &Path, files: &[File], inputs: &[PathBuf]) -> Result<(), WriteError> {
+    let resolved = resolve(dir);
+    refuse_output(dir, &resolved, inputs)?;
+    let interrupt = guard::Interrupt::arm(dir);
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent).map_err(fail("cannot create the folder", &parent))?;
-    // An existing folder is named by its canonical path, so that a symbolic link is
-    // replaced behind the link and `-o .` or `-o ..` have a real parent to stage in.
-    let existing = match fs::symlink_metadata(dir) {
-        Ok(meta) if meta.file_type().is_symlink() || meta.is_dir() => {
-            let real = fs::canonicalize(dir).map_err(fail("cannot resolve", dir))?;
-            if !real.is_dir() {
-                return Err(WriteError {
-                    path: dir.to_path_buf(),
-                    what: "the output path is not a folder:",
-                    err: io::Error::new(io::ErrorKind::AlreadyExists, "a file is in the way"),
-                });
-            }
-            Some(real)
-        }
-        Ok(_) => {
-            return Err(WriteError {
-                path: dir.to_path_buf(),
-                what: "the output path is not a folder:",
-                err: io::Error::new(io::ErrorKind::AlreadyExists, "a file is in the way"),
-            });
-        }
-        Err(err) if err.kind() == io::ErrorKind::NotFound => None,
-        Err(err) => return Err(fail("cannot inspect", dir)(err)),
-    };
-    let target = existing.clone().unwrap_or_else(|| dir.to_path_buf());
-    let stage_parent = target
+    // Staging and the lock are in the parent of the real output folder (behind a
+    // symbolic link, and for `-o .` or `-o ..`), never inside the output tree.
+    let stage_parent = resolve(dir)
         .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let staging = tempfile::Builder::new()
+        .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+    let _lock = guard::lock(&stage_parent, &interrupt)?;
+    // Looked at only under the lock: another build may just have made the folder.
+    let existing = existing_output(dir)?;
+    let survey = match &existing {
+        Some(old) => Some(tree::survey(old, files)?),
+        None => None,
+    };
+    let made = tempfile::Builder::new()
         .prefix(".netpc-staging-")
         .tempdir_in(&stage_parent)
         .map_err(fail("cannot write to the folder", &stage_parent))?;
+    let staging = Staging(Some(made.keep()));
     let stage = staging.path();
-
-    write_all(stage, existing.as_deref(), files)?;
-
+    let old = existing.as_deref().zip(survey.as_ref());
+    tree::fill(stage, old, files, &interrupt)?;
     let Some(old) = existing else {
         set_default_permissions(stage)?;
-        let kept = staging.keep();
-        return fs::rename(&kept, dir).map_err(fail("cannot move the output into place at", dir));
+        interrupt.check()?;
+        fs::rename(stage, dir).map_err(fail("cannot move the output into place at", dir))?;
+        staging.disarm();
+        return Ok(());
     };
-    carry_over_foreign(&old, stage, files)?;
-    let permissions = fs::metadata(&old)
-        .map_err(fail("cannot inspect", &old))?
-        .permissions();
-    fs::set_permissions(stage, permissions).map_err(fail("cannot set permissions on", stage))?;
+    tree::carry_folders(stage, &old, &interrupt)?;
+    interrupt.check()?;
     swap(stage, &old)?;
-    // `staging` now holds the previous output; dropping it deletes it.
+    // The staging path now holds the previous output; dropping it removes it.
     drop(staging);
     Ok(())
 }
 
-/// Write `files` under `stage`, creating each folder once. A file that an earlier
-/// build generated with the same text is hard-linked from `old` instead of written, so
-/// a rebuild that changes little writes little (fewer inodes and data blocks).
-fn write_all(stage: &Path, old: Option<&Path>, files: &[File]) -> Result<(), WriteError> {
-    let generated: HashSet<String> = match old {
-        Some(old) => old_manifest(old)?.into_iter().collect(),
-        None => HashSet::new(),
+/// A staging folder netpc made: removed when dropped, unless disarmed once moved.
+struct Staging(Option<PathBuf>);
+
+impl Staging {
+    fn path(&self) -> &Path {
+        self.0.as_deref().unwrap_or(Path::new(""))
+    }
+
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            tree::remove(&path);
+        }
+    }
+}
+
+/// The output folder as it stands: its real path when it is a folder (or a symbolic
+/// link to one), nothing when it does not exist, an error for anything else.
+fn existing_output(dir: &Path) -> Result<Option<PathBuf>, WriteError> {
+    let not_a_folder = || WriteError {
+        path: dir.to_path_buf(),
+        what: "the output path is not a folder:",
+        err: io::Error::new(io::ErrorKind::AlreadyExists, "a file is in the way"),
     };
-    let paths: Vec<PathBuf> = files.iter().map(|f| stage.join(&f.path)).collect();
-    let mut made: HashSet<&Path> = HashSet::new();
-    for (file, path) in files.iter().zip(&paths) {
-        if let Some(folder) = path.parent()
-            && made.insert(folder)
-        {
-            fs::create_dir_all(folder).map_err(fail("cannot create the folder", folder))?;
-        }
-        if let Some(old) = old
-            && file.path != MANIFEST
-            && generated.contains(&file.path)
-        {
-            let previous = old.join(&file.path);
-            if fs::read(&previous).is_ok_and(|bytes| bytes == file.text.as_bytes())
-                && fs::hard_link(&previous, path).is_ok()
-            {
-                continue;
+    match fs::symlink_metadata(dir) {
+        Ok(meta) if meta.file_type().is_symlink() || meta.is_dir() => {
+            let real = fs::canonicalize(dir).map_err(fail("cannot resolve", dir))?;
+            if !real.is_dir() {
+                return Err(not_a_folder());
             }
+            Ok(Some(real))
         }
-        fs::write(path, &file.text).map_err(fail("cannot write", path))?;
+        Ok(_) => Err(not_a_folder()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(fail("cannot inspect", dir)(err)),
+    }
+}
+
+/// The absolute, real path `dir` names: its longest existing prefix with symbolic
+/// links resolved, and the rest (which cannot hold a link) normalised by hand.
+fn resolve(dir: &Path) -> PathBuf {
+    let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut base = absolute.as_path();
+    let mut rest = Vec::new();
+    let real = loop {
+        if let Ok(real) = fs::canonicalize(base) {
+            break real;
+        }
+        let Some(parent) = base.parent() else {
+            break base.to_path_buf();
+        };
+        rest.extend(base.components().next_back());
+        base = parent;
+    };
+    let mut path = real;
+    for component in rest.into_iter().rev() {
+        match component {
+            Component::ParentDir => {
+                path.pop();
+            }
+            Component::Normal(name) => path.push(name),
+            _ => {}
+        }
+    }
+    path
+}
+
+/// Refuse an output folder that a build would have to swallow whole: `/`, the home
+/// folder or a folder holding it, or a folder holding (or being) one of the inputs.
+fn refuse_output(dir: &Path, resolved: &Path, inputs: &[PathBuf]) -> Result<(), WriteError> {
+    let refuse = |why: String| WriteError {
+        path: dir.to_path_buf(),
+        what: "refusing to write the output folder",
+        err: io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{why}; netpc replaces the whole output folder, so give it a folder of its own, such as `-o out`"
+            ),
+        ),
+    };
+    if resolved.parent().is_none() {
+        return Err(refuse("it is the root folder `/`".to_owned()));
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty())
+        && let Ok(home) = fs::canonicalize(home)
+        && home.starts_with(resolved)
+    {
+        return Err(refuse(format!(
+            "it is the home folder, or holds it (`{}`)",
+            home.display()
+        )));
+    }
+    let dot = [PathBuf::from(".")];
+    let inputs = if inputs.is_empty() { &dot[..] } else { inputs };
+    for input in inputs {
+        if resolve(input).starts_with(resolved) {
+            return Err(refuse(format!("it holds the input `{}`", input.display())));
+        }
     }
     Ok(())
 }
@@ -193,77 +255,6 @@ fn set_default_permissions(dir: &Path) -> Result<(), WriteError> {
 #[cfg(not(unix))]
 fn set_default_permissions(_dir: &Path) -> Result<(), WriteError> {
     Ok(())
-}
-
-/// Hard-link into the staging folder every file of `old` that no earlier build
-/// generated, and recreate folders that hold such files (or are empty).
-fn carry_over_foreign(old: &Path, stage: &Path, files: &[File]) -> Result<(), WriteError> {
-    let generated: HashSet<String> = old_manifest(old)?.into_iter().collect();
-    let new: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let generated_dirs: HashSet<&str> = generated
-        .iter()
-        .flat_map(|p| p.match_indices('/').map(move |(i, _)| &p[..i]))
-        .collect();
-    for entry in walkdir::WalkDir::new(old).min_depth(1) {
-        let entry = entry.map_err(|e| WriteError {
-            path: old.to_path_buf(),
-            what: "cannot read the folder",
-            err: e.into(),
-        })?;
-        let Ok(relative) = entry.path().strip_prefix(old) else {
-            continue;
-        };
-        let key = relative
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
-        let destination = stage.join(relative);
-        if entry.file_type().is_dir() {
-            // Folders only earlier builds created go away with their files.
-            if !generated_dirs.contains(key.as_str()) && !destination.exists() {
-                fs::create_dir_all(&destination)
-                    .map_err(fail("cannot create the folder", &destination))?;
-            }
-            continue;
-        }
-        if key == MANIFEST || generated.contains(&key) {
-            continue;
-        }
-        if new.contains(key.as_str()) {
-            return Err(WriteError {
-                path: entry.path().to_path_buf(),
-                what: "refusing to overwrite a file netpc did not generate:",
-                err: io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    "move it away, or delete it, and build again",
-                ),
-            });
-        }
-        if let Some(folder) = destination.parent() {
-            fs::create_dir_all(folder).map_err(fail("cannot create the folder", folder))?;
-        }
-        if entry.file_type().is_symlink() {
-            let link = fs::read_link(entry.path()).map_err(fail("cannot read", entry.path()))?;
-            symlink(&link, &destination)?;
-        } else {
-            fs::hard_link(entry.path(), &destination)
-                .map_err(fail("cannot keep (hard-link)", entry.path()))?;
-        }
-    }
-    Ok(())
-}
-
-#[cfg(unix)]
-fn symlink(link: &Path, destination: &Path) -> Result<(), WriteError> {
-    std::os::unix::fs::symlink(link, destination).map_err(fail("cannot recreate", destination))
-}
-
-#[cfg(not(unix))]
-fn symlink(_link: &Path, destination: &Path) -> Result<(), WriteError> {
-    Err(fail("cannot recreate a symbolic link at", destination)(
-        io::Error::from(io::ErrorKind::Unsupported),
-    ))
 }
 
 /// Exchange the staging folder and the output folder in one step.

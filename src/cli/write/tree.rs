@@ -1,0 +1,355 @@
+//! The trees behind `write`: what the previous output holds (the files netpc
+//! generated, the entries it did not, and any of those standing where a new file or
+//! folder goes), the staging folder filled with the new files and the kept entries,
+//! every folder's mode, owner and time carried over from the previous output, and the
+//! removal of a tree netpc owns.
+
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::guard::Interrupt;
+use super::read::{self, Found, MANIFEST_LIMIT};
+use super::{WriteError, fail};
+use crate::emit::File;
+use crate::output::{MANIFEST, parse_manifest};
+
+/// The files an earlier build generated, from the manifest of `dir` (none when it
+/// has none). Only a regular file of at most [`MANIFEST_LIMIT`] bytes is read.
+pub(super) fn old_manifest(dir: &Path) -> Result<Vec<String>, WriteError> {
+    let path = dir.join(MANIFEST);
+    let refuse = |why: &str| WriteError {
+        path: path.clone(),
+        what: "refusing to read",
+        err: io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{why}; netpc reads only the file it wrote there: remove it and build again"),
+        ),
+    };
+    match read::regular(&path, MANIFEST_LIMIT).map_err(fail("cannot read", &path))? {
+        Found::Missing => Ok(Vec::new()),
+        Found::NotRegular => Err(refuse("it is not a regular file")),
+        Found::TooLarge => Err(refuse("it is larger than 64 MiB")),
+        Found::Bytes(bytes) => Ok(parse_manifest(&String::from_utf8_lossy(&bytes))),
+    }
+}
+
+/// An entry of the previous output that netpc did not generate, by `/`-separated
+/// path: kept in the new output as it is.
+#[derive(Debug)]
+enum Kept {
+    Folder(String),
+    /// A file (or FIFO, socket, device): hard-linked, so the very same file.
+    File(String),
+    /// A symbolic link, recreated with the same target.
+    Link(String, PathBuf),
+}
+
+/// The previous output, surveyed before anything is written.
+#[derive(Debug)]
+pub(super) struct Old {
+    /// The files its manifest lists.
+    generated: HashSet<String>,
+    /// What must be carried into the new output, parents before their contents.
+    kept: Vec<Kept>,
+}
+
+/// Survey `old` for a build writing `files`, refusing (and so changing nothing) when
+/// an entry netpc did not generate stands where a new file or folder goes.
+pub(super) fn survey(old: &Path, files: &[File]) -> Result<Old, WriteError> {
+    let generated: HashSet<String> = old_manifest(old)?.into_iter().collect();
+    let new_files: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let new_dirs: HashSet<&str> = parents(files.iter().map(|f| f.path.as_str())).collect();
+    let generated_dirs: HashSet<&str> = parents(generated.iter().map(String::as_str)).collect();
+    let mut kept = Vec::new();
+    let walk = walkdir::WalkDir::new(old).min_depth(1).sort_by_file_name();
+    for entry in walk {
+        let entry = entry.map_err(|e| WriteError {
+            path: e.path().unwrap_or(old).to_path_buf(),
+            what: "cannot read the folder",
+            err: e.into(),
+        })?;
+        let Ok(relative) = entry.path().strip_prefix(old) else {
+            continue;
+        };
+        let key = slash_path(relative);
+        let in_the_way = |what: &'static str, goes: &str| WriteError {
+            path: entry.path().to_path_buf(),
+            what,
+            err: io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("netpc writes {goes} there; move it away, or delete it, and build again"),
+            ),
+        };
+        if entry.file_type().is_dir() {
+            if new_files.contains(key.as_str()) {
+                return Err(in_the_way(
+                    "refusing to replace a folder netpc did not generate:",
+                    "a file",
+                ));
+            }
+            // Folders only earlier builds made go away with their files.
+            if !generated_dirs.contains(key.as_str()) && !new_dirs.contains(key.as_str()) {
+                kept.push(Kept::Folder(key));
+            }
+            continue;
+        }
+        if key == MANIFEST || generated.contains(&key) {
+            continue;
+        }
+        if new_files.contains(key.as_str()) {
+            return Err(in_the_way(
+                "refusing to overwrite a file netpc did not generate:",
+                "a file",
+            ));
+        }
+        if new_dirs.contains(key.as_str()) {
+            return Err(in_the_way(
+                "refusing to replace a file netpc did not generate:",
+                "a folder",
+            ));
+        }
+        if entry.file_type().is_symlink() {
+            let link = fs::read_link(entry.path()).map_err(fail("cannot read", entry.path()))?;
+            kept.push(Kept::Link(key, link));
+        } else {
+            kept.push(Kept::File(key));
+        }
+    }
+    Ok(Old { generated, kept })
+}
+
+/// Every folder that holds one of `paths`, as `/`-separated prefixes.
+fn parents<'a>(paths: impl Iterator<Item = &'a str>) -> impl Iterator<Item = &'a str> {
+    paths.flat_map(|p| p.match_indices('/').map(move |(i, _)| &p[..i]))
+}
+
+fn slash_path(relative: &Path) -> String {
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Fill `stage` with `files` and, from the previous output `old`, the entries netpc
+/// did not generate. A generated file (the manifest included) whose text did not
+/// change is hard-linked from `old` instead of written, so a rebuild that changes
+/// little writes little and unchanged files stay the same files.
+pub(super) fn fill(
+    stage: &Path,
+    old: Option<(&Path, &Old)>,
+    files: &[File],
+    interrupt: &Interrupt,
+) -> Result<(), WriteError> {
+    let mut made: HashSet<PathBuf> = HashSet::new();
+    let mut folder_for = |path: &Path| -> Result<(), WriteError> {
+        if let Some(folder) = path.parent()
+            && !made.contains(folder)
+        {
+            fs::create_dir_all(folder).map_err(fail("cannot create the folder", folder))?;
+            made.insert(folder.to_path_buf());
+        }
+        Ok(())
+    };
+    for file in files {
+        interrupt.check()?;
+        let path = stage.join(&file.path);
+        folder_for(&path)?;
+        if let Some((old, survey)) = old
+            && (file.path == MANIFEST || survey.generated.contains(&file.path))
+        {
+            let previous = old.join(&file.path);
+            if read::holds(&previous, &file.text) && fs::hard_link(&previous, &path).is_ok() {
+                continue;
+            }
+        }
+        fs::write(&path, &file.text).map_err(fail("cannot write", &path))?;
+    }
+    let Some((old, survey)) = old else {
+        return Ok(());
+    };
+    for kept in &survey.kept {
+        interrupt.check()?;
+        match kept {
+            Kept::Folder(key) => {
+                let path = stage.join(key);
+                fs::create_dir_all(&path).map_err(fail("cannot create the folder", &path))?;
+            }
+            Kept::File(key) => {
+                let (from, path) = (old.join(key), stage.join(key));
+                folder_for(&path)?;
+                fs::hard_link(&from, &path).map_err(fail("cannot keep (hard-link)", &from))?;
+            }
+            Kept::Link(key, target) => {
+                let path = stage.join(key);
+                folder_for(&path)?;
+                symlink(target, &path)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn symlink(link: &Path, destination: &Path) -> Result<(), WriteError> {
+    std::os::unix::fs::symlink(link, destination).map_err(fail("cannot recreate", destination))
+}
+
+#[cfg(not(unix))]
+fn symlink(_link: &Path, destination: &Path) -> Result<(), WriteError> {
+    Err(fail("cannot recreate a symbolic link at", destination)(
+        io::Error::from(io::ErrorKind::Unsupported),
+    ))
+}
+
+/// Give every folder of `stage` that the previous output `old` also has that
+/// folder's owner and group (where permitted), mode, and, when the folder holds the
+/// same names for the same files as before (always so for a folder netpc did not
+/// generate), its access and modification times. Deepest folders first, after all
+/// entries are in place, so that nothing changes a folder after its time is set.
+pub(super) fn carry_folders(
+    stage: &Path,
+    old: &Path,
+    interrupt: &Interrupt,
+) -> Result<(), WriteError> {
+    for entry in walkdir::WalkDir::new(stage).contents_first(true) {
+        let entry = entry.map_err(|e| WriteError {
+            path: stage.to_path_buf(),
+            what: "cannot read the folder",
+            err: e.into(),
+        })?;
+        if !entry.file_type().is_dir() {
+            continue;
+        }
+        interrupt.check()?;
+        let Ok(relative) = entry.path().strip_prefix(stage) else {
+            continue;
+        };
+        let before = old.join(relative);
+        let Ok(meta) = fs::symlink_metadata(&before) else {
+            continue;
+        };
+        if !meta.is_dir() {
+            continue;
+        }
+        let now = entry.path();
+        if same_entries(&before, now).map_err(fail("cannot read the folder", &before))? {
+            let times = fs::FileTimes::new()
+                .set_accessed(meta.accessed().map_err(fail("cannot inspect", &before))?)
+                .set_modified(meta.modified().map_err(fail("cannot inspect", &before))?);
+            fs::File::open(now)
+                .and_then(|folder| folder.set_times(times))
+                .map_err(fail("cannot set the time of", now))?;
+        }
+        set_owner_and_mode(now, &meta)?;
+    }
+    Ok(())
+}
+
+/// What a folder entry is, for comparing two folders: a folder by name only, a link
+/// by its target, anything else by its inode.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Entry {
+    Folder,
+    Link(PathBuf),
+    File(u64, u64),
+}
+
+fn same_entries(a: &Path, b: &Path) -> io::Result<bool> {
+    Ok(entries(a)? == entries(b)?)
+}
+
+fn entries(dir: &Path) -> io::Result<Vec<(OsString, Entry)>> {
+    let mut all = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let what = if kind.is_dir() {
+            Entry::Folder
+        } else if kind.is_symlink() {
+            Entry::Link(fs::read_link(entry.path())?)
+        } else {
+            let meta = entry.metadata()?;
+            Entry::File(device(&meta), inode(&meta))
+        };
+        all.push((entry.file_name(), what));
+    }
+    all.sort();
+    Ok(all)
+}
+
+#[cfg(unix)]
+fn device(meta: &fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::dev(meta)
+}
+
+#[cfg(unix)]
+fn inode(meta: &fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(meta)
+}
+
+#[cfg(not(unix))]
+fn device(_meta: &fs::Metadata) -> u64 {
+    0
+}
+
+#[cfg(not(unix))]
+fn inode(_meta: &fs::Metadata) -> u64 {
+    0
+}
+
+/// Owner and group first (changing them may clear set-id bits), then the mode.
+#[cfg(unix)]
+fn set_owner_and_mode(path: &Path, was: &fs::Metadata) -> Result<(), WriteError> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let now = fs::symlink_metadata(path).map_err(fail("cannot inspect", path))?;
+    if (now.uid(), now.gid()) != (was.uid(), was.gid()) {
+        // Only root may give a folder away; others keep the group where they can.
+        if std::os::unix::fs::chown(path, Some(was.uid()), Some(was.gid())).is_err() {
+            let _ = std::os::unix::fs::chown(path, None, Some(was.gid()));
+        }
+    }
+    let mode = was.permissions().mode() & 0o7777;
+    if now.permissions().mode() & 0o7777 != mode {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+            .map_err(fail("cannot set permissions on", path))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn set_owner_and_mode(path: &Path, was: &fs::Metadata) -> Result<(), WriteError> {
+    fs::set_permissions(path, was.permissions()).map_err(fail("cannot set permissions on", path))
+}
+
+/// Remove a tree netpc owns (a staging folder, or the previous output after the
+/// swap), best effort: a folder carried over without write permission is made
+/// writable first, inside this tree only.
+pub(super) fn remove(dir: &Path) {
+    if fs::remove_dir_all(dir).is_ok() || !dir.exists() {
+        return;
+    }
+    for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
+        if entry.file_type().is_dir() {
+            let _ = make_writable(entry.path());
+        }
+    }
+    let _ = fs::remove_dir_all(dir);
+}
+
+#[cfg(unix)]
+fn make_writable(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::symlink_metadata(dir)?.permissions().mode();
+    fs::set_permissions(dir, fs::Permissions::from_mode(mode | 0o700))
+}
+
+#[cfg(not(unix))]
+fn make_writable(dir: &Path) -> io::Result<()> {
+    let mut permissions = fs::symlink_metadata(dir)?.permissions();
+    permissions.set_readonly(false);
+    fs::set_permissions(dir, permissions)
+}
