@@ -4,10 +4,10 @@
 //! sequence parse → resolve and check → plan → errors is written once. Pure: the
 //! caller reads the root files into [`Sources`] and passes a [`Loader`] for `use`.
 
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::Program;
 use crate::lower::{self, Plan};
-use crate::source::{FileId, Loader, Sources};
+use crate::source::{FileId, FileKey, Loader, Origin, Sources, Span};
 
 /// What to compile: the root files (already in `sources`), what reading them found
 /// (E104 for a file that is not UTF-8), and how to read the files `use` names.
@@ -16,6 +16,48 @@ pub struct Input<'l> {
     pub roots: Vec<FileId>,
     pub diagnostics: Diagnostics,
     pub loader: &'l dyn Loader,
+}
+
+/// Add a root file read as `bytes` to `sources`, under the key its loader knows it by.
+/// A file that is not UTF-8 is added lossily and reported as E104 at its first bad
+/// byte, so the other files are still checked. `None`: a file with this key is already
+/// there (named twice), and nothing is added.
+pub fn add_root(
+    sources: &mut Sources,
+    origin: Origin,
+    key: FileKey,
+    bytes: Vec<u8>,
+    diagnostics: &mut Diagnostics,
+) -> Option<FileId> {
+    if sources.find_key(&key).is_some() {
+        return None;
+    }
+    let (text, bad_byte) = match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(err) => {
+            let valid_up_to = err.utf8_error().valid_up_to();
+            (
+                String::from_utf8_lossy(err.as_bytes()).into_owned(),
+                Some(valid_up_to),
+            )
+        }
+    };
+    let id = sources.add_keyed(origin, text, key);
+    if let Some(start) = bad_byte {
+        let end = (start + 1).min(sources.get(id).text.len());
+        diagnostics.push(
+            Diagnostic::new(
+                Code::InvalidEncoding,
+                "file is not valid UTF-8",
+                Span::new(id, start, end),
+                "invalid byte here",
+            )
+            .with_help(
+                "netp files are UTF-8 text; is this a binary file, or saved in another encoding?",
+            ),
+        );
+    }
+    Some(id)
 }
 
 /// Choices that change the output (`--enforcement`).

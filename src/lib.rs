@@ -1,6 +1,8 @@
 //! netpc: a compiler for network policy as code. The library is pure: it takes source
-//! texts (and a [`source::Loader`] for `use "file"`) and returns data plus diagnostics;
-//! the `cli` module owns every read and write of the file system and the terminal.
+//! texts (and a [`source::Loader`] for `use "file"`) and returns data plus diagnostics.
+//! Every read and write of the file system and the terminal is in the binary
+//! (`src/main.rs` and its `cli` module), which the library cannot reach; a tidy test
+//! checks that the library names no file-system, process or terminal API.
 //!
 //! Pipeline: `syntax` (pest) → `ast` → `resolve` (names, scopes, values) → `ir` →
 //! `lower` → Kubernetes objects → `emit` (text of the output files). `analyze` is an
@@ -8,7 +10,6 @@
 
 pub mod analyze;
 pub mod ast;
-pub mod cli;
 pub mod compile;
 pub mod diagnostic;
 pub mod emit;

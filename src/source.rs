@@ -236,5 +236,3 @@ pub trait Loader {
         None
     }
 }
-
-pub use crate::cli::FsLoader;

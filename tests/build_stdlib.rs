@@ -5,16 +5,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::PathBuf;
 
 use netpc::diagnostic::Diagnostics;
 use netpc::lower::{Options, plan};
-use netpc::source::{FsLoader, Origin, Sources};
+use netpc::source::{Origin, Sources};
 
 fn compile(text: &str) -> (String, Diagnostics, Sources) {
     let mut sources = Sources::new();
     let root = sources.add(Origin::File(PathBuf::from("probe.netp")), text.to_owned());
-    let (program, mut diagnostics) = netpc::check(&mut sources, &[root], &FsLoader::default());
+    let (program, mut diagnostics) = netpc::check(&mut sources, &[root], &common::DiskLoader);
     let Some(program) = program else {
         return (String::new(), diagnostics, sources);
     };

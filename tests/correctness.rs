@@ -9,18 +9,19 @@
 //! declares it, for review.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::fmt::Write;
 use std::path::PathBuf;
 
 use netpc::analyze::{Analysis, Endpoint};
 use netpc::ir::Program;
-use netpc::source::{FsLoader, Sources};
+use netpc::source::Sources;
 use netpc::verify::{self, Expectation, Point};
 
 fn load(example: &str) -> (Sources, Program) {
-    let (mut sources, roots, _) =
-        netpc::cli::load_program(&[PathBuf::from("examples").join(example)]).unwrap();
-    let (program, diagnostics) = netpc::check(&mut sources, &roots, &FsLoader::default());
+    let (mut sources, roots, _) = common::load_program(&[PathBuf::from("examples").join(example)]);
+    let (program, diagnostics) = netpc::check(&mut sources, &roots, &common::DiskLoader);
     assert!(!diagnostics.has_errors(), "{example} does not check");
     (sources, program.unwrap())
 }

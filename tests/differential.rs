@@ -6,12 +6,14 @@
 //! failures are kept as fixtures in tests/verify/differential/*.netp and checked here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 #[path = "verify/gen.rs"]
 mod generator;
 
 use std::path::{Path, PathBuf};
 
-use netpc::source::{FileKey, FsLoader, LoadFailure, Loader, Origin, Sources};
+use netpc::source::{FileKey, LoadFailure, Loader, Origin, Sources};
 use netpc::verify;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -23,14 +25,14 @@ impl Loader for ModuleLoader {
     fn locate(&self, from: &FileKey, path: &str) -> Result<FileKey, LoadFailure> {
         match &self.0 {
             Some(_) if path == "lib.netp" => Ok(FileKey::new("lib.netp")),
-            _ => FsLoader::default().locate(from, path),
+            _ => common::DiskLoader.locate(from, path),
         }
     }
 
     fn read(&self, key: &FileKey) -> Result<String, LoadFailure> {
         match &self.0 {
             Some(text) if key.path() == Path::new("lib.netp") => Ok(text.clone()),
-            _ => FsLoader::default().read(key),
+            _ => common::DiskLoader.read(key),
         }
     }
 }

@@ -3,9 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::PathBuf;
 
-use netpc::source::{FsLoader, Origin, Sources};
+use netpc::source::{Origin, Sources};
 
 #[test]
 fn examples_check_without_diagnostics() {
@@ -17,8 +19,8 @@ fn examples_check_without_diagnostics() {
     assert!(examples.len() >= 5);
     for example in examples {
         let (mut sources, roots, mut diagnostics) =
-            netpc::cli::load_program(std::slice::from_ref(&example)).unwrap();
-        let (program, more) = netpc::check(&mut sources, &roots, &FsLoader::default());
+            common::load_program(std::slice::from_ref(&example));
+        let (program, more) = netpc::check(&mut sources, &roots, &common::DiskLoader);
         diagnostics.extend(more);
         let rendered =
             String::from_utf8(netpc::render::human(&sources, &diagnostics, false)).unwrap();
@@ -37,7 +39,7 @@ fn stdlib_modules_check_without_diagnostics() {
             "external kube-apiserver = 10.0.0.1/32;\nnamespace probe {{\n  use std/dns;\n  use std/{name};\n}}\n"
         );
         let root = sources.add(Origin::File(PathBuf::from("probe.netp")), text);
-        let (_, diagnostics) = netpc::check(&mut sources, &[root], &FsLoader::default());
+        let (_, diagnostics) = netpc::check(&mut sources, &[root], &common::DiskLoader);
         let rendered =
             String::from_utf8(netpc::render::human(&sources, &diagnostics, false)).unwrap();
         assert!(!diagnostics.has_errors(), "std/{name}:\n{rendered}");

@@ -4,9 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::PathBuf;
 
-use netpc::source::{FsLoader, Origin, Sources};
+use netpc::source::{Origin, Sources};
 use proptest::prelude::*;
 
 const WORDS: &[&str] = &[
@@ -81,7 +83,7 @@ proptest! {
     fn random_programs_never_panic(text in program()) {
         let mut sources = Sources::new();
         let root = sources.add(Origin::File(PathBuf::from("fuzz.netp")), text);
-        let (program, diagnostics) = netpc::check(&mut sources, &[root], &FsLoader::default());
+        let (program, diagnostics) = netpc::check(&mut sources, &[root], &common::DiskLoader);
         for d in &diagnostics {
             for label in std::iter::once(&d.primary).chain(&d.secondary) {
                 let file = sources.get(label.span.file);

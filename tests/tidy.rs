@@ -89,3 +89,37 @@ fn independent_trees_do_not_use_the_compiler() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The library is pure: only the binary (`src/main.rs` and `src/cli/`) touches the file
+/// system, the process environment or the terminal.
+#[test]
+fn the_library_does_no_io() {
+    let mut files = Vec::new();
+    rust_files(Path::new("src"), &mut files);
+    let mut problems = Vec::new();
+    for file in files {
+        if file.starts_with("src/cli") || file.ends_with("main.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for form in [
+            "std::fs",
+            "std::env",
+            "std::process",
+            "File::open",
+            "stdin()",
+            "stdout()",
+            "stderr()",
+        ] {
+            if text.contains(form) {
+                problems.push(format!("{}: uses `{form}`", file.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let lib = std::fs::read_to_string("src/lib.rs").unwrap();
+    assert!(
+        !lib.contains("mod cli"),
+        "src/lib.rs must not declare the cli"
+    );
+}

@@ -8,8 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use netpc::diagnostic::{Code, Diagnostics};
-use netpc::source::{FsLoader, Origin};
+use netpc::diagnostic::Code;
 
 mod common;
 
@@ -31,29 +30,57 @@ fn fixtures() -> Vec<PathBuf> {
     out
 }
 
-/// Run one fixture; returns the snapshot text and the diagnostics.
-fn run(path: &Path) -> (String, Diagnostics) {
-    let (mut sources, roots, mut diagnostics) =
-        netpc::cli::load_program(&[path.to_path_buf()]).unwrap();
-    let (program, more) = netpc::check(&mut sources, &roots, &FsLoader::default());
-    diagnostics.extend(more);
-    if let Some(program) = program {
-        diagnostics.extend(common::lower_diagnostics(&program));
-    }
-    diagnostics.sort();
+/// Run one fixture through the binary (`netpc check`, so the real loader of `use`
+/// files and its limits apply); returns the snapshot text and the codes reported.
+fn run(path: &Path) -> (String, Vec<Code>) {
+    let check = |format: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_netpc"))
+            .args(["check", "--color", "never", "--message-format", format])
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let human = check("human");
+    let json = check("json");
+    assert!(
+        matches!(human.status.code(), Some(0 | 1)),
+        "{}: {human:?}",
+        path.display()
+    );
+    let codes = String::from_utf8(json.stderr)
+        .unwrap()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|d| Code::parse(d["code"].as_str()?))
+        .collect();
     let mut text = String::new();
-    for (_, file) in sources.iter() {
-        if let Origin::File(_) = file.origin {
-            text.push_str(&format!("----- SOURCE CODE {}\n{}", file.name, file.text));
-            if !file.text.ends_with('\n') {
-                text.push('\n');
-            }
+    for file in netp_files(path) {
+        let source = std::fs::read(&file).unwrap();
+        let source = String::from_utf8_lossy(&source);
+        let name = file.to_string_lossy().replace('\\', "/");
+        text.push_str(&format!("----- SOURCE CODE {name}\n{source}"));
+        if !source.ends_with('\n') {
+            text.push('\n');
         }
     }
-    let rendered = String::from_utf8(netpc::render::human(&sources, &diagnostics, false)).unwrap();
     text.push_str("----- DIAGNOSTICS\n");
-    text.push_str(&rendered);
-    (text, diagnostics)
+    text.push_str(&String::from_utf8(human.stderr).unwrap());
+    (text, codes)
+}
+
+/// The `.netp` files of a fixture (a file, or a folder's files, sorted).
+fn netp_files(path: &Path) -> Vec<PathBuf> {
+    if path.is_file() {
+        return vec![path.to_path_buf()];
+    }
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(path)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "netp"))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    files
 }
 
 fn expected_code(path: &Path) -> Option<Code> {
@@ -73,7 +100,7 @@ fn ui_fixtures() {
         let (text, diagnostics) = run(path);
         if let Some(code) = expected_code(path) {
             assert!(
-                diagnostics.iter().any(|d| d.code == code),
+                diagnostics.contains(&code),
                 "{} should report {}, got:\n{text}",
                 path.display(),
                 code.as_str()
@@ -111,7 +138,7 @@ fn every_code_has_a_fixture() {
 #[test]
 fn independent_errors_are_all_reported() {
     let (text, diagnostics) = run(Path::new("tests/ui/check/many-independent-errors.netp"));
-    let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
+    let codes: Vec<&str> = diagnostics.iter().map(|c| c.as_str()).collect();
     assert_eq!(codes, ["E300", "E203", "E205"], "{text}");
 }
 
@@ -119,6 +146,6 @@ fn independent_errors_are_all_reported() {
 #[test]
 fn unknown_names_do_not_cascade() {
     let (text, diagnostics) = run(Path::new("tests/ui/check/no-cascade.netp"));
-    let errors: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
+    let errors: Vec<&str> = diagnostics.iter().map(|d| d.as_str()).collect();
     assert_eq!(errors, ["E200"], "{text}");
 }

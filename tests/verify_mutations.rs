@@ -3,18 +3,19 @@
 //! deny removed) and verify must report exactly the resulting mismatch.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::PathBuf;
 
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use netpc::analyze::{ConnSet, PortSet, Protocol};
 use netpc::ir::Program;
-use netpc::source::{FsLoader, Sources};
+use netpc::source::Sources;
 use netpc::verify::{self, FindingKind, Report};
 
 fn load(example: &str) -> (Sources, Program, netpc::output::Folder) {
-    let (mut sources, roots, _) =
-        netpc::cli::load_program(&[PathBuf::from("examples").join(example)]).unwrap();
-    let (program, _) = netpc::check(&mut sources, &roots, &FsLoader::default());
+    let (mut sources, roots, _) = common::load_program(&[PathBuf::from("examples").join(example)]);
+    let (program, _) = netpc::check(&mut sources, &roots, &common::DiskLoader);
     let program = program.unwrap();
     let manifests = verify::compiled(&netpc::lower::plan(
         program.clone(),

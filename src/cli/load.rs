@@ -8,8 +8,8 @@
 use std::path::{Component, Path, PathBuf};
 
 use super::read::{NETP_LIMIT, ReadError, read_bounded, read_text};
-use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::source::{FileId, FileKey, LoadFailure, Loader, Origin, Sources, Span};
+use crate::diagnostic::Diagnostics;
+use crate::source::{FileId, FileKey, LoadFailure, Loader, Origin, Sources};
 
 /// Why the files of a program could not be loaded (exit status 2).
 #[derive(Debug)]
@@ -96,28 +96,14 @@ pub fn load_program(paths: &[PathBuf]) -> Result<(Sources, Vec<FileId>, Diagnost
         let bytes = read_bounded(&path, NETP_LIMIT).map_err(|e| LoadError::Io(path.clone(), e))?;
         let display = display_path(&path);
         let key = FileKey::new(std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone()));
-        if sources.find_key(&key).is_some() {
-            continue;
-        }
-        match String::from_utf8(bytes) {
-            Ok(text) => roots.push(sources.add_keyed(Origin::File(display), text, key)),
-            Err(err) => {
-                let valid_up_to = err.utf8_error().valid_up_to();
-                let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
-                let id = sources.add_keyed(Origin::File(display), text, key);
-                let start = valid_up_to;
-                let end = (start + 1).min(sources.get(id).text.len());
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::InvalidEncoding,
-                        "file is not valid UTF-8",
-                        Span::new(id, start, end),
-                        "invalid byte here",
-                    )
-                    .with_help("netp files are UTF-8 text; is this a binary file, or saved in another encoding?"),
-                );
-            }
-        }
+        let origin = Origin::File(display);
+        roots.extend(crate::compile::add_root(
+            &mut sources,
+            origin,
+            key,
+            bytes,
+            &mut diagnostics,
+        ));
     }
     Ok((sources, roots, diagnostics))
 }

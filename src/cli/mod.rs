@@ -23,7 +23,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-pub use load::{FsLoader, LoadError, boundary_of, load_program};
+pub use load::{FsLoader, LoadError, load_program};
 
 /// Exit status 1: the input has errors, or a check found a difference.
 pub const EXIT_INPUT: u8 = 1;

@@ -12,6 +12,14 @@
 
 mod guard;
 mod read;
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+mod tests;
 mod tree;
 
 use std::collections::HashSet;

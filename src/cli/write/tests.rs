@@ -1,21 +1,17 @@
-//! The output folder on disk (`netpc::cli::write`): atomic replacement, removal of
+//! The output folder on disk (`cli::write`): atomic replacement, removal of
 //! files an earlier build generated, files netpc did not generate left alone, `--check`
 //! reporting differences without writing, and clear errors.
-
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
 
 use std::fs;
 use std::path::Path;
 
-use netpc::cli::write::{Difference, WriteError, check};
-use netpc::emit::File;
-use netpc::output::MANIFEST;
+use super::{Difference, WriteError, check};
+use crate::emit::File;
+use crate::output::MANIFEST;
 
 /// `write` for a build whose inputs lie elsewhere.
 fn write(dir: &Path, files: &[File]) -> Result<(), WriteError> {
-    netpc::cli::write::write(dir, files, &[])
+    super::write(dir, files, &[])
 }
 
 /// Files as `emit::files` makes them: sorted, the manifest last.
@@ -55,7 +51,7 @@ fn first_build_creates_the_folder() {
         &files(&[("a/x.yaml", "x\n"), ("kustomization.yaml", "k\n")]),
     )
     .unwrap();
-    let got = common::read_tree(&out);
+    let got = read_tree(&out);
     assert_eq!(got["a/x.yaml"], "x\n");
     assert_eq!(got["kustomization.yaml"], "k\n");
     assert!(got.contains_key(MANIFEST));
@@ -97,7 +93,7 @@ fn stale_generated_files_go_and_foreign_files_stay_untouched() {
         ]),
     )
     .unwrap();
-    let got = common::read_tree(&out);
+    let got = read_tree(&out);
     let paths: Vec<&str> = got.keys().map(String::as_str).collect();
     assert_eq!(
         paths,
@@ -131,7 +127,7 @@ fn check_lists_differences_and_writes_nothing() {
     assert_eq!(check(&out, &first).unwrap(), []);
 
     let second = files(&[("a.yaml", "a2\n"), ("b.yaml", "b\n"), ("d.yaml", "d\n")]);
-    let before = common::read_tree(&out);
+    let before = read_tree(&out);
     let differences = check(&out, &second).unwrap();
     assert_eq!(
         differences,
@@ -141,7 +137,7 @@ fn check_lists_differences_and_writes_nothing() {
             Difference::Extra("c.yaml".into()),
         ]
     );
-    assert_eq!(common::read_tree(&out), before, "--check must not write");
+    assert_eq!(read_tree(&out), before, "--check must not write");
 
     // Against a folder that does not exist, everything is missing.
     let none = check(&tmp.path().join("nothing"), &second).unwrap();
@@ -155,10 +151,10 @@ fn a_failing_write_leaves_the_previous_output_untouched() {
     write(&out, &files(&[("a/x.yaml", "x\n")])).unwrap();
     // A file netpc did not generate sits where the next build wants to write.
     fs::write(out.join("a/y.yaml"), "someone else's\n").unwrap();
-    let before = common::read_tree(&out);
+    let before = read_tree(&out);
     let err = write(&out, &files(&[("a/x.yaml", "x2\n"), ("a/y.yaml", "y\n")])).unwrap_err();
     assert!(err.to_string().contains("did not generate"), "{err}");
-    assert_eq!(common::read_tree(&out), before);
+    assert_eq!(read_tree(&out), before);
     // No staging folder is left behind.
     let entries: Vec<_> = fs::read_dir(tmp.path())
         .unwrap()
@@ -195,7 +191,7 @@ fn a_symlinked_output_folder_is_replaced_behind_the_link() {
             .is_symlink()
     );
     assert_eq!(
-        common::read_tree(&real).keys().cloned().collect::<Vec<_>>(),
+        read_tree(&real).keys().cloned().collect::<Vec<_>>(),
         [MANIFEST, "b.yaml"]
     );
 }
@@ -208,7 +204,7 @@ fn a_relative_dot_output_folder_is_replaced_in_place() {
     fs::write(out.join("keep.txt"), "kept\n").unwrap();
     // `out/.` names the same folder: staging must happen beside it, not inside it.
     write(&out.join("."), &files(&[("b.yaml", "b\n")])).unwrap();
-    let paths: Vec<String> = common::read_tree(&out).keys().cloned().collect();
+    let paths: Vec<String> = read_tree(&out).keys().cloned().collect();
     assert_eq!(paths, [MANIFEST, "b.yaml", "keep.txt"]);
     let entries: Vec<_> = fs::read_dir(tmp.path())
         .unwrap()
@@ -230,7 +226,7 @@ fn many_files_are_all_written() {
         .collect();
     let files = files(&entries);
     write(&out, &files).unwrap();
-    let got = common::read_tree(&out);
+    let got = read_tree(&out);
     assert_eq!(got.len(), 3001);
     for (path, text) in &owned {
         assert_eq!(&got[path], text);
@@ -383,7 +379,7 @@ fn a_foreign_folder_where_a_file_goes_is_refused_and_nothing_changes() {
     // An empty folder, then a folder with a file in it, where a file goes.
     fs::create_dir_all(out.join("newns/deny.yaml")).unwrap();
     for round in 0..2 {
-        let before = common::read_tree(&out);
+        let before = read_tree(&out);
         let err = write(&out, &next).unwrap_err().to_string();
         assert!(err.contains("did not generate"), "{err}");
         assert!(
@@ -391,7 +387,7 @@ fn a_foreign_folder_where_a_file_goes_is_refused_and_nothing_changes() {
             "{err}"
         );
         assert!(!err.contains(".netpc-staging"), "{err}");
-        assert_eq!(common::read_tree(&out), before);
+        assert_eq!(read_tree(&out), before);
         assert!(out.join("newns/deny.yaml").is_dir(), "round {round}");
         assert_only(tmp.path(), &["out"]);
         fs::write(out.join("newns/deny.yaml/notes.txt"), "n\n").unwrap();
@@ -499,4 +495,22 @@ fn a_build_waits_for_the_lock_held_by_another() {
     parent.unlock().unwrap();
     build.join().unwrap().unwrap();
     assert_only(tmp.path(), &["out"]);
+}
+
+/// Every file under `dir` with its content, by `/`-separated relative path.
+fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(e.path()).unwrap())
+        })
+        .collect()
 }
