@@ -125,11 +125,12 @@ fn an_edited_object_without_connectivity_change_is_listed() {
     copy_dir(&out, &edited);
     // A second, redundant copy of the DNS port list changes the object, not who can
     // reach whom.
-    let path = edited.join("namespaces/shop/egress/allow-egress-from-all-pods.yaml");
+    let path =
+        edited.join("namespaces/shop/egress/allow-egress-all-pods-to-kube-system.kube-dns.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
     let text = text.replacen(
-        "  - ports:\n",
-        "  - ports:\n    - port: 53\n      protocol: UDP\n",
+        "    ports:\n",
+        "    ports:\n    - protocol: UDP\n      port: 53\n",
         1,
     );
     std::fs::write(&path, text).unwrap();
@@ -141,7 +142,7 @@ fn an_edited_object_without_connectivity_change_is_listed() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "objects changed without a change in connectivity:\n  changed shop/allow-egress-from-all-pods\n"
+        "objects changed without a change in connectivity:\n  changed shop/allow-egress-all-pods-to-kube-system.kube-dns\n"
     );
 }
 

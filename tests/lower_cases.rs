@@ -112,7 +112,7 @@ fn namespace_endpoints_use_own_selectors_and_no_labels() {
         "{}---\n{}---\n{}---\n{}",
         file(
             &files,
-            "namespaces/a/egress/allow-egress-from-all-pods.yaml"
+            "namespaces/a/egress/allow-egress-all-pods-to-z.sink.yaml"
         ),
         file(&files, "namespaces/a/egress/allow-egress-from-web.yaml"),
         file(&files, "namespaces/z/ingress/allow-ingress-all-pods.yaml"),
@@ -341,7 +341,13 @@ fn yaml_1_1_booleans_are_quoted_everywhere() {
             let scalar = line.trim_start_matches([' ', '-']);
             let (key, value) = scalar.split_once(": ").unwrap_or((scalar, ""));
             let key = key.trim_end_matches(':');
-            for token in [key, value] {
+            // Real booleans and numbers are written plain on purpose.
+            let typed = matches!(key, "managed" | "containerPort" | "port" | "endPort")
+                && (value == "true" || value.bytes().all(|b| b.is_ascii_digit()));
+            if typed {
+                continue;
+            }
+            for token in [key, value].into_iter().filter(|t| !t.is_empty()) {
                 assert!(
                     !netpc::emit::yaml11::ambiguous(token),
                     "{}: `{line}`",
@@ -351,7 +357,7 @@ fn yaml_1_1_booleans_are_quoted_everywhere() {
         }
     }
     insta::assert_snapshot!(file(&files, "namespaces/on/ingress/allow-ingress-yes.yaml"));
-    // And YAML 1.1 (PyYAML-like readers) is not needed: serde_yaml reads it back.
+    // serde_yaml (YAML 1.2) reads the names back as strings (YAML 1.1: tests/emit_yaml.rs).
     for file in files.iter().filter(|f| f.path.starts_with("on/")) {
         let value: serde_yaml::Value = serde_yaml::from_str(&file.text).unwrap();
         assert_eq!(
@@ -393,4 +399,43 @@ fn many_clients_of_one_target_share_one_rule_without_duplicates() {
         );
     }
     assert_eq!(ingress.matches("- from:").count(), 1);
+}
+
+#[test]
+fn the_egress_of_every_pod_is_one_policy_per_target_named_after_it() {
+    let mut b = Builder::new(IdentityStyle::Labels);
+    let a = b.namespace("a", true);
+    let kube = b.namespace("kube-system", false);
+    let dns = b.service(kube, "kube-dns", &[]);
+    let db = b.service(a, "db", &[]);
+    b.need(
+        Endpoint::Namespace(a),
+        Endpoint::Service(dns),
+        list(&[port(Protocol::Udp, 53, 53)]),
+    );
+    b.need(
+        Endpoint::Namespace(a),
+        Endpoint::Service(db),
+        list(&[tcp(5432)]),
+    );
+    let (program, _) = b.finish();
+    let (files, diagnostics) = lower(&program);
+    assert!(diagnostics.is_empty());
+    let egress: Vec<&str> = files
+        .iter()
+        .filter_map(|f| f.path.strip_prefix("namespaces/a/egress/"))
+        .collect();
+    assert_eq!(
+        egress,
+        [
+            "allow-egress-all-pods-to-db.yaml",
+            "allow-egress-all-pods-to-kube-system.kube-dns.yaml"
+        ]
+    );
+    let dns_policy = file(
+        &files,
+        "namespaces/a/egress/allow-egress-all-pods-to-kube-system.kube-dns.yaml",
+    );
+    assert!(dns_policy.contains("app: kube-dns"), "{dns_policy}");
+    assert!(!dns_policy.contains("5432"), "{dns_policy}");
 }

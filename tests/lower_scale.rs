@@ -77,7 +77,7 @@ fn parallel_stream_is_byte_identical_to_one_serializer() {
         if i > 0 {
             expected.push_str("---\n");
         }
-        expected.push_str(&serde_yaml::to_string(&plan.view(ns, policy)).unwrap());
+        expected.push_str(&netpc::emit::policy_yaml(&plan, ns, policy).unwrap());
     }
     assert_eq!(plan.applied_count(), 23_400);
     assert!(String::from_utf8(parallel).unwrap() == expected);
@@ -106,7 +106,7 @@ fn parallel_files_hold_every_policy_once() {
                 let expected = format!(
                     "{}{}",
                     netpc::emit::HEADER,
-                    serde_yaml::to_string(&plan.view(ns, policy)).unwrap()
+                    netpc::emit::policy_yaml(&plan, ns, policy).unwrap()
                 );
                 assert_eq!(by_path[path.as_str()], expected, "{path}");
                 policy_files += 1;

@@ -1,7 +1,8 @@
 //! Tidy checks on the source tree (as rust-analyzer's `tidy` test): every module says
 //! what it owns in a `//!` paragraph at its top, no file grows past one room (600
 //! lines), no stub (`todo!()`, `unimplemented!()`) is left behind, and the trees that
-//! check the compiler (`analyze`, `verify`'s expectation, `insight`) do not use it.
+//! check the compiler (`analyze`, `verify`'s expectation, `insight`) do not use it,
+//! and `lower` does not use `emit`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -56,6 +57,8 @@ const INDEPENDENCE: &[(&str, &[&str], &[&str])] = &[
     ),
     ("src/verify", &["mod.rs"], &["lower", "emit"]),
     ("src/insight", &[], &["lower", "emit"]),
+    // Lowering decides what is allowed; how it is written (YAML, quoting) is emit's.
+    ("src/lower", &[], &["emit"]),
 ];
 
 #[test]

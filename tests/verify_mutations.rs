@@ -138,7 +138,8 @@ fn a_removed_default_deny_opens_everything_not_declared() {
     let report = run(&program, &manifests);
     // api and the unmatched pod were isolated for ingress only by the default deny; db
     // still is, by `allow-ingress-db`. (Removing `default-deny-egress` instead changes
-    // nothing: `std/dns` gives `allow-egress-from-all-pods`, which isolates every pod.)
+    // nothing: `std/dns` gives `allow-egress-all-pods-to-kube-system.kube-dns`, which
+    // isolates every pod.)
     assert!(!report.matches());
     assert!(
         report

@@ -6,6 +6,8 @@
 //! The layout (every file name) belongs to `crate::output`; this module only decides
 //! what each file says.
 
+mod policy;
+pub mod yaml;
 pub mod yaml11;
 
 use std::io::Write;
@@ -13,6 +15,8 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::lower::{NamespacePlan, Plan, Policy};
+pub use policy::PolicyView;
+
 use crate::output::{self, MANIFEST};
 
 /// The first line of every generated file except the manifest.
@@ -31,7 +35,7 @@ pub struct File {
 /// Why the text could not be produced (serialization failure: a bug in netpc).
 #[derive(Debug)]
 pub enum EmitError {
-    Yaml(serde_yaml::Error),
+    Yaml(yaml::Error),
     Io(std::io::Error),
     /// A serializing thread panicked.
     Worker,
@@ -49,8 +53,8 @@ impl std::fmt::Display for EmitError {
 
 impl std::error::Error for EmitError {}
 
-impl From<serde_yaml::Error> for EmitError {
-    fn from(err: serde_yaml::Error) -> Self {
+impl From<yaml::Error> for EmitError {
+    fn from(err: yaml::Error) -> Self {
         EmitError::Yaml(err)
     }
 }
@@ -61,14 +65,9 @@ impl From<std::io::Error> for EmitError {
     }
 }
 
-/// Serialize one value as YAML, quoting YAML-1.1-ambiguous scalars when `quote`.
-fn to_yaml<T: Serialize>(value: &T, quote: bool) -> Result<String, EmitError> {
-    let text = serde_yaml::to_string(value)?;
-    Ok(if quote {
-        yaml11::quote_ambiguous(&text)
-    } else {
-        text
-    })
+/// The YAML text of one policy (one document, no header, no `---`).
+pub fn policy_yaml(plan: &Plan, ns: &NamespacePlan, policy: &Policy) -> Result<String, EmitError> {
+    Ok(yaml::to_string(&PolicyView::new(plan, ns, policy))?)
 }
 
 /// The relative path of a policy's file.
@@ -88,15 +87,12 @@ struct Kustomization<'a> {
     resources: Vec<&'a str>,
 }
 
-fn kustomization(resources: Vec<&str>, quote: bool) -> Result<String, EmitError> {
-    let body = to_yaml(
-        &Kustomization {
-            api_version: "kustomize.config.k8s.io/v1beta1",
-            kind: "Kustomization",
-            resources,
-        },
-        quote,
-    )?;
+fn kustomization(resources: Vec<&str>) -> Result<String, EmitError> {
+    let body = yaml::to_string(&Kustomization {
+        api_version: "kustomize.config.k8s.io/v1beta1",
+        kind: "Kustomization",
+        resources,
+    })?;
     Ok(format!("{HEADER}{body}"))
 }
 
@@ -125,7 +121,6 @@ struct ContractNamespace<'a> {
 /// Every output file, sorted by path, the manifest last.
 pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
     let mut files = Vec::with_capacity(plan.applied_count() + 4 * plan.namespaces.len() + 4);
-    let quote = plan.yaml11_quoting;
     let ns_dirs: Vec<String> = plan
         .namespaces
         .iter()
@@ -133,15 +128,15 @@ pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
         .collect();
     files.push(File {
         path: output::KUSTOMIZATION.to_owned(),
-        text: kustomization(ns_dirs.iter().map(String::as_str).collect(), quote)?,
+        text: kustomization(ns_dirs.iter().map(String::as_str).collect())?,
     });
-    files.extend(per_namespace(plan, quote)?);
+    files.extend(per_namespace(plan)?);
     let contract = plan.contract();
     files.push(File {
         path: output::CONTRACT.to_owned(),
         text: format!(
             "{HEADER}# The label contract: the labels each service's pod template must carry, and the named container ports it must expose.\n{}",
-            to_yaml(
+            yaml::to_string(
                 &Contract {
                     exempt_label: ExemptLabel {
                         key: &plan.program.exempt.key,
@@ -158,7 +153,6 @@ pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
                         .collect(),
                     services: &contract
                 },
-                quote
             )?
         ),
     });
@@ -178,19 +172,19 @@ pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
 /// The files of each managed namespace (its policies, its kustomization, its failsafe
 /// file), in namespace order. With many policies the namespaces are split into one
 /// contiguous run per thread; the result is the same as with one thread.
-fn per_namespace(plan: &Plan, quote: bool) -> Result<Vec<File>, EmitError> {
+fn per_namespace(plan: &Plan) -> Result<Vec<File>, EmitError> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(4);
     if threads < 2 || plan.applied_count() < PARALLEL_THRESHOLD || plan.namespaces.len() < 2 {
-        return namespaces_files(plan, &plan.namespaces, quote);
+        return namespaces_files(plan, &plan.namespaces);
     }
     let run = plan.namespaces.len().div_ceil(threads);
     let parts: Vec<Result<Vec<File>, EmitError>> = std::thread::scope(|scope| {
         let workers: Vec<_> = plan
             .namespaces
             .chunks(run)
-            .map(|namespaces| scope.spawn(move || namespaces_files(plan, namespaces, quote)))
+            .map(|namespaces| scope.spawn(move || namespaces_files(plan, namespaces)))
             .collect();
         workers
             .into_iter()
@@ -204,11 +198,7 @@ fn per_namespace(plan: &Plan, quote: bool) -> Result<Vec<File>, EmitError> {
     Ok(files)
 }
 
-fn namespaces_files(
-    plan: &Plan,
-    namespaces: &[NamespacePlan],
-    quote: bool,
-) -> Result<Vec<File>, EmitError> {
+fn namespaces_files(plan: &Plan, namespaces: &[NamespacePlan]) -> Result<Vec<File>, EmitError> {
     let mut files = Vec::new();
     for ns in namespaces {
         let prefix_len = output::namespace_dir(&ns.name).len() + 1;
@@ -221,7 +211,7 @@ fn namespaces_files(
             for policy in policies {
                 let path = policy_path(ns, policy, wide);
                 let mut text = String::from(HEADER);
-                text.push_str(&to_yaml(&plan.view(ns, policy), quote)?);
+                yaml::write(&PolicyView::new(plan, ns, policy), &mut text)?;
                 resources.push(path.clone());
                 files.push(File { path, text });
             }
@@ -229,7 +219,7 @@ fn namespaces_files(
         let relative: Vec<&str> = resources.iter().map(|p| &p[prefix_len..]).collect();
         files.push(File {
             path: output::namespace_kustomization(&ns.name),
-            text: kustomization(relative, quote)?,
+            text: kustomization(relative)?,
         });
         let mut failsafe = String::from(HEADER);
         failsafe.push_str(&format!(
@@ -240,7 +230,7 @@ fn namespaces_files(
             if i > 0 {
                 failsafe.push_str("---\n");
             }
-            failsafe.push_str(&to_yaml(&plan.view(ns, policy), quote)?);
+            yaml::write(&PolicyView::new(plan, ns, policy), &mut failsafe)?;
         }
         files.push(File {
             path: output::failsafe(&ns.name),
@@ -299,26 +289,21 @@ const CHUNK: usize = 8192;
 /// Below this many objects, one thread is faster than starting more.
 const PARALLEL_THRESHOLD: usize = 4096;
 
-/// Serialize `policies` as one multi-document stream (no leading `---`).
+/// Serialize `policies` as one multi-document stream (no leading `---`), through one
+/// reused text buffer.
 fn serialize_into(
     plan: &Plan,
     policies: &[(&NamespacePlan, &Policy)],
     out: &mut impl Write,
 ) -> Result<(), EmitError> {
-    if plan.yaml11_quoting {
-        for (i, (ns, policy)) in policies.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b"---\n")?;
-            }
-            out.write_all(to_yaml(&plan.view(ns, policy), true)?.as_bytes())?;
+    let mut text = String::with_capacity(1024);
+    for (i, (ns, policy)) in policies.iter().enumerate() {
+        text.clear();
+        if i > 0 {
+            text.push_str("---\n");
         }
-        return Ok(());
-    }
-    // One serializer for the slice: it writes the `---` separators itself and saves
-    // setting up an emitter per document.
-    let mut serializer = serde_yaml::Serializer::new(out);
-    for (ns, policy) in policies {
-        plan.view(ns, policy).serialize(&mut serializer)?;
+        yaml::write(&PolicyView::new(plan, ns, policy), &mut text)?;
+        out.write_all(text.as_bytes())?;
     }
     Ok(())
 }

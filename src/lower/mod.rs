@@ -4,8 +4,8 @@
 //! Lowering happens in two steps so that a program of 50,000 services never holds all
 //! its Kubernetes objects in memory at once: [`plan`] groups the needs into a compact
 //! [`Plan`] (names, selectors, rules as ids into the program) in time linear in the
-//! number of needs; [`Plan::object`] then builds one k8s-openapi object on demand, which
-//! `emit` serializes and drops. Names follow `docs/output.md`.
+//! number of needs; `emit` then serializes one policy of the plan at a time, straight
+//! from the plan. Lowering knows nothing of YAML. Names follow `docs/output.md`.
 //!
 //! Invariant: every object has explicit `policyTypes` with exactly one type, the label
 //! `app.kubernetes.io/managed-by: netpc`, a valid name, and never a wider rule than the
@@ -15,13 +15,10 @@
 mod contract;
 mod grants;
 mod names;
-mod objects;
 mod plan;
-mod view;
 
 pub use contract::{ContractEntry, NamedPort};
 pub use plan::plan;
-pub use view::PolicyView;
 
 use crate::ir::{ExternalId, NamespaceId, Ports, ServiceId};
 
@@ -144,9 +141,6 @@ pub struct Plan {
     pub labels: Vec<String>,
     /// For every service, the client labels its pods must carry (indexes into `labels`).
     pub client_labels: Vec<Vec<u32>>,
-    /// Whether some name of the program reads as a boolean or number in YAML 1.1 (`on`,
-    /// `yes`, `1_000`), so emitted text must quote it (see `emit`).
-    pub yaml11_quoting: bool,
 }
 
 impl Plan {

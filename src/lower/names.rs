@@ -65,10 +65,14 @@ pub fn ingress_name(service: &str) -> String {
 }
 
 pub const INGRESS_ALL_PODS: &str = "allow-ingress-all-pods";
-pub const EGRESS_FROM_ALL_PODS: &str = "allow-egress-from-all-pods";
 
 pub fn egress_to_name(target_name: &str) -> String {
     format!("allow-egress-to-{target_name}")
+}
+
+/// The egress of every pod of a namespace (`*` as subject) towards target `T`.
+pub fn egress_all_pods_to_name(target_name: &str) -> String {
+    format!("allow-egress-all-pods-to-{target_name}")
 }
 
 pub fn egress_from_name(service: &str) -> String {

@@ -40,13 +40,11 @@ pub(super) struct Group {
 /// still returned, but must not be written when there are errors.
 pub fn plan(program: Program, options: Options, diagnostics: &mut Diagnostics) -> Plan {
     let (namespaces, labels, client_labels) = plan_parts(&program, options, diagnostics);
-    let yaml11_quoting = needs_yaml11_quoting(&program);
     Plan {
         program,
         namespaces,
         labels,
         client_labels,
-        yaml11_quoting,
     }
 }
 
@@ -299,14 +297,16 @@ fn plan_parts(
                 origin: service.span,
             });
         }
-        if !namespace_egress.get(ns_index).is_empty() {
-            let needs = namespace_egress.get(ns_index);
+        // The egress of `*`: one policy per target, named after it, so a reader sees
+        // what it allows (`allow-egress-all-pods-to-kube-system.kube-dns`) and a new
+        // target adds a file instead of changing one.
+        for (target, needs) in by_target(program, namespace_egress.get(ns_index)) {
             egress.push(Policy {
-                name: names::EGRESS_FROM_ALL_PODS.to_owned(),
+                name: names::egress_all_pods_to_name(&names::target_name(program, ns_id, target)),
                 direction: Direction::Egress,
                 selects: Selects::AllPods,
-                rules: egress_rules(program, needs),
-                origin: program.needs[needs[0] as usize].origin.subject,
+                rules: egress_rules(program, &needs),
+                origin: program.needs[needs[0] as usize].origin.target,
             });
         }
 
@@ -332,21 +332,6 @@ fn plan_parts(
     namespaces.sort_by(|a, b| a.name.cmp(&b.name));
 
     (namespaces, labels, client_labels)
-}
-
-/// Whether any name, label or port name of the program is ambiguous in YAML 1.1.
-fn needs_yaml11_quoting(program: &Program) -> bool {
-    let ambiguous = crate::emit::yaml11::ambiguous;
-    ambiguous(&program.exempt.key)
-        || ambiguous(&program.exempt.value)
-        || program.namespaces.iter().any(|n| ambiguous(&n.name))
-        || program.services.iter().any(|s| {
-            ambiguous(&s.name)
-                || s.selector.iter().any(|(k, v)| ambiguous(k) || ambiguous(v))
-                || s.ports
-                    .iter()
-                    .any(|p| p.name.as_deref().is_some_and(ambiguous))
-        })
 }
 
 /// Values grouped by a dense key and stored flat (a counting sort): two allocations
@@ -465,6 +450,21 @@ fn ingress_rules(program: &Program, clients: &[Client], groups: &[Group], needs:
         }
     }
     rules.finish()
+}
+
+/// `needs` grouped by target, targets in first-seen order, needs in their order.
+fn by_target(program: &Program, needs: &[u32]) -> Vec<(Endpoint, Vec<u32>)> {
+    let mut groups: Vec<(Endpoint, Vec<u32>)> = Vec::new();
+    let mut index: FxHashMap<Endpoint, usize> = FxHashMap::default();
+    for &need in needs {
+        let target = program.needs[need as usize].target;
+        let slot = *index.entry(target).or_insert_with(|| {
+            groups.push((target, Vec::new()));
+            groups.len() - 1
+        });
+        groups[slot].1.push(need);
+    }
+    groups
 }
 
 fn egress_rules(program: &Program, needs: &[u32]) -> Rules {

@@ -1,8 +1,9 @@
-//! Building one k8s-openapi `NetworkPolicy` from a planned [`Policy`], on demand, so
-//! that callers can serialize and drop objects one at a time. Never decides what is
-//! allowed: that is `plan`'s job; this module only spells it in Kubernetes terms
-//! (namespaceSelector and podSelector in ONE peer, ipBlock per CIDR with the `except`
-//! entries inside it, explicit protocols, `endPort` for ranges, named ports by name).
+//! The reference object for lowering tests: one k8s-openapi `NetworkPolicy` built from
+//! a planned `Policy`, written independently of `emit`'s serializing view, so the tests
+//! can check that the emitted YAML reads back as this object. It spells the plan in
+//! Kubernetes terms (namespaceSelector and podSelector in ONE peer, ipBlock per CIDR
+//! with the `except` entries inside it, explicit protocols, `endPort` for ranges, named
+//! ports by name).
 
 use std::collections::BTreeMap;
 
@@ -15,11 +16,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::{
+use netpc::ir::{NamespaceId, PortKind, Ports};
+use netpc::lower::{
     Direction, MANAGED_BY, NAMESPACE_NAME_LABEL, NamespacePlan, Peer, Plan, Policy, Rule, Rules,
     Selects,
 };
-use crate::ir::{NamespaceId, PortKind, Ports};
 
 fn match_labels(key: &str, value: &str) -> LabelSelector {
     LabelSelector {
@@ -35,9 +36,22 @@ fn match_map(map: &BTreeMap<String, String>) -> LabelSelector {
     }
 }
 
-impl Plan {
+/// The Kubernetes object of a planned policy.
+pub trait ReferenceObject {
     /// The Kubernetes object for `policy` of namespace `ns`.
-    pub fn object(&self, ns: &NamespacePlan, policy: &Policy) -> NetworkPolicy {
+    fn object(&self, ns: &NamespacePlan, policy: &Policy) -> NetworkPolicy;
+}
+
+impl ReferenceObject for Plan {
+    fn object(&self, ns: &NamespacePlan, policy: &Policy) -> NetworkPolicy {
+        Parts(self).object(ns, policy)
+    }
+}
+
+struct Parts<'a>(&'a Plan);
+
+impl Parts<'_> {
+    fn object(&self, ns: &NamespacePlan, policy: &Policy) -> NetworkPolicy {
         let mut spec = NetworkPolicySpec {
             pod_selector: Some(self.pod_selector(policy.selects)),
             policy_types: Some(vec![policy.direction.as_k8s().to_owned()]),
@@ -97,7 +111,7 @@ impl Plan {
     }
 
     fn pod_selector(&self, selects: Selects) -> LabelSelector {
-        let exempt = &self.program.exempt;
+        let exempt = &self.0.program.exempt;
         match selects {
             Selects::AllPods => LabelSelector::default(),
             Selects::NotExempt => LabelSelector {
@@ -109,8 +123,8 @@ impl Plan {
                 }]),
             },
             Selects::Exempt => match_labels(&exempt.key, &exempt.value),
-            Selects::Service(id) => match_map(&self.program.service(id).selector),
-            Selects::Label(label) => match_labels(&self.labels[label as usize], "true"),
+            Selects::Service(id) => match_map(&self.0.program.service(id).selector),
+            Selects::Label(label) => match_labels(&self.0.labels[label as usize], "true"),
         }
     }
 
@@ -127,18 +141,18 @@ impl Plan {
     }
 
     fn namespace_selector(&self, here: NamespaceId, of: NamespaceId) -> Option<LabelSelector> {
-        (here != of).then(|| match_labels(NAMESPACE_NAME_LABEL, &self.program.namespace(of).name))
+        (here != of).then(|| match_labels(NAMESPACE_NAME_LABEL, &self.0.program.namespace(of).name))
     }
 
     fn push_peer(&self, here: NamespaceId, peer: Peer, out: &mut Vec<NetworkPolicyPeer>) {
         match peer {
             Peer::Label { label, namespace } => out.push(NetworkPolicyPeer {
-                pod_selector: Some(match_labels(&self.labels[label as usize], "true")),
+                pod_selector: Some(match_labels(&self.0.labels[label as usize], "true")),
                 namespace_selector: self.namespace_selector(here, namespace),
                 ip_block: None,
             }),
             Peer::Service(id) => {
-                let service = self.program.service(id);
+                let service = self.0.program.service(id);
                 out.push(NetworkPolicyPeer {
                     pod_selector: Some(match_map(&service.selector)),
                     namespace_selector: self.namespace_selector(here, service.namespace),
@@ -156,7 +170,7 @@ impl Plan {
                 ip_block: None,
             }),
             Peer::External(id) => {
-                let external = self.program.external(id);
+                let external = self.0.program.external(id);
                 for cidr in &external.cidrs {
                     let except: Vec<String> = external
                         .except

@@ -1,18 +1,22 @@
-//! A borrowed view of one planned policy that serializes exactly as its k8s-openapi
-//! `NetworkPolicy` ([`Plan::object`]) does, field for field and in the same order, but
-//! without building the object: no selector maps are cloned and no strings allocated.
-//! `emit` serializes this view; `Plan::object` stays the reference, and the tests
-//! check that both give the same bytes. Never decides what a policy allows.
+//! A borrowed view of one planned policy that serializes as a `networking.k8s.io/v1`
+//! NetworkPolicy without building the object: no selector maps are cloned and no
+//! strings allocated. Keys come in the order people write them and `kubectl` shows
+//! them (see docs/output.md): `apiVersion`, `kind`, `metadata` (`name`, `namespace`,
+//! `labels`), `spec` (`podSelector`, `policyTypes`, then the rules); in a rule the peers
+//! (`from`/`to`) before `ports`; in a peer `namespaceSelector`, `podSelector`,
+//! `ipBlock`; in a port `protocol`, `port`, `endPort`. Label maps stay sorted by key.
+//! The tests check the view against a k8s-openapi object built independently
+//! (`tests/lower_support/objects.rs`). Never decides what a policy allows.
 
 use std::collections::BTreeMap;
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
 
-use super::{
+use crate::ir::{NamespaceId, Port, PortKind, Ports};
+use crate::lower::{
     Direction, MANAGED_BY, NAMESPACE_NAME_LABEL, NamespacePlan, Peer, Plan, Policy, Rule, Rules,
     Selects,
 };
-use crate::ir::{NamespaceId, Port, PortKind, Ports};
 
 /// One policy, ready to serialize.
 #[derive(Clone, Copy)]
@@ -22,14 +26,10 @@ pub struct PolicyView<'a> {
     pub policy: &'a Policy,
 }
 
-impl Plan {
+impl<'a> PolicyView<'a> {
     /// The serializable view of `policy` of namespace `ns`.
-    pub fn view<'a>(&'a self, ns: &'a NamespacePlan, policy: &'a Policy) -> PolicyView<'a> {
-        PolicyView {
-            plan: self,
-            ns,
-            policy,
-        }
+    pub fn new(plan: &'a Plan, ns: &'a NamespacePlan, policy: &'a Policy) -> Self {
+        PolicyView { plan, ns, policy }
     }
 }
 
@@ -49,9 +49,9 @@ struct Meta<'a>(&'a PolicyView<'a>);
 impl Serialize for Meta<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut state = serializer.serialize_struct("ObjectMeta", 3)?;
-        state.serialize_field("labels", &OneLabel(MANAGED_BY.0, MANAGED_BY.1))?;
         state.serialize_field("name", &self.0.policy.name)?;
         state.serialize_field("namespace", &self.0.ns.name)?;
+        state.serialize_field("labels", &OneLabel(MANAGED_BY.0, MANAGED_BY.1))?;
         state.end()
     }
 }
@@ -74,13 +74,6 @@ impl Serialize for Spec<'_> {
         let view = self.0;
         let policy = view.policy;
         let mut state = serializer.serialize_struct("NetworkPolicySpec", 3)?;
-        let field = match policy.direction {
-            Direction::Ingress => "ingress",
-            Direction::Egress => "egress",
-        };
-        if !matches!(policy.rules, Rules::None) {
-            state.serialize_field(field, &RulesView(view))?;
-        }
         state.serialize_field(
             "podSelector",
             &PodSelector {
@@ -89,6 +82,13 @@ impl Serialize for Spec<'_> {
             },
         )?;
         state.serialize_field("policyTypes", &[policy.direction.as_k8s()])?;
+        if !matches!(policy.rules, Rules::None) {
+            let field = match policy.direction {
+                Direction::Ingress => "ingress",
+                Direction::Egress => "egress",
+            };
+            state.serialize_field(field, &RulesView(view))?;
+        }
         state.end()
     }
 }
@@ -138,19 +138,13 @@ impl Serialize for RuleView<'_> {
             peers: &self.rule.peers,
         };
         let mut state = serializer.serialize_struct("Rule", 2)?;
-        match self.view.policy.direction {
-            Direction::Ingress => {
-                state.serialize_field("from", &peers)?;
-                if let Ports::List(ports) = &self.rule.ports {
-                    state.serialize_field("ports", &PortsView(ports))?;
-                }
-            }
-            Direction::Egress => {
-                if let Ports::List(ports) = &self.rule.ports {
-                    state.serialize_field("ports", &PortsView(ports))?;
-                }
-                state.serialize_field("to", &peers)?;
-            }
+        let field = match self.view.policy.direction {
+            Direction::Ingress => "from",
+            Direction::Egress => "to",
+        };
+        state.serialize_field(field, &peers)?;
+        if let Ports::List(ports) = &self.rule.ports {
+            state.serialize_field("ports", &PortsView(ports))?;
         }
         state.end()
     }
@@ -174,16 +168,16 @@ impl Serialize for PortView<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let port = self.0;
         let mut state = serializer.serialize_struct("NetworkPolicyPort", 3)?;
+        state.serialize_field("protocol", port.protocol.as_k8s())?;
         match &port.kind {
             PortKind::Range { first, last } => {
+                state.serialize_field("port", &i32::from(*first))?;
                 if last > first {
                     state.serialize_field("endPort", &i32::from(*last))?;
                 }
-                state.serialize_field("port", &i32::from(*first))?;
             }
             PortKind::Named { name, .. } => state.serialize_field("port", name)?,
         }
-        state.serialize_field("protocol", port.protocol.as_k8s())?;
         state.end()
     }
 }
