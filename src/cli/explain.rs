@@ -18,7 +18,7 @@ use crate::insight::explain::{self as explain_connection, End};
 pub struct ExplainArgs {
     /// A diagnostic code such as `E204` or `W001`; or a connection: `SRC DST[:PORT[/PROTO]]`
     /// then the program's `.netp` files or folders (default `.`). SRC and DST are
-    /// `ns/service`, `ns/*` or an IP address
+    /// `ns/service`, `service` (when one namespace has it), `ns/*` or an IP address
     #[arg(
         required = true,
         value_name = "CODE | SRC DST[:PORT[/PROTO]] [PATH...]"
@@ -78,6 +78,13 @@ fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[Pat
     let (sources, _warnings, program) = match checked_program(paths, args.diagnostics) {
         Ok(checked) => checked,
         Err(status) => return status,
+    };
+    let (src_end, dst_end) = match (
+        explain_connection::resolve_bare(&program, src_end),
+        explain_connection::resolve_bare(&program, dst_end),
+    ) {
+        (Ok(s), Ok(d)) => (s, d),
+        (Err(message), _) | (_, Err(message)) => return fatal(message),
     };
     let mut lowered = Diagnostics::new();
     let plan = crate::lower::plan(&program, crate::lower::Options::default(), &mut lowered);

@@ -25,6 +25,8 @@ pub enum End {
         namespace: String,
     },
     Ip(IpAddr),
+    /// A service named without its namespace, until [`resolve_bare`] finds it.
+    Bare(String),
 }
 
 impl std::fmt::Display for End {
@@ -33,6 +35,7 @@ impl std::fmt::Display for End {
             End::Service { namespace, service } => write!(f, "{namespace}/{service}"),
             End::Unmatched { namespace } => write!(f, "{namespace}/*"),
             End::Ip(ip) => write!(f, "{ip}"),
+            End::Bare(service) => write!(f, "{service}"),
         }
     }
 }
@@ -45,12 +48,14 @@ pub struct PortQuery {
     pub protocol: Option<Protocol>,
 }
 
-/// Parses `ns/service`, `ns/*` or an IP address.
+/// Parses `ns/service`, `ns/*`, an IP address, or a bare service name (see
+/// [`resolve_bare`]).
 pub fn parse_end(text: &str) -> Result<End, String> {
     if let Ok(ip) = text.parse::<IpAddr>() {
         return Ok(End::Ip(ip));
     }
     match text.split_once('/') {
+        None if !text.is_empty() && text != "*" => Ok(End::Bare(text.to_owned())),
         Some((namespace, "*")) if !namespace.is_empty() => Ok(End::Unmatched {
             namespace: namespace.to_owned(),
         }),
@@ -63,7 +68,7 @@ pub fn parse_end(text: &str) -> Result<End, String> {
             })
         }
         _ => Err(format!(
-            "`{text}` is not an endpoint: write `namespace/service`, `namespace/*` or an IP address"
+            "`{text}` is not an endpoint: write `namespace/service`, `service` (when one namespace has it), `namespace/*` or an IP address"
         )),
     }
 }
@@ -108,6 +113,52 @@ pub fn parse_destination(text: &str) -> Result<(End, Option<PortQuery>), String>
             protocol,
         }),
     ))
+}
+
+/// A bare service name as `ns/service`: the one namespace that has a service of that
+/// name. None, or several, is an error naming the candidates. Other ends are returned
+/// as they are.
+pub fn resolve_bare(program: &Program, end: End) -> Result<End, String> {
+    let End::Bare(service) = end else {
+        return Ok(end);
+    };
+    let namespaces: Vec<&str> = program
+        .services
+        .iter()
+        .filter(|s| s.name == service)
+        .map(|s| program.namespace(s.namespace).name.as_str())
+        .collect();
+    match namespaces.as_slice() {
+        [namespace] => Ok(End::Service {
+            namespace: (*namespace).to_owned(),
+            service,
+        }),
+        [] => {
+            let names: Vec<String> = program
+                .service_ids()
+                .map(|id| program.endpoint_name(Endpoint::Service(id)))
+                .collect();
+            let bare: Vec<&str> = names
+                .iter()
+                .map(|n| n.rsplit('/').next().unwrap_or(n))
+                .collect();
+            let mut message = format!("no namespace of the program has a service `{service}`");
+            if let Some(near) = crate::diagnostic::did_you_mean(&service, bare.iter().copied())
+                && let Some(full) = names.iter().find(|n| n.rsplit('/').next() == Some(near))
+            {
+                let _ = write!(message, "; did you mean `{full}`?");
+            }
+            Err(message)
+        }
+        several => {
+            let options: Vec<String> = several.iter().map(|n| format!("`{n}/{service}`")).collect();
+            Err(format!(
+                "`{service}` is a service of {} namespaces: write one of {}",
+                several.len(),
+                options.join(", ")
+            ))
+        }
+    }
 }
 
 fn ir_protocol(protocol: ir::Protocol) -> Protocol {
@@ -178,6 +229,7 @@ pub fn ports(
 pub fn endpoint(probes: &ProbeCluster, end: &End) -> Result<AEndpoint, String> {
     let (namespace, role) = match end {
         End::Ip(ip) => return Ok(AEndpoint::Ip(*ip)),
+        End::Bare(service) => return Err(format!("`{service}` needs its namespace")),
         End::Service { namespace, service } => (namespace, ProbeRole::Service(service.clone())),
         End::Unmatched { namespace } => (namespace, ProbeRole::Unmatched),
     };
@@ -364,6 +416,24 @@ fn service_label(program: &Program, id: ir::ServiceId) -> String {
     format!("{name} serves {}", ports.join(", "))
 }
 
+/// `grid/api does not declare TCP 8080; grid/api serves TCP 443` when DST is a
+/// service that declares ports, none of them this one.
+fn undeclared(program: &Program, dst: &End, protocol: Protocol, port: u16) -> Option<String> {
+    let id = find_service(program, dst)?;
+    let service = program.service(id);
+    let declared = service.ports.is_empty()
+        || service
+            .ports
+            .iter()
+            .any(|p| ir_protocol(p.protocol) == protocol && p.first <= port && port <= p.last);
+    (!declared).then(|| {
+        format!(
+            "{dst} does not declare {protocol} {port}; {}",
+            service_label(program, id)
+        )
+    })
+}
+
 fn side_text(out: &mut String, side: &ASide, direction: &str, end: &End, what: &str) {
     if !side.is_pod {
         let _ = writeln!(
@@ -391,7 +461,7 @@ fn side_text(out: &mut String, side: &ASide, direction: &str, end: &End, what: &
         let rules: Vec<String> = side
             .allowing
             .iter()
-            .map(|r| format!("{} (rule {})", r.policy.name, r.index + 1))
+            .map(|r| format!("{} spec.{direction}[{}]", r.policy.name, r.index))
             .collect();
         let _ = writeln!(out, "{} {what}", rules.join(", "));
     }
@@ -424,6 +494,10 @@ pub fn verdict(
     side_text(&mut text, &explanation.egress, "egress", src, &reach);
     let admit = format!("admits {src} on {conn}");
     side_text(&mut text, &explanation.ingress, "ingress", dst, &admit);
+    let undeclared = undeclared(program, dst, protocol, port);
+    if let Some(line) = &undeclared {
+        let _ = writeln!(text, "  {line}");
+    }
     let covering: Vec<&Need> = program
         .needs
         .iter()
@@ -496,8 +570,13 @@ pub fn verdict(
                 notes: Vec::new(),
             };
             if !explanation.allowed && !matches!(src, End::Ip(_)) {
+                let declare = if undeclared.is_some() {
+                    format!("declare {conn} in `service {}`, then ", service.name)
+                } else {
+                    String::new()
+                };
                 snippet.notes.push(format!(
-                    "help: to allow it, add a `needs` line whose client is {src} and whose target is {dst}:{port}{}",
+                    "help: to allow it, {declare}add a `needs` line whose client is {src} and whose target is {dst}:{port}{}",
                     if protocol == Protocol::Tcp { String::new() } else { format!("/{}", protocol.as_str().to_ascii_lowercase()) }
                 ));
             }
@@ -542,14 +621,11 @@ mod tests {
                 namespace: "grid".into()
             }
         );
-        for bad in [
-            "grid",
-            "grid/api:",
-            "grid/api:70000",
-            "/api",
-            "a/b/c",
-            "[::1",
-        ] {
+        assert_eq!(
+            parse_destination("api:443").unwrap().0,
+            End::Bare("api".into())
+        );
+        for bad in ["*", "grid/api:", "grid/api:70000", "/api", "a/b/c", "[::1"] {
             assert!(parse_destination(bad).is_err(), "{bad}");
         }
     }
