@@ -189,9 +189,9 @@ fn build_file(file: &SourceFile, wanted: BTreeMap<usize, Vec<Range<usize>>>) -> 
         let start = text.len();
         let source = &file.text;
         let parts: Vec<Range<usize>> = if whole.len() <= MAX_LINE {
-            vec![whole.clone()]
+            std::iter::once(whole.clone()).collect()
         } else if ranges.is_empty() {
-            vec![whole.start..floor_boundary(source, whole.start + MAX_LINE)]
+            std::iter::once(whole.start..floor_boundary(source, whole.start + MAX_LINE)).collect()
         } else {
             shown_parts(source, &whole, ranges)
         };

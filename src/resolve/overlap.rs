@@ -19,7 +19,7 @@ use crate::ir::{Program, Service};
 
 /// Beyond this many distinct key sets in one namespace, groups are not compared with
 /// each other (the comparison is quadratic in the number of key sets).
-pub const MAX_KEY_SETS: usize = 256;
+pub const MAX_KEY_SETS: usize = 32;
 
 /// W007 and W008 for `program`, in service order.
 pub(super) fn warnings(program: &Program) -> Vec<Diagnostic> {
@@ -94,8 +94,7 @@ fn earlier_overlaps(services: &[Service]) -> Vec<Option<usize>> {
             }
         }
     }
-    let partner = same.into_iter().zip(other).map(|(s, o)| s.or(o)).collect();
-    partner
+    same.into_iter().zip(other).map(|(s, o)| s.or(o)).collect()
 }
 
 fn values<'a>(service: &'a Service, keys: &[&str]) -> Vec<&'a str> {
