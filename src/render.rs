@@ -1,6 +1,11 @@
 //! Rendering diagnostics for people (codespan-reporting, rustc style) and for tools
 //! (JSON Lines). The only module that touches codespan-reporting. Never decides what
-//! is an error: it prints what the stages reported.
+//! is an error: it prints what the stages reported. Output is bounded in both formats
+//! by one rule ([`shown`]): at most [`MAX_PER_CODE`] diagnostics of one code per file,
+//! then one summary of how many were left out; and a source line longer than
+//! [`excerpt::MAX_LINE`] bytes is cut around its labels (`excerpt`).
+
+mod excerpt;
 
 use std::io::Write;
 use std::ops::Range;
@@ -10,7 +15,7 @@ use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, Config, Styles, StylesWriter, termcolor};
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Label, Severity};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Label, Severity};
 use crate::source::{FileId, Sources, Span};
 
 impl<'a> Files<'a> for Sources {
@@ -79,22 +84,78 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<FileId> {
         .with_notes(notes)
 }
 
-/// The rustc-style text of every diagnostic followed by the summary line, as bytes
+/// At most this many diagnostics of one code are shown for one file (the file of
+/// their primary label); the rest are counted in one summary.
+pub const MAX_PER_CODE: usize = 100;
+
+/// Diagnostics of one code in one file that were left out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Omitted {
+    pub file: FileId,
+    pub code: Code,
+    pub count: usize,
+}
+
+/// What both formats show of `diagnostics` (in their order): the first
+/// [`MAX_PER_CODE`] of each code in each file, and what was left out, by file and code.
+pub fn shown(diagnostics: &Diagnostics) -> (Vec<&Diagnostic>, Vec<Omitted>) {
+    let mut seen: std::collections::BTreeMap<(FileId, Code), usize> = Default::default();
+    let mut kept = Vec::new();
+    for diagnostic in diagnostics {
+        let count = seen
+            .entry((diagnostic.primary.span.file, diagnostic.code))
+            .or_default();
+        *count += 1;
+        if *count <= MAX_PER_CODE {
+            kept.push(diagnostic);
+        }
+    }
+    let omitted = seen
+        .into_iter()
+        .filter(|&(_, count)| count > MAX_PER_CODE)
+        .map(|((file, code), count)| Omitted {
+            file,
+            code,
+            count: count - MAX_PER_CODE,
+        })
+        .collect();
+    (kept, omitted)
+}
+
+fn file_name(sources: &Sources, file: FileId) -> &str {
+    sources.try_get(file).map_or("", |f| f.name.as_str())
+}
+
+/// Renders one diagnostic, its long lines cut (see `excerpt`).
+fn emit(
+    buffer: &mut termcolor::Buffer,
+    sources: &Sources,
+    diagnostic: &cs::Diagnostic<FileId>,
+) -> bool {
+    let styles = Styles::default();
+    let mut writer = StylesWriter::new(buffer, &styles);
+    let config = Config::default();
+    if excerpt::needed(sources, diagnostic) {
+        let (files, moved) = excerpt::Excerpt::new(sources, diagnostic);
+        term::emit_to_write_style(&mut writer, &config, &files, &moved).is_ok()
+    } else {
+        term::emit_to_write_style(&mut writer, &config, sources, diagnostic).is_ok()
+    }
+}
+
+/// The rustc-style text of the diagnostics [`shown`], a note for each code and file
+/// with diagnostics left out, and the summary line counting all of them, as bytes
 /// (with ANSI colour codes when `color`).
 pub fn human(sources: &Sources, diagnostics: &Diagnostics, color: bool) -> Vec<u8> {
-    let config = Config::default();
     let mut buffer = if color {
         termcolor::Buffer::ansi()
     } else {
         termcolor::Buffer::no_color()
     };
-    let styles = Styles::default();
-    for diagnostic in diagnostics {
-        let mut writer = StylesWriter::new(&mut buffer, &styles);
+    let (kept, omitted) = shown(diagnostics);
+    for diagnostic in kept {
         // A span outside its file can only come from a bug; print the message anyway.
-        if term::emit_to_write_style(&mut writer, &config, sources, &to_codespan(diagnostic))
-            .is_err()
-        {
+        if !emit(&mut buffer, sources, &to_codespan(diagnostic)) {
             let _ = writeln!(
                 buffer,
                 "{}[{}]: {}",
@@ -103,6 +164,17 @@ pub fn human(sources: &Sources, diagnostics: &Diagnostics, color: bool) -> Vec<u
                 diagnostic.message
             );
         }
+    }
+    for left_out in omitted {
+        let note = cs::Diagnostic::note().with_message(format!(
+            "{} more {} {}{} in {} not shown (at most {MAX_PER_CODE} of each code per file)",
+            left_out.count,
+            left_out.code.as_str(),
+            left_out.code.severity().as_str(),
+            if left_out.count == 1 { "" } else { "s" },
+            file_name(sources, left_out.file),
+        ));
+        emit(&mut buffer, sources, &note);
     }
     if let Some(line) = summary(diagnostics) {
         let _ = writeln!(buffer, "{line}");
@@ -140,9 +212,7 @@ pub fn note(
         .with_message(message)
         .with_labels(labels)
         .with_notes(notes.to_vec());
-    let styles = Styles::default();
-    let mut writer = StylesWriter::new(&mut buffer, &styles);
-    if term::emit_to_write_style(&mut writer, &Config::default(), sources, &diagnostic).is_err() {
+    if !emit(&mut buffer, sources, &diagnostic) {
         let _ = writeln!(buffer, "note: {message}");
     }
     buffer.into_inner()
@@ -240,12 +310,49 @@ pub fn json_diagnostic(sources: &Sources, diagnostic: &Diagnostic) -> JsonDiagno
     }
 }
 
-/// JSON Lines: one object per diagnostic, each on its own line.
+/// The last JSON line when diagnostics were left out (schema in docs/diagnostics.md).
+#[derive(Serialize, Debug, PartialEq, Eq)]
+pub struct JsonOmitted {
+    pub file: String,
+    pub code: &'static str,
+    pub severity: &'static str,
+    pub count: usize,
+}
+
+#[derive(Serialize, Debug, PartialEq, Eq)]
+struct JsonSummary {
+    errors: usize,
+    warnings: usize,
+    omitted: Vec<JsonOmitted>,
+}
+
+/// JSON Lines: one object per diagnostic [`shown`], each on its own line; when some
+/// were left out, a last object `{"errors", "warnings", "omitted": [...]}`.
 pub fn json(sources: &Sources, diagnostics: &Diagnostics) -> String {
     let mut out = String::new();
-    for diagnostic in diagnostics {
-        // Serializing plain structs of strings and numbers cannot fail.
+    let (kept, omitted) = shown(diagnostics);
+    // Serializing plain structs of strings and numbers cannot fail.
+    for diagnostic in kept {
         if let Ok(line) = serde_json::to_string(&json_diagnostic(sources, diagnostic)) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    if !omitted.is_empty() {
+        let summary = JsonSummary {
+            errors: diagnostics.error_count(),
+            warnings: diagnostics.warning_count(),
+            omitted: omitted
+                .into_iter()
+                .map(|o| JsonOmitted {
+                    file: file_name(sources, o.file).to_owned(),
+                    code: o.code.as_str(),
+                    severity: o.code.severity().as_str(),
+                    count: o.count,
+                })
+                .collect(),
+        };
+        if let Ok(line) = serde_json::to_string(&summary) {
             out.push_str(&line);
             out.push('\n');
         }

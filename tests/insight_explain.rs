@@ -151,7 +151,7 @@ fn usage_errors_exit_2() {
         explain(&["grid/api", "grid/btrdb:4410/icmp", SPEC])
     );
     assert_cmd_snapshot!("port_zero", explain(&["grid/api", "grid/btrdb:0", SPEC]));
-    assert_cmd_snapshot!("bad_endpoint", explain(&["api", "grid/btrdb", SPEC]));
+    assert_cmd_snapshot!("bad_endpoint", explain(&["grid/api/x", "grid/btrdb", SPEC]));
     assert_cmd_snapshot!(
         "no_ports_declared",
         explain(&["grid/api", "grid/ingest", SPEC])
@@ -170,4 +170,73 @@ fn a_program_with_errors_exits_1_with_diagnostics() {
         "grid/btrdb",
         "tests/ui/check/many-independent-errors.netp"
     ]));
+}
+
+fn stdout_of(args: &[&str]) -> (Option<i32>, String, String) {
+    let output = explain(args).output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+/// A service named without its namespace is the one namespace's that has it.
+#[test]
+fn a_bare_service_name_when_one_namespace_has_it() {
+    let bare = stdout_of(&["plotter", "api:443", PLATFORM]);
+    let full = stdout_of(&["grid/plotter", "grid/api:443", PLATFORM]);
+    assert_eq!(bare.0, Some(0), "{}", bare.2);
+    assert_eq!(bare, full);
+    let (code, _, stderr) = stdout_of(&["plotr", "grid/api:443", PLATFORM]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("did you mean `grid/plotter`?"), "{stderr}");
+}
+
+#[test]
+fn an_ambiguous_bare_name_lists_the_candidates() {
+    let (code, stdout, stderr) = stdout_of(&["web", "api:80", "tests/insight/bare"]);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert_eq!(
+        stderr,
+        "error: `api` is a service of 2 namespaces: write one of `a/api`, `b/api`\n"
+    );
+    let (code, stdout, _) = stdout_of(&["web", "a/api:80", "tests/insight/bare"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.starts_with("a/web -> a/api TCP 80: allowed"),
+        "{stdout}"
+    );
+}
+
+/// Rules are named like `verify` and kubectl name them: `spec.egress[0]`, 0-based.
+#[test]
+fn rules_are_numbered_from_0_like_verify() {
+    let (_, stdout, _) = stdout_of(&["grid/plotter", "grid/api:443", PLATFORM]);
+    assert!(
+        stdout.contains("allow-egress-to-api spec.egress[0] lets it reach")
+            && stdout.contains("allow-ingress-api spec.ingress[0] admits"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("(rule"), "{stdout}");
+}
+
+/// A number DST does not declare is a question with an answer (denied, exit 0) and a
+/// line saying so; an unknown port name cannot be answered (exit 2).
+#[test]
+fn an_undeclared_port_number_is_explained_and_an_unknown_name_is_a_usage_error() {
+    let (code, stdout, _) = stdout_of(&["grid/plotter", "grid/api:8080", PLATFORM]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.starts_with("grid/plotter -> grid/api TCP 8080: denied"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "  grid/api does not declare TCP 8080; grid/api serves TCP 443, TCP 9100 (metrics)\n"
+        ),
+        "{stdout}"
+    );
+    let (code, _, stderr) = stdout_of(&["grid/plotter", "grid/api:http", PLATFORM]);
+    assert_eq!(code, Some(2), "{stderr}");
 }

@@ -19,7 +19,7 @@ use crate::insight::explain::{self as explain_connection, End};
 pub struct ExplainArgs {
     /// A diagnostic code such as `E204` or `W001`; or a connection: `SRC DST[:PORT[/PROTO]]`
     /// then the program's `.netp` files or folders (default `.`). SRC and DST are
-    /// `ns/service`, `ns/*` or an IP address
+    /// `ns/service`, `service` (when one namespace has it), `ns/*` or an IP address
     #[arg(
         required = true,
         value_name = "CODE | SRC DST[:PORT[/PROTO]] [PATH...]"
@@ -91,6 +91,13 @@ fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[Pat
         return ExitCode::from(EXIT_INPUT);
     };
     let program = &plan.program;
+    let (src_end, dst_end) = match (
+        explain_connection::resolve_bare(program, src_end),
+        explain_connection::resolve_bare(program, dst_end),
+    ) {
+        (Ok(s), Ok(d)) => (s, d),
+        (Err(message), _) | (_, Err(message)) => return fatal(message),
+    };
     let side = match crate::verify::compiled(plan) {
         Ok(folder) => crate::insight::side::from_folder(folder),
         Err(message) => return fatal(message),

@@ -95,4 +95,6 @@ codes! {
     BroaderGrant = "W004", Warning, "label grants more ports than asked";
     UnusedExport = "W005", Warning, "export nobody uses";
     DuplicateNeed = "W006", Warning, "need declared twice";
+    OverlappingSelectors = "W007", Warning, "selectors of two services overlap";
+    ExemptSelector = "W008", Warning, "service selects only exempt pods";
 }

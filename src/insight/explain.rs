@@ -5,110 +5,15 @@
 //! snippets for the CLI to render like diagnostics. Pure.
 
 use std::fmt::Write as _;
-use std::net::IpAddr;
 
 use crate::analyze::{Analysis, Endpoint as AEndpoint, Explanation, Protocol, Side as ASide};
 use crate::ir::{self, Endpoint, Need, PortKind, Ports, Program};
 use crate::probe::{ProbeCluster, ProbeRole};
 use crate::source::{Sources, Span};
 
-/// One end as the user named it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum End {
-    /// `ns/service`.
-    Service {
-        namespace: String,
-        service: String,
-    },
-    /// `ns/*`: a pod of the namespace that matches no service.
-    Unmatched {
-        namespace: String,
-    },
-    Ip(IpAddr),
-}
+mod ends;
 
-impl std::fmt::Display for End {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            End::Service { namespace, service } => write!(f, "{namespace}/{service}"),
-            End::Unmatched { namespace } => write!(f, "{namespace}/*"),
-            End::Ip(ip) => write!(f, "{ip}"),
-        }
-    }
-}
-
-/// The port part of `DST:PORT/PROTO`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PortQuery {
-    /// A number or a port name of the destination.
-    pub port: String,
-    pub protocol: Option<Protocol>,
-}
-
-/// Parses `ns/service`, `ns/*` or an IP address.
-pub fn parse_end(text: &str) -> Result<End, String> {
-    if let Ok(ip) = text.parse::<IpAddr>() {
-        return Ok(End::Ip(ip));
-    }
-    match text.split_once('/') {
-        Some((namespace, "*")) if !namespace.is_empty() => Ok(End::Unmatched {
-            namespace: namespace.to_owned(),
-        }),
-        Some((namespace, service))
-            if !namespace.is_empty() && !service.is_empty() && !service.contains('/') =>
-        {
-            Ok(End::Service {
-                namespace: namespace.to_owned(),
-                service: service.to_owned(),
-            })
-        }
-        _ => Err(format!(
-            "`{text}` is not an endpoint: write `namespace/service`, `namespace/*` or an IP address"
-        )),
-    }
-}
-
-/// Parses `DST[:PORT[/PROTO]]` (an IPv6 address with a port is `[addr]:PORT`).
-pub fn parse_destination(text: &str) -> Result<(End, Option<PortQuery>), String> {
-    let (end, port) = if let Some(rest) = text.strip_prefix('[') {
-        let (addr, after) = rest
-            .split_once(']')
-            .ok_or_else(|| format!("`{text}`: missing `]`"))?;
-        (addr, after.strip_prefix(':'))
-    } else if text.parse::<IpAddr>().is_ok() {
-        (text, None)
-    } else {
-        match text.split_once(':') {
-            Some((end, port)) => (end, Some(port)),
-            None => (text, None),
-        }
-    };
-    let end = parse_end(end)?;
-    let Some(port) = port else {
-        return Ok((end, None));
-    };
-    let (port, protocol) = match port.split_once('/') {
-        Some((port, protocol)) => {
-            let protocol = Protocol::parse(&protocol.to_ascii_uppercase())
-                .ok_or_else(|| format!("`{protocol}` is not a protocol: use tcp, udp or sctp"))?;
-            (port, Some(protocol))
-        }
-        None => (port, None),
-    };
-    if port.is_empty() {
-        return Err(format!("`{text}`: the port is empty"));
-    }
-    if port.bytes().all(|b| b.is_ascii_digit()) && !matches!(port.parse::<u16>(), Ok(1..)) {
-        return Err(format!("`{port}` is not a port: ports are 1-65535"));
-    }
-    Ok((
-        end,
-        Some(PortQuery {
-            port: port.to_owned(),
-            protocol,
-        }),
-    ))
-}
+pub use ends::{End, PortQuery, parse_destination, parse_end, resolve_bare};
 
 fn ir_protocol(protocol: ir::Protocol) -> Protocol {
     match protocol {
@@ -178,6 +83,7 @@ pub fn ports(
 pub fn endpoint(probes: &ProbeCluster, end: &End) -> Result<AEndpoint, String> {
     let (namespace, role) = match end {
         End::Ip(ip) => return Ok(AEndpoint::Ip(*ip)),
+        End::Bare(service) => return Err(format!("`{service}` needs its namespace")),
         End::Service { namespace, service } => (namespace, ProbeRole::Service(service.clone())),
         End::Unmatched { namespace } => (namespace, ProbeRole::Unmatched),
     };
@@ -364,6 +270,24 @@ fn service_label(program: &Program, id: ir::ServiceId) -> String {
     format!("{name} serves {}", ports.join(", "))
 }
 
+/// `grid/api does not declare TCP 8080; grid/api serves TCP 443` when DST is a
+/// service that declares ports, none of them this one.
+fn undeclared(program: &Program, dst: &End, protocol: Protocol, port: u16) -> Option<String> {
+    let id = find_service(program, dst)?;
+    let service = program.service(id);
+    let declared = service.ports.is_empty()
+        || service
+            .ports
+            .iter()
+            .any(|p| ir_protocol(p.protocol) == protocol && p.first <= port && port <= p.last);
+    (!declared).then(|| {
+        format!(
+            "{dst} does not declare {protocol} {port}; {}",
+            service_label(program, id)
+        )
+    })
+}
+
 fn side_text(out: &mut String, side: &ASide, direction: &str, end: &End, what: &str) {
     if !side.is_pod {
         let _ = writeln!(
@@ -391,7 +315,7 @@ fn side_text(out: &mut String, side: &ASide, direction: &str, end: &End, what: &
         let rules: Vec<String> = side
             .allowing
             .iter()
-            .map(|r| format!("{} (rule {})", r.policy.name, r.index + 1))
+            .map(|r| format!("{} spec.{direction}[{}]", r.policy.name, r.index))
             .collect();
         let _ = writeln!(out, "{} {what}", rules.join(", "));
     }
@@ -424,6 +348,10 @@ pub fn verdict(
     side_text(&mut text, &explanation.egress, "egress", src, &reach);
     let admit = format!("admits {src} on {conn}");
     side_text(&mut text, &explanation.ingress, "ingress", dst, &admit);
+    let undeclared = undeclared(program, dst, protocol, port);
+    if let Some(line) = &undeclared {
+        let _ = writeln!(text, "  {line}");
+    }
     let covering: Vec<&Need> = program
         .needs
         .iter()
@@ -496,8 +424,13 @@ pub fn verdict(
                 notes: Vec::new(),
             };
             if !explanation.allowed && !matches!(src, End::Ip(_)) {
+                let declare = if undeclared.is_some() {
+                    format!("declare {conn} in `service {}`, then ", service.name)
+                } else {
+                    String::new()
+                };
                 snippet.notes.push(format!(
-                    "help: to allow it, add a `needs` line whose client is {src} and whose target is {dst}:{port}{}",
+                    "help: to allow it, {declare}add a `needs` line whose client is {src} and whose target is {dst}:{port}{}",
                     if protocol == Protocol::Tcp { String::new() } else { format!("/{}", protocol.as_str().to_ascii_lowercase()) }
                 ));
             }
@@ -508,49 +441,5 @@ pub fn verdict(
         allowed: explanation.allowed,
         text,
         snippets,
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn destinations_with_and_without_ports() {
-        let (end, port) = parse_destination("grid/api:metrics/udp").unwrap();
-        assert_eq!(end.to_string(), "grid/api");
-        let port = port.unwrap();
-        assert_eq!(
-            (port.port.as_str(), port.protocol),
-            ("metrics", Some(Protocol::Udp))
-        );
-        let (end, port) = parse_destination("10.0.0.1:443").unwrap();
-        assert_eq!(
-            (end, port.unwrap().port),
-            (End::Ip([10, 0, 0, 1].into()), "443".into())
-        );
-        let (end, port) = parse_destination("fd00::1").unwrap();
-        assert!(matches!(end, End::Ip(IpAddr::V6(_))) && port.is_none());
-        let (end, port) = parse_destination("[fd00::1]:53/UDP").unwrap();
-        assert!(matches!(end, End::Ip(IpAddr::V6(_))));
-        assert_eq!(port.unwrap().protocol, Some(Protocol::Udp));
-        let (end, _) = parse_destination("grid/*:80").unwrap();
-        assert_eq!(
-            end,
-            End::Unmatched {
-                namespace: "grid".into()
-            }
-        );
-        for bad in [
-            "grid",
-            "grid/api:",
-            "grid/api:70000",
-            "/api",
-            "a/b/c",
-            "[::1",
-        ] {
-            assert!(parse_destination(bad).is_err(), "{bad}");
-        }
     }
 }

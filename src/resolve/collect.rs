@@ -449,9 +449,9 @@ impl Resolver {
                 problems.push(
                     Diagnostic::new(Code::UnboundedExternal, format!("`{}` covers every {} address", name.node, if net.addr().is_ipv4() { "IPv4" } else { "IPv6" }), *span, format!("`{net}` without `except`"))
 .with_help(if net.addr().is_ipv4() {
-                            "on several network plugins this also matches the cluster's own pod and service addresses: except your private ranges, e.g. `except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16`"
+                            "on several network plugins this also matches the cluster's own pod and service addresses: except them, e.g. `except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16`; but traffic from a LoadBalancer with `externalTrafficPolicy: Cluster` reaches pods from node addresses, so keep the node range out of `except` (except only the pod and service ranges) if this external is a client"
                         } else {
-                            "on several network plugins this also matches the cluster's own pod and service addresses: except your private ranges, e.g. `except fd00::/8`"
+                            "on several network plugins this also matches the cluster's own pod and service addresses: except them, e.g. `except fd00::/8`; but traffic from a LoadBalancer with `externalTrafficPolicy: Cluster` reaches pods from node addresses, so keep the node range out of `except` (except only the pod and service ranges) if this external is a client"
                         }),
                 );
             }

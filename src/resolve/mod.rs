@@ -7,6 +7,7 @@
 mod collect;
 mod modules;
 mod needs;
+mod overlap;
 mod program;
 pub mod values;
 
@@ -35,6 +36,9 @@ pub fn resolve(
     }
     resolver.check_namespaces_exist();
     let program = resolver.build_program();
+    if let Some(program) = &program {
+        resolver.errors.extend(overlap::warnings(program));
+    }
     let mut errors = std::mem::take(&mut resolver.errors);
     for d in errors.drain(..) {
         diagnostics.push(d);
