@@ -245,6 +245,51 @@ pub fn check(cluster: &Cluster, options: Options) -> Vec<AnalyzeError> {
     errors
 }
 
+/// Workloads that no policy can tell apart (same namespace, labels, ports, address
+/// and host-network role) form one class, so evaluation is per class, not per pod.
+/// Returns the classes and each workload's class.
+fn equivalence_classes(cluster: &Cluster, options: Options) -> (Vec<Class>, Vec<usize>) {
+    let mut classes: Vec<Class> = Vec::new();
+    let mut class_of = Vec::with_capacity(cluster.workloads().len());
+    let mut index: FxHashMap<ClassKey<'_>, usize> = FxHashMap::default();
+    for (id, w) in cluster.workloads().iter().enumerate() {
+        let mut ports = w.ports.clone();
+        ports.sort();
+        ports.dedup();
+        let node_like = w.host_network && options.host_network == HostNetwork::AsNode;
+        let ip = if node_like {
+            w.node.as_deref().and_then(|n| cluster.node_ip(n))
+        } else if options.ipblock_pods == IpBlockPods::Match {
+            w.ip
+        } else {
+            None
+        };
+        let key = (
+            w.namespace.as_str(),
+            &w.labels,
+            ports.clone(),
+            ip,
+            node_like,
+        );
+        let class = *index.entry(key).or_insert_with(|| {
+            classes.push(Class {
+                namespace: w.namespace.clone(),
+                labels: w.labels.clone(),
+                ports,
+                ip,
+                node_like,
+                workloads: Vec::new(),
+                ingress_policies: Vec::new(),
+                egress_policies: Vec::new(),
+            });
+            classes.len() - 1
+        });
+        classes[class].workloads.push(id);
+        class_of.push(class);
+    }
+    (classes, class_of)
+}
+
 impl<'c> Analysis<'c> {
     /// Checks the cluster's policies ([`check`]) and prepares the evaluation.
     pub fn new(cluster: &'c Cluster, options: Options) -> Result<Analysis<'c>, Vec<AnalyzeError>> {
@@ -259,44 +304,7 @@ impl<'c> Analysis<'c> {
             .iter()
             .map(|s| CompiledPolicy::compile(&s.policy, s.namespace()))
             .collect();
-        let mut classes: Vec<Class> = Vec::new();
-        let mut class_of = Vec::with_capacity(cluster.workloads().len());
-        let mut index: FxHashMap<ClassKey<'_>, usize> = FxHashMap::default();
-        for (id, w) in cluster.workloads().iter().enumerate() {
-            let mut ports = w.ports.clone();
-            ports.sort();
-            ports.dedup();
-            let node_like = w.host_network && options.host_network == HostNetwork::AsNode;
-            let ip = if node_like {
-                w.node.as_deref().and_then(|n| cluster.node_ip(n))
-            } else if options.ipblock_pods == IpBlockPods::Match {
-                w.ip
-            } else {
-                None
-            };
-            let key = (
-                w.namespace.as_str(),
-                &w.labels,
-                ports.clone(),
-                ip,
-                node_like,
-            );
-            let class = *index.entry(key).or_insert_with(|| {
-                classes.push(Class {
-                    namespace: w.namespace.clone(),
-                    labels: w.labels.clone(),
-                    ports,
-                    ip,
-                    node_like,
-                    workloads: Vec::new(),
-                    ingress_policies: Vec::new(),
-                    egress_policies: Vec::new(),
-                });
-                classes.len() - 1
-            });
-            classes[class].workloads.push(id);
-            class_of.push(class);
-        }
+        let (mut classes, class_of) = equivalence_classes(cluster, options);
         let mut by_namespace: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         for (c, class) in classes.iter().enumerate() {
             by_namespace

@@ -245,19 +245,11 @@ impl Analysis<'_> {
             classes,
             atoms: &dst_atoms,
         };
-        let mut namespaces: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-        for (c, class) in self.classes.iter().enumerate() {
-            namespaces
-                .entry(class.namespace.as_str())
-                .or_default()
-                .push(c);
-        }
-        let by_namespace: Vec<(&str, Vec<usize>)> = namespaces.into_iter().collect();
+        let by_namespace = self.classes_by_namespace();
         let ingress_rows = self.rows(Direction::Ingress, &src_side, &by_namespace);
         let egress_rows = self.rows(Direction::Egress, &dst_side, &by_namespace);
 
-        let mut table: Vec<ConnSet> = Vec::new();
-        let mut interned: FxHashMap<ConnSet, u32> = FxHashMap::default();
+        let mut interner = Interner::default();
         let mut class_edges: Vec<(u32, u32, u32)> = Vec::new();
         let all = ConnSet::all();
         let mut ingress_dense: Vec<Option<&ConnSet>> = vec![None; src_side.len()];
@@ -274,51 +266,36 @@ impl Analysis<'_> {
                 if s >= classes && d >= classes {
                     continue; // address to address: no policy applies, never listed
                 }
-                let ingress = match ingress_row {
-                    None => &all,
-                    Some(_) => match ingress_slot {
+                let ingress = match (ingress_row, ingress_slot) {
+                    (None, _) => &all,
+                    (Some(_), Some(conn)) => conn,
+                    (Some(_), None) => continue,
+                };
+                let egress = match egress_rows.get(s).and_then(Option::as_ref) {
+                    Some(row) if s < classes => match row_entry(row, d) {
                         Some(conn) => conn,
                         None => continue,
                     },
-                };
-                let egress = match egress_rows.get(s).and_then(Option::as_ref) {
-                    Some(row) if s < classes => {
-                        match row.binary_search_by_key(
-                            &u32::try_from(d).unwrap_or(u32::MAX),
-                            |(i, _)| *i,
-                        ) {
-                            Ok(at) => &row[at].1,
-                            Err(_) => continue,
-                        }
-                    }
                     _ => &all,
                 };
-                // Most pairs have one unrestricted end: no intersection, no allocation.
-                let both;
-                let conn = if egress.is_all() {
-                    ingress
-                } else if ingress.is_all() {
-                    egress
-                } else {
-                    both = egress.intersect(ingress);
-                    &both
-                };
-                if conn.is_empty() {
-                    continue;
+                if let Some(id) = interner.meet(egress, ingress) {
+                    class_edges.push((s as u32, d as u32, id));
                 }
-                let id = match interned.get(conn) {
-                    Some(&id) => id,
-                    None => {
-                        let id = u32::try_from(table.len()).unwrap_or(u32::MAX);
-                        table.push(conn.clone());
-                        interned.insert(conn.clone(), id);
-                        id
-                    }
-                };
-                class_edges.push((s as u32, d as u32, id));
             }
         }
-        self.expand(class_edges, table, &src_atoms, &dst_atoms)
+        self.expand(class_edges, interner.table, &src_atoms, &dst_atoms)
+    }
+
+    /// The classes of each namespace.
+    fn classes_by_namespace(&self) -> Vec<(&str, Vec<usize>)> {
+        let mut namespaces: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        for (c, class) in self.classes.iter().enumerate() {
+            namespaces
+                .entry(class.namespace.as_str())
+                .or_default()
+                .push(c);
+        }
+        namespaces.into_iter().collect()
     }
 
     /// Class-level edges to workload-level, named and sorted.
@@ -381,5 +358,46 @@ impl Analysis<'_> {
             conn_table,
             edges,
         }
+    }
+}
+
+/// The connections of a sparse row (sorted by column) for column `d`.
+fn row_entry(row: &[(u32, ConnSet)], d: usize) -> Option<&ConnSet> {
+    let d = u32::try_from(d).unwrap_or(u32::MAX);
+    row.binary_search_by_key(&d, |(i, _)| *i)
+        .ok()
+        .map(|at| &row[at].1)
+}
+
+/// Connection sets, each stored once, by id: most pairs share a handful of sets.
+#[derive(Default)]
+struct Interner {
+    table: Vec<ConnSet>,
+    ids: FxHashMap<ConnSet, u32>,
+}
+
+impl Interner {
+    /// The id of what both ends allow, or `None` when that is nothing. Most pairs have
+    /// one unrestricted end: then there is no intersection and no allocation.
+    fn meet(&mut self, egress: &ConnSet, ingress: &ConnSet) -> Option<u32> {
+        let both;
+        let conn = if egress.is_all() {
+            ingress
+        } else if ingress.is_all() {
+            egress
+        } else {
+            both = egress.intersect(ingress);
+            &both
+        };
+        if conn.is_empty() {
+            return None;
+        }
+        if let Some(&id) = self.ids.get(conn) {
+            return Some(id);
+        }
+        let id = u32::try_from(self.table.len()).unwrap_or(u32::MAX);
+        self.table.push(conn.clone());
+        self.ids.insert(conn.clone(), id);
+        Some(id)
     }
 }

@@ -152,6 +152,47 @@ struct Blob {
 }
 
 fn load_git(spec: &str, color: bool) -> Result<Loaded, SideError> {
+    let (repo, path, pathspec) = open_git(spec)?;
+    let blobs = repo.list(&pathspec)?;
+    if blobs.is_empty() {
+        return Err(format!("`{path}` does not exist at `{}`", repo.rev).into());
+    }
+    let prefix = if pathspec.is_empty() {
+        String::new()
+    } else {
+        format!("{pathspec}/")
+    };
+    // Each blob with its path relative to PATH (PATH may name a single file).
+    let under: Vec<(&Blob, String)> = blobs
+        .iter()
+        .filter_map(|blob| {
+            let relative = if blob.path == pathspec {
+                blob.path.rsplit('/').next()
+            } else {
+                blob.path.strip_prefix(&prefix)
+            };
+            relative.map(|rel| (blob, rel.to_owned()))
+        })
+        .collect();
+    let shown = format!("git:{spec}");
+    if under.iter().any(|(_, rel)| rel == output::CONTRACT) {
+        return git_folder(&repo, under, &shown);
+    }
+    // As `netpc build` finds files in a folder: `*.netp`, hidden folders skipped.
+    let roots: Vec<&Blob> = under
+        .iter()
+        .filter(|(_, rel)| rel.ends_with(".netp") && !rel.split('/').any(|c| c.starts_with('.')))
+        .map(|(blob, _)| *blob)
+        .collect();
+    if roots.is_empty() {
+        return Err(format!("no `.netp` files in `{path}` at `{}`", repo.rev).into());
+    }
+    program(git_program(&repo, &roots)?, &shown, color)
+}
+
+/// Parse `REV:PATH`, find the repository and check the revision: the repository, PATH
+/// as given, and PATH relative to the repository's top (empty for the top itself).
+fn open_git(spec: &str) -> Result<(GitRepo, String, String), SideError> {
     let (rev, path) = spec.split_once(':').ok_or_else(|| {
         SideError::from(format!(
             "`git:{spec}`: expected `git:REV:PATH`, e.g. `git:main:netp`"
@@ -184,54 +225,32 @@ fn load_git(spec: &str, color: bool) -> Result<Loaded, SideError> {
         top,
         rev: rev.to_owned(),
     };
-    let blobs = repo.list(&pathspec)?;
-    if blobs.is_empty() {
-        return Err(format!("`{path}` does not exist at `{rev}`").into());
-    }
-    let prefix = if pathspec.is_empty() {
-        String::new()
-    } else {
-        format!("{pathspec}/")
-    };
-    // A blob's path relative to PATH (PATH may name a single file).
-    let under = |blob: &Blob| {
-        if blob.path == pathspec {
-            blob.path.rsplit('/').next().map(str::to_owned)
-        } else {
-            blob.path.strip_prefix(&prefix).map(str::to_owned)
-        }
-    };
-    let is_folder = blobs
-        .iter()
-        .any(|b| under(b).as_deref() == Some(output::CONTRACT));
-    if is_folder {
-        let wanted: Vec<(&Blob, String)> = blobs
-            .iter()
-            .filter_map(|b| under(b).map(|rel| (b, rel)))
-            .filter(|(_, rel)| {
-                matches!(
-                    output::classify(rel),
-                    Kind::Contract | Kind::Policy(_) | Kind::NamespaceKustomization(_)
-                )
-            })
-            .collect();
-        let texts = repo.read_blobs(wanted.iter().map(|(b, _)| *b))?;
-        let files: Vec<(String, String)> =
-            wanted.into_iter().map(|(_, rel)| rel).zip(texts).collect();
-        return compiled_folder(&format!("git:{spec}"), &files);
-    }
-    // As `netpc build` finds files in a folder: `*.netp`, hidden folders skipped.
-    let roots: Vec<&Blob> = blobs
-        .iter()
-        .filter(|b| {
-            under(b).is_some_and(|rel| {
-                rel.ends_with(".netp") && !rel.split('/').any(|c| c.starts_with('.'))
-            })
+    Ok((repo, path.to_owned(), pathspec))
+}
+
+/// A compiled folder at a revision: only the files the layout says a reader needs.
+fn git_folder(
+    repo: &GitRepo,
+    under: Vec<(&Blob, String)>,
+    shown: &str,
+) -> Result<Loaded, SideError> {
+    let wanted: Vec<(&Blob, String)> = under
+        .into_iter()
+        .filter(|(_, rel)| {
+            matches!(
+                output::classify(rel),
+                Kind::Contract | Kind::Policy(_) | Kind::NamespaceKustomization(_)
+            )
         })
         .collect();
-    if roots.is_empty() {
-        return Err(format!("no `.netp` files in `{path}` at `{rev}`").into());
-    }
+    let texts = repo.read_blobs(wanted.iter().map(|(b, _)| *b))?;
+    let files: Vec<(String, String)> = wanted.into_iter().map(|(_, rel)| rel).zip(texts).collect();
+    compiled_folder(shown, &files)
+}
+
+/// Compile the program whose root files are `roots`, reading `use`d files from the same
+/// revision; files are keyed by their repository path and shown as `git:REV:PATH`.
+fn git_program(repo: &GitRepo, roots: &[&Blob]) -> Result<Compilation, SideError> {
     let texts = repo.read_blobs(roots.iter().copied())?;
     let mut sources = Sources::new();
     let ids: Vec<FileId> = roots
@@ -247,13 +266,9 @@ fn load_git(spec: &str, color: bool) -> Result<Loaded, SideError> {
         sources,
         roots: ids,
         diagnostics: Diagnostics::new(),
-        loader: &repo,
+        loader: repo,
     };
-    program(
-        crate::compile(input, Options::default()),
-        &format!("git:{spec}"),
-        color,
-    )
+    Ok(crate::compile(input, Options::default()))
 }
 
 /// A git repository at one revision, read through `git ls-tree` and `git cat-file`.
