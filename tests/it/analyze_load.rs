@@ -1,0 +1,180 @@
+//! Reading manifests into the cluster model (conformance FORMAT.md §1.3): which
+//! objects become which workloads, with which labels, ports and namespaces.
+use netpc::analyze::{ContainerPort, Protocol, load_texts};
+
+const PODS: &str = "
+apiVersion: v1
+kind: PodList
+items:
+- metadata:
+    name: web-7d8-a
+    namespace: shop
+    labels: {app: web}
+    ownerReferences:
+    - {apiVersion: apps/v1, kind: ReplicaSet, name: web-7d8, uid: u1, controller: true}
+  spec:
+    containers:
+    - name: c
+      image: i
+      ports: [{name: http, containerPort: 8080}, {containerPort: 53, protocol: UDP}]
+- metadata:
+    name: web-7d8-b
+    namespace: shop
+    labels: {app: web}
+    ownerReferences:
+    - {apiVersion: apps/v1, kind: ReplicaSet, name: web-7d8, uid: u1, controller: true}
+  spec: {containers: [{name: c, image: i}]}
+- metadata:
+    name: static-node1
+    labels: {app: static}
+    ownerReferences: [{apiVersion: v1, kind: Node, name: node1, uid: n1, controller: true}]
+  spec: {containers: [{name: c, image: i}]}
+- metadata:
+    name: adopted
+    ownerReferences: [{apiVersion: v1, kind: '', name: parent, uid: p1, controller: true}]
+  spec: {containers: [{name: c, image: i}]}
+- metadata:
+    name: not-controlled
+    ownerReferences: [{apiVersion: v1, kind: ReplicaSet, name: rs, uid: r1}]
+  spec: {containers: [{name: c, image: i}]}
+- metadata: {name: virt-launcher-vm1}
+  spec: {containers: [{name: c, image: i}]}
+";
+
+const CONTROLLERS: &str = "
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: jobs}
+spec:
+  schedule: '@daily'
+  jobTemplate:
+    spec:
+      template:
+        metadata: {labels: {app: nightly}}
+        spec: {containers: [{name: c, image: i, ports: [{name: m, containerPort: 9090, protocol: SCTP}]}], restartPolicy: Never}
+---
+apiVersion: extensions/v1beta1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ignored}
+";
+
+#[test]
+fn objects_become_workloads() {
+    let crlf = CONTROLLERS.replace('\n', "\r\n");
+    let cluster = load_texts([("pods.yaml", PODS), ("controllers.yaml", crlf.as_str())]).unwrap();
+    let names: Vec<String> = cluster
+        .workloads()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "shop/web-7d8[ReplicaSet]",
+            "default/static-node1[Pod]",
+            "default/parent[Pod]",
+            "default/not-controlled[Pod]",
+            "jobs/nightly[CronJob]",
+            "default/agent[DaemonSet]",
+        ]
+    );
+    let web = &cluster.workloads()[0];
+    assert_eq!(web.labels.get("app").map(String::as_str), Some("web"));
+    assert_eq!(
+        web.ports,
+        [
+            ContainerPort {
+                name: Some("http".into()),
+                protocol: Protocol::Tcp,
+                port: 8080
+            },
+            ContainerPort {
+                name: None,
+                protocol: Protocol::Udp,
+                port: 53
+            },
+        ]
+    );
+    let nightly = &cluster.workloads()[4];
+    assert_eq!(
+        nightly.labels.get("app").map(String::as_str),
+        Some("nightly")
+    );
+    assert_eq!(nightly.ports[0].protocol, Protocol::Sctp);
+}
+
+#[test]
+fn namespaces_get_their_name_label() {
+    let text = "
+apiVersion: v1
+kind: NamespaceList
+items:
+- metadata: {name: shop, labels: {tier: front}}
+- metadata: {name: pinned, labels: {kubernetes.io/metadata.name: other}}
+";
+    let cluster = load_texts([("ns.yaml", text)]).unwrap();
+    let shop = cluster.namespace_labels("shop");
+    assert_eq!(shop.get("tier").map(String::as_str), Some("front"));
+    assert_eq!(
+        shop.get("kubernetes.io/metadata.name").map(String::as_str),
+        Some("shop")
+    );
+    // Declared labels are kept as given.
+    let pinned = cluster.namespace_labels("pinned");
+    assert_eq!(
+        pinned
+            .get("kubernetes.io/metadata.name")
+            .map(String::as_str),
+        Some("other")
+    );
+    // Not declared: only the name label.
+    let undeclared = cluster.namespace_labels("jobs");
+    assert_eq!(undeclared.len(), 1);
+    assert_eq!(
+        undeclared
+            .get("kubernetes.io/metadata.name")
+            .map(String::as_str),
+        Some("jobs")
+    );
+}
+
+#[test]
+fn policies_remember_their_file_and_errors_name_it() {
+    let text = "
+kind: NetworkPolicy
+apiVersion: networking.k8s.io/v1
+metadata: {name: p}
+spec: {podSelector: {}}
+";
+    let cluster = load_texts([("dir/p.yaml", text)]).unwrap();
+    let policy = &cluster.policies()[0];
+    assert_eq!(policy.origin.as_deref(), Some("dir/p.yaml"));
+    assert_eq!(policy.namespace(), "default");
+
+    let err = load_texts([("dir/bad.yaml", "kind: Pod\nmetadata: {name: [x\n")]).unwrap_err();
+    assert_eq!(err.path, "dir/bad.yaml");
+    assert!(
+        err.message.starts_with("not valid YAML or JSON"),
+        "{}",
+        err.message
+    );
+    let err = load_texts([(
+        "dir/pod.json",
+        r#"{"kind": "Pod", "metadata": {"name": 5}}"#,
+    )])
+    .unwrap_err();
+    assert_eq!(err.path, "dir/pod.json");
+    assert!(
+        err.message.contains("cannot read this Pod"),
+        "{}",
+        err.message
+    );
+}

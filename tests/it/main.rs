@@ -1,0 +1,44 @@
+//! Every integration test of netpc in one binary (one link instead of one per file):
+//! one module per area, fixtures under `tests/` (ui, verify, insight, analyze, output),
+//! snapshots under `tests/it/snapshots/` (and `tests/it/<area>/snapshots/`).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
+
+mod analyze_cli;
+mod analyze_cyclonus;
+mod analyze_load;
+mod analyze_matrix;
+mod analyze_semantics;
+mod build_cli;
+mod build_stdlib;
+mod build_write_process;
+mod cli_check;
+mod common;
+mod correctness;
+mod differential;
+mod emit_yaml;
+mod examples;
+mod generator;
+mod insight_diff;
+mod insight_docs;
+mod insight_explain;
+mod insight_git;
+mod insight_graph;
+mod limits;
+mod lower_cases;
+mod lower_scale;
+mod lower_spec;
+mod lower_support;
+mod output_layout;
+mod render_limits;
+mod robustness;
+mod syntax;
+mod tidy;
+mod ui;
+mod verify_cli;
+mod verify_mutations;

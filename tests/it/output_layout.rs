@@ -1,0 +1,166 @@
+//! The output folder's layout keeps namespaces apart from netpc's own files: a
+//! namespace named `failsafe` gets its policies under `namespaces/failsafe/` and the
+//! emergency folder holds only allow-all objects; every reader of a compiled folder
+//! (`verify --against`, `diff`, `analyze`) leaves `failsafe/` out.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const CASE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/output/failsafe-namespace"
+);
+
+fn netpc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_netpc"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn build(out: &Path) {
+    let program = format!("{CASE}/app.netp");
+    let output = netpc(&["build", &program, "-o", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}
+
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_namespace_named_failsafe_does_not_share_the_emergency_folder() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    build(&out);
+    assert_eq!(
+        files_under(&out.join("failsafe")),
+        ["failsafe.yaml", "shop.yaml"]
+    );
+    let policies = files_under(&out.join("namespaces/failsafe"));
+    assert!(
+        policies.contains(&"ingress/allow-ingress-db.yaml".to_owned()),
+        "{policies:?}"
+    );
+    assert!(
+        policies.contains(&"default-deny-egress.yaml".to_owned()),
+        "{policies:?}"
+    );
+    // Deleting the emergency folder's objects after an emergency deletes only allow-all
+    // objects: every document under failsafe/ is one.
+    for file in files_under(&out.join("failsafe")) {
+        let text = std::fs::read_to_string(out.join("failsafe").join(&file)).unwrap();
+        for name in text.lines().filter_map(|l| l.trim().strip_prefix("name: ")) {
+            assert!(name.starts_with("allow-all-"), "{file}: {name}");
+        }
+    }
+    let kustomization = std::fs::read_to_string(out.join("kustomization.yaml")).unwrap();
+    assert!(
+        kustomization.contains("- namespaces/failsafe\n"),
+        "{kustomization}"
+    );
+    assert!(!kustomization.contains("- failsafe"), "{kustomization}");
+    // verify reads the folder as the program declares it.
+    let program = format!("{CASE}/app.netp");
+    let verified = netpc(&["verify", &program, "--against", out.to_str().unwrap()]);
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}",
+        text(&verified.stdout)
+    );
+}
+
+#[test]
+fn diff_sees_a_new_need_in_a_namespace_named_failsafe() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    build(&out);
+    let changed = temp.path().join("changed.netp");
+    let source = std::fs::read_to_string(format!("{CASE}/app.netp")).unwrap();
+    std::fs::write(
+        &changed,
+        source.replace(
+            "  api needs db;\n",
+            "  api needs db;\n  db needs api:8080;\n",
+        ),
+    )
+    .unwrap();
+    let output = netpc(&["diff", out.to_str().unwrap(), changed.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        text(&output.stdout).contains("+ failsafe/db -> failsafe/api TCP 8080"),
+        "{}",
+        text(&output.stdout)
+    );
+}
+
+#[test]
+fn analyze_of_a_compiled_folder_leaves_out_the_failsafe_objects() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    build(&out);
+    let workloads = PathBuf::from(CASE).join("workloads");
+    let output = netpc(&[
+        "analyze",
+        out.to_str().unwrap(),
+        workloads.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = text(&output.stdout);
+    // Exactly the declared connections (DNS is not declared in this program).
+    assert_eq!(
+        stdout,
+        "failsafe/api[Pod] => failsafe/db[Pod] : TCP 5432\nshop/web[Pod] => shop/cache[Pod] : TCP 6379\n"
+    );
+    let stderr = text(&output.stderr).replace(out.to_str().unwrap(), "OUT");
+    assert_eq!(
+        stderr,
+        "note: `OUT` is a netpc output folder: leaving out its `failsafe/` (2 files: emergency allow-all objects that no kustomization applies)\n"
+    );
+    // Named explicitly, the emergency folder is read: then everything is allowed.
+    let failsafe = out.join("failsafe");
+    let output = netpc(&[
+        "analyze",
+        failsafe.to_str().unwrap(),
+        workloads.to_str().unwrap(),
+    ]);
+    assert!(
+        text(&output.stdout).contains("failsafe/db[Pod] => failsafe/api[Pod] : All Connections")
+    );
+}
+
+#[test]
+fn a_folder_in_the_layout_before_namespaces_is_refused_with_a_reason() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    build(&out);
+    std::fs::rename(out.join("namespaces/shop"), out.join("shop")).unwrap();
+    let program = format!("{CASE}/app.netp");
+    let output = netpc(&["verify", &program, "--against", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        text(&output.stderr).contains(
+            "`namespaces/shop/` is missing although `labels.yaml` lists `shop` as managed"
+        ),
+        "{}",
+        text(&output.stderr)
+    );
+}

@@ -1,0 +1,105 @@
+//! `netpc verify` as a user runs it: stdout, stderr and exit status snapshotted
+//! together, run from tests/verify/cli so paths are relative. `edited/` is the output
+//! of `netpc build app.netp -o edited` with two hand edits (UDP 53 removed from the DNS
+//! egress, exempt pods admitted to db), each marked by a comment in its file.
+use std::process::Command;
+
+use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
+
+fn verify(args: &[&str]) -> Command {
+    let mut cmd = Command::new(get_cargo_bin("netpc"));
+    cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/verify/cli"))
+        .arg("verify")
+        .args(args);
+    cmd
+}
+
+#[test]
+fn a_program_compiled_in_memory_matches() {
+    assert_cmd_snapshot!(verify(&["app.netp"]));
+}
+
+#[test]
+fn every_example_matches() {
+    for example in ["failsafe", "platform", "quickstart", "selectors", "spec"] {
+        let path = format!("../../../examples/{example}");
+        let output = verify(&[&path]).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{example}: {output:?}");
+    }
+}
+
+#[test]
+fn a_hand_edited_folder_is_reported_with_the_needs_and_policies_involved() {
+    assert_cmd_snapshot!(verify(&["app.netp", "--against", "edited"]));
+}
+
+#[test]
+fn a_freshly_built_folder_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let build = Command::new(get_cargo_bin("netpc"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/verify/cli"))
+        .args(["build", "app.netp", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(build.status.success());
+    let output = verify(&["app.netp", "--against", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}
+
+#[test]
+fn over_grants_of_the_labels_style_are_listed_but_do_not_fail() {
+    assert_cmd_snapshot!(verify(&["overgrant.netp"]));
+}
+
+#[test]
+fn enforcement_off_makes_the_extra_connections_expected() {
+    // The folder was built with enforcement on: verifying it as if built with
+    // `--enforcement off` finds the allow-all policies missing.
+    let output = verify(&["app.netp", "--against", "edited", "--enforcement", "off"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let compiled = verify(&["app.netp", "--enforcement", "off"])
+        .output()
+        .unwrap();
+    assert_eq!(compiled.status.code(), Some(0), "{compiled:?}");
+}
+
+#[test]
+fn a_program_with_errors_exits_1_with_its_diagnostics() {
+    assert_cmd_snapshot!(verify(&["broken.netp"]));
+}
+
+#[test]
+fn a_missing_folder_exits_2() {
+    assert_cmd_snapshot!(verify(&["app.netp", "--against", "nowhere"]));
+}
+
+#[test]
+fn a_folder_without_a_label_contract_exits_2() {
+    assert_cmd_snapshot!(verify(&["app.netp", "--against", "edited/namespaces/shop"]));
+}
+
+#[test]
+fn services_that_policies_cannot_tell_apart_are_reported() {
+    assert_cmd_snapshot!(verify(&["overlap.netp"]));
+}
+
+#[test]
+fn a_folder_with_a_file_that_is_not_yaml_exits_1() {
+    assert_cmd_snapshot!(verify(&["app.netp", "--against", "notyaml"]));
+}
+
+#[test]
+fn policies_the_api_server_would_reject_exit_1() {
+    assert_cmd_snapshot!(verify(&["app.netp", "--against", "invalid"]));
+}
+
+#[test]
+fn json_format() {
+    assert_cmd_snapshot!(verify(&["overgrant.netp", "--format", "json"]));
+}
