@@ -158,7 +158,10 @@ fn every_job_of_a_kit_runs_this_script_on_lines_it_can_read() {
                 fields[2].to_ascii_uppercase(),
                 fields[3]
             );
-            assert!(expected.contains(&wanted), "{line} is not in expected.jsonl");
+            assert!(
+                expected.contains(&wanted),
+                "{line} is not in expected.jsonl"
+            );
             fed += 1;
         }
     }

@@ -214,12 +214,12 @@ impl Context<'_> {
             .collect()
     }
 
-    /// The policies (as `namespace/name`) that should have stopped the connection.
-    fn deniers(&self, probe: &Probe) -> Vec<String> {
+    /// Where the connection should have been stopped: for each restricted end, the
+    /// direction and the policies (as `namespace/name`) that isolate it there.
+    fn deniers(&self, probe: &Probe) -> Vec<(String, &'static str, Vec<String>)> {
         let program = self.model.program();
         let mut out = Vec::new();
-        let sides = [(probe.to, "Ingress"), (probe.from, "Egress")];
-        for (pod, direction) in sides {
+        for (pod, direction) in [(probe.to, "Ingress"), (probe.from, "Egress")] {
             let KitPod::Program(point @ Point::Pod { namespace, .. }) = pod else {
                 continue;
             };
@@ -228,6 +228,7 @@ impl Context<'_> {
             }
             let ns = &program.namespace(namespace).name;
             let labels = mirror::identity(program, &self.folder.contract, pod);
+            let mut names = Vec::new();
             for (policy, _) in &self.folder.policies {
                 let spec = policy.spec.as_ref();
                 let types = spec.and_then(|s| s.policy_types.as_ref());
@@ -237,14 +238,35 @@ impl Context<'_> {
                         .and_then(|s| s.pod_selector.as_ref())
                         .is_none_or(|s| selects(s, &labels))
                 {
-                    out.push(format!(
+                    names.push(format!(
                         "{ns}/{}",
                         policy.metadata.name.as_deref().unwrap_or("")
                     ));
                 }
             }
+            out.push((display(self.model, pod), direction, names));
         }
         out
+    }
+
+    /// `shop/db is isolated for ingress by shop/default-deny-ingress, ...`.
+    fn deniers_text(&self, probe: &Probe) -> String {
+        let sides: Vec<String> = self
+            .deniers(probe)
+            .into_iter()
+            .map(|(pod, direction, names)| {
+                let by = if names.is_empty() {
+                    "no policy (its namespace's default deny is missing)".to_owned()
+                } else {
+                    names.join(", ")
+                };
+                format!(
+                    "{pod} is isolated for {} by {by}",
+                    direction.to_ascii_lowercase()
+                )
+            })
+            .collect();
+        format!("{}, and none of them admits it", sides.join("; "))
     }
 
     fn line(&self, probe: &Probe) -> String {
@@ -315,9 +337,9 @@ pub fn render(tally: &Tally, probes: &[Probe], context: &Context<'_>) -> String 
                 )
             }
             Kind::LeakedDeny => format!(
-                "leaked deny: {line} connected ({}): should have been denied by {}",
+                "leaked deny: {line} connected ({}): should have been denied: {}",
                 probe.reason.as_str(),
-                list(&context.deniers(probe))
+                context.deniers_text(probe)
             ),
             Kind::Inconclusive => format!(
                 "inconclusive: {line} ({}) was denied, but its paired allow failed too",
@@ -341,24 +363,18 @@ pub fn render(tally: &Tally, probes: &[Probe], context: &Context<'_>) -> String 
     out
 }
 
-fn list(items: &[String]) -> String {
-    if items.is_empty() {
-        "the default deny of the namespaces involved".to_owned()
-    } else {
-        items.join(", ")
-    }
-}
-
 fn summary(tally: &Tally, probes: &[Probe]) -> String {
     let allows = probes.iter().filter(|p| p.expect == Expect::Allow).count();
     let count = |k: Kind| tally.mismatches.iter().filter(|m| m.kind == k).count();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     format!(
-        "probe report: {} probes ({allows} allow, {} deny), {} results: {} failed allows, {} leaked denies, {} inconclusive, {} missing, {} unknown: {}\n",
-        tally.probes,
+        "probe report: {}, {allows} allow and {} deny; {}: {}, {}, {} inconclusive, {} missing, {} unknown: {}\n",
+        plural(tally.probes, "probe", "probes"),
         tally.probes - allows,
-        tally.results,
-        count(Kind::FailedAllow),
-        count(Kind::LeakedDeny),
+        plural(tally.results, "result", "results"),
+        plural(count(Kind::FailedAllow), "failed allow", "failed allows"),
+        plural(count(Kind::LeakedDeny), "leaked deny", "leaked denies"),
         count(Kind::Inconclusive),
         count(Kind::Missing),
         tally.unknown.len(),
@@ -382,8 +398,14 @@ pub fn json(tally: &Tally, probes: &[Probe], context: &Context<'_>) -> String {
                 .into_iter()
                 .map(|(location, statement)| json!({"location": location, "statement": statement}))
                 .collect();
-            let policies = match m.kind {
-                Kind::LeakedDeny => context.deniers(probe),
+            let policies: Vec<Value> = match m.kind {
+                Kind::LeakedDeny => context
+                    .deniers(probe)
+                    .into_iter()
+                    .map(|(pod, direction, names)| {
+                        json!({"pod": pod, "direction": direction, "policies": names})
+                    })
+                    .collect(),
                 _ => Vec::new(),
             };
             json!({
@@ -396,7 +418,7 @@ pub fn json(tally: &Tally, probes: &[Probe], context: &Context<'_>) -> String {
                 "reason": probe.reason.as_str(),
                 "error": m.error,
                 "needs": needs,
-                "policies": policies,
+                "isolated": policies,
             })
         })
         .collect();
