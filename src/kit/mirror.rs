@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 
+use super::rename::rewrite;
 use super::{CLIENT_SCRIPT, CLIENTS, Kit, KitPod, Options, Probe, SETUP, Selection, display};
 use crate::ir::{NamespaceId, Program};
 use crate::output::Folder;
@@ -523,52 +524,6 @@ fn container_security() -> Value {
     })
 }
 
-/// Rename namespaces in a policy: `metadata.namespace` and every `namespaceSelector`
-/// on `kubernetes.io/metadata.name` (labels and `In`/`NotIn` expressions).
-fn rewrite(value: &mut Value, rename: &HashMap<&str, &str>) {
-    let swap = |v: &mut Value| {
-        if let Some(new) = v.as_str().and_then(|s| rename.get(s)) {
-            *v = Value::String((*new).to_owned());
-        }
-    };
-    if let Some(ns) = value.pointer_mut("/metadata/namespace") {
-        swap(ns);
-    }
-    walk(value, &mut |selector: &mut Value| {
-        let key = crate::lower::NAMESPACE_NAME_LABEL;
-        if let Some(v) = selector.get_mut("matchLabels").and_then(|m| m.get_mut(key)) {
-            swap(v);
-        }
-        if let Some(list) = selector
-            .get_mut("matchExpressions")
-            .and_then(Value::as_array_mut)
-        {
-            for expr in list.iter_mut().filter(|e| e["key"] == key) {
-                if let Some(values) = expr.get_mut("values").and_then(Value::as_array_mut) {
-                    values.iter_mut().for_each(swap);
-                }
-            }
-        }
-    });
-}
-
-/// Call `f` on every `namespaceSelector` object inside `value`.
-fn walk(value: &mut Value, f: &mut dyn FnMut(&mut Value)) {
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map.iter_mut() {
-                if key == "namespaceSelector" {
-                    f(child);
-                } else {
-                    walk(child, f);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| walk(v, f)),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -581,29 +536,5 @@ mod tests {
         let name = short("netpc-probe", &long, 7);
         assert_eq!(name.len(), 63);
         assert!(name.ends_with("a-7"), "{name}");
-    }
-
-    #[test]
-    fn namespace_selectors_and_the_namespace_are_renamed() {
-        let mut policy = json!({
-            "metadata": {"namespace": "grid"},
-            "spec": {"ingress": [{"from": [
-                {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}},
-                {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["grid", "other"]}]}},
-            ]}]}
-        });
-        let rename: HashMap<&str, &str> = [("grid", "p-grid"), ("monitoring", "p-monitoring")]
-            .into_iter()
-            .collect();
-        rewrite(&mut policy, &rename);
-        assert_eq!(policy["metadata"]["namespace"], "p-grid");
-        assert_eq!(
-            policy["spec"]["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
-            "p-monitoring"
-        );
-        assert_eq!(
-            policy["spec"]["ingress"][0]["from"][1]["namespaceSelector"]["matchExpressions"][0]["values"],
-            json!(["p-grid", "other"])
-        );
     }
 }

@@ -13,6 +13,7 @@
 pub mod choose;
 pub mod mirror;
 pub mod netassert;
+mod rename;
 pub mod tally;
 
 pub use choose::{Expect, KitPod, Probe, Reason, Selection, choose};
