@@ -157,7 +157,10 @@ fn every_name_is_one_kubernetes_accepts() {
             let name = object["metadata"]["name"].as_str().unwrap();
             if object["kind"] == "NetworkPolicy" {
                 // A DNS subdomain: labels joined by dots.
-                assert!(name.len() <= 253 && name.split('.').all(is_label), "{example}: {name}");
+                assert!(
+                    name.len() <= 253 && name.split('.').all(is_label),
+                    "{example}: {name}"
+                );
             } else {
                 assert!(is_label(name), "{example}: {name}");
             }
