@@ -15,6 +15,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod insight;
 pub mod ir;
+pub mod kit;
 pub mod lower;
 pub mod output;
 pub mod probe;

@@ -3,7 +3,10 @@
 # given netpc binary (default target/release/netpc) and validates every emitted
 # NetworkPolicy (namespace folders and failsafe/) with kubernetes-validate, strict mode,
 # against Kubernetes 1.29.0 and the newest version kubernetes-validate ships. Also
-# checks that every kustomization.yaml only lists files that exist.
+# checks that every kustomization.yaml only lists files that exist. Then the same for
+# the probe kit of every example (`netpc probe EXAMPLE -o DIR`: namespaces, policies for
+# the mirror namespaces, server pods, headless Services, client Jobs), and that
+# `kubectl kustomize` renders every kit object. `KIT_ONLY=1` checks only the kits.
 #
 # usage: tests/validate.sh [NETPC]      (needs `pip install kubernetes-validate`)
 set -euo pipefail
@@ -17,6 +20,36 @@ newest="$(python3 -c 'import kubernetes_validate.utils as u; print(u.latest_vers
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 status=0
+validate_kits() {
+    for example in examples/*/; do
+        name="$(basename "$example")"
+        kit="$work/kit-$name"
+        "$netpc" probe "$example" -o "$kit" --color never 2>/dev/null
+        files=("$kit"/setup/namespaces.yaml "$kit"/setup/policies.yaml "$kit"/setup/servers.yaml "$kit"/clients/jobs.yaml)
+        for version in 1.29.0 "$newest"; do
+            if kubernetes-validate --strict --quiet --kubernetes-version "$version" "${files[@]}"; then
+                echo "ok: probe kit of $name against Kubernetes $version, strict"
+            else
+                echo "FAILED: probe kit of $name against Kubernetes $version" >&2
+                status=1
+            fi
+        done
+        if command -v kubectl >/dev/null; then
+            documents="$(cat "${files[@]}" | grep -c '^---$')"
+            rendered="$(kubectl kustomize "$kit" | grep -c '^kind: ' || true)"
+            if [ "$documents" = "$rendered" ]; then
+                echo "ok: probe kit of $name: kubectl kustomize renders its $documents objects"
+            else
+                echo "FAILED: probe kit of $name: kubectl kustomize renders $rendered of $documents objects" >&2
+                status=1
+            fi
+        fi
+    done
+}
+validate_kits
+if [ -n "${KIT_ONLY:-}" ]; then
+    exit "$status"
+fi
 for example in examples/*/; do
     name="$(basename "$example")"
     out="$work/$name"

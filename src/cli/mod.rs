@@ -12,6 +12,8 @@ mod diff;
 mod explain;
 mod folder;
 mod graph;
+mod kit;
+mod kubectl;
 mod load;
 mod program;
 pub mod read;
@@ -58,6 +60,8 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Allowed connections as a Graphviz or Mermaid graph
     Graph(graph::GraphArgs),
+    /// Prove on a live cluster that the network plugin enforces the program
+    Probe(Box<kit::ProbeArgs>),
 }
 
 /// How diagnostics are printed.
@@ -146,6 +150,7 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Probe(args) => kit::run(&args),
     }
 }
 
