@@ -1,8 +1,10 @@
 //! The one bounded reader of user input on disk: every `.netp` file (named, found in a
 //! folder or `use`d) and every manifest or YAML file that a command reads goes through
-//! [`read_bounded`] / [`read_text`]. Only regular files are read (a FIFO, a device, a
-//! socket or a folder is refused, so nothing hangs or reads forever), and never more
-//! than a fixed size (docs/limits.md).
+//! [`read_bounded`] / [`read_text`], and every file of an existing output folder that a
+//! build reads goes through [`read_bounded_no_follow`] (a symbolic link there is not
+//! followed). Only regular files are read (a FIFO, a device, a socket or a folder is
+//! refused, so nothing hangs or reads forever), and never more than a fixed size
+//! (docs/limits.md).
 
 use std::fs::{File, Metadata, OpenOptions};
 use std::io::Read;
@@ -88,16 +90,24 @@ fn kind(metadata: &Metadata) -> Option<&'static str> {
 }
 
 /// Open for reading without blocking: opening a FIFO that no one writes to would
-/// otherwise wait forever (it is refused right after, by its metadata).
-fn open(path: &Path) -> std::io::Result<File> {
+/// otherwise wait forever (it is refused right after, by its metadata). With
+/// `follow == false`, a final symbolic link is not followed either.
+fn open(path: &Path, follow: bool) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(target_os = "linux")]
     {
+        use rustix::fs::OFlags;
         use std::os::unix::fs::OpenOptionsExt;
-        let nonblock = i32::try_from(rustix::fs::OFlags::NONBLOCK.bits()).unwrap_or(0);
-        options.custom_flags(nonblock);
+        let flags = if follow {
+            OFlags::NONBLOCK
+        } else {
+            OFlags::NONBLOCK | OFlags::NOFOLLOW
+        };
+        options.custom_flags(i32::try_from(flags.bits()).unwrap_or(0));
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = follow;
     options.open(path)
 }
 
@@ -107,10 +117,27 @@ fn open(path: &Path) -> std::io::Result<File> {
 /// opened file is checked again by its own metadata (so a file swapped in between is
 /// caught); the read itself stops one byte past the limit whatever the size said.
 pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
-    if let Some(what) = kind(&std::fs::metadata(path)?) {
+    read_checked(path, limit, true)
+}
+
+/// [`read_bounded`] without following a symbolic link: a link is `NotRegular`.
+pub fn read_bounded_no_follow(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    read_checked(path, limit, false)
+}
+
+fn read_checked(path: &Path, limit: u64, follow: bool) -> Result<Vec<u8>, ReadError> {
+    let first_look = if follow {
+        std::fs::metadata(path)?
+    } else {
+        std::fs::symlink_metadata(path)?
+    };
+    if first_look.file_type().is_symlink() {
+        return Err(ReadError::NotRegular("a symbolic link"));
+    }
+    if let Some(what) = kind(&first_look) {
         return Err(ReadError::NotRegular(what));
     }
-    let file = open(path)?;
+    let file = open(path, follow)?;
     let metadata = file.metadata()?;
     if let Some(what) = kind(&metadata) {
         return Err(ReadError::NotRegular(what));

@@ -10,8 +10,8 @@
 //! the staging folder. Must never delete or rewrite a file it did not generate, never
 //! write where it would swallow its own inputs, and never decides what files contain.
 
+mod found;
 mod guard;
-mod read;
 #[cfg(test)]
 #[allow(
     clippy::unwrap_used,
@@ -29,7 +29,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::emit::File;
 use crate::output::MANIFEST;
-use read::Found;
+use found::Found;
 
 /// Why the output could not be written or read (exit status 2).
 #[derive(Debug)]
@@ -82,7 +82,7 @@ pub fn check(dir: &Path, files: &[File]) -> Result<Vec<Difference>, WriteError> 
     for file in files.iter().filter(|f| f.path != MANIFEST) {
         let path = dir.join(&file.path);
         let limit = u64::try_from(file.text.len()).unwrap_or(u64::MAX);
-        match read::regular(&path, limit).map_err(fail("cannot read", &path))? {
+        match found::regular(&path, limit).map_err(fail("cannot read", &path))? {
             Found::Bytes(bytes) if bytes == file.text.as_bytes() => {}
             Found::Missing => differences.push(Difference::Missing(file.path.clone())),
             _ => differences.push(Difference::Differs(file.path.clone())),

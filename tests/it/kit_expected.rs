@@ -8,10 +8,10 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
+use crate::common;
 use netpc::compile::{Input, Options};
 use netpc::ir::{PortKind, Ports, Protocol};
 use netpc::kit::{self, Expect, Kit};
-use crate::common;
 use netpc::verify::expected::protocol_of;
 use netpc::verify::{Expectation, PodRole, Point};
 use serde_json::Value;

@@ -10,8 +10,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::found::{self, Found, MANIFEST_LIMIT};
 use super::guard::Interrupt;
-use super::read::{self, Found, MANIFEST_LIMIT};
 use super::{WriteError, fail};
 use crate::emit::File;
 use crate::output::{MANIFEST, parse_manifest};
@@ -28,7 +28,7 @@ pub(super) fn old_manifest(dir: &Path) -> Result<Vec<String>, WriteError> {
             format!("{why}; netpc reads only the file it wrote there: remove it and build again"),
         ),
     };
-    match read::regular(&path, MANIFEST_LIMIT).map_err(fail("cannot read", &path))? {
+    match found::regular(&path, MANIFEST_LIMIT).map_err(fail("cannot read", &path))? {
         Found::Missing => Ok(Vec::new()),
         Found::NotRegular => Err(refuse("it is not a regular file")),
         Found::TooLarge => Err(refuse("it is larger than 64 MiB")),
@@ -162,7 +162,7 @@ pub(super) fn fill(
             && (file.path == MANIFEST || survey.generated.contains(&file.path))
         {
             let previous = old.join(&file.path);
-            if read::holds(&previous, &file.text) && fs::hard_link(&previous, &path).is_ok() {
+            if found::holds(&previous, &file.text) && fs::hard_link(&previous, &path).is_ok() {
                 continue;
             }
         }
