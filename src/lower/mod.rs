@@ -20,6 +20,8 @@ mod plan;
 mod view;
 
 pub use contract::{ContractEntry, NamedPort};
+/// The `needs-*` key of a target, for checking workloads against the contract.
+pub use names::{client_label, target_name};
 pub use plan::plan;
 pub use view::PolicyView;
 
