@@ -206,8 +206,8 @@ fn missing_label(program: &Program, w: &Workload, r: &Required, most: bool) -> D
         format!("its egress to `{target}` will be denied"),
     )
     .with_secondary(
-        need.origin.statement,
-        "the program declares this connection",
+        need.origin.target,
+        format!("`{}` needs this", program.endpoint_name(need.subject)),
     )
     .with_help(help)
 }

@@ -144,15 +144,18 @@ pub fn read_file(
 ) {
     let text = &sources.get(file).text;
     if let Err(message) = crate::analyze::check_flow_depth(text) {
-        diagnostics.push(unreadable(file, 0, 0, message));
+        diagnostics.push(unreadable(file, 0, false, message));
         return;
     }
-    for (offset, doc) in documents(text) {
+    let docs = documents(text);
+    let several = docs.len() > 1;
+    for (offset, doc) in docs {
         let value: Value = match serde_yaml::from_str(doc) {
             Ok(value) => value,
             Err(err) => {
                 let at = err.location().map_or(0, |l| l.index());
-                diagnostics.push(unreadable(file, offset + at, offset, err.to_string()));
+                let message = without_locations(&err.to_string());
+                diagnostics.push(unreadable(file, offset + at, several, message));
                 continue;
             }
         };
@@ -169,7 +172,7 @@ pub fn read_file(
     }
 }
 
-fn unreadable(file: FileId, at: usize, doc: usize, message: String) -> Diagnostic {
+fn unreadable(file: FileId, at: usize, several: bool, message: String) -> Diagnostic {
     let span = Span::new(file, at, at);
     let mut d = Diagnostic::new(
         Code::UnreadableManifest,
@@ -178,10 +181,34 @@ fn unreadable(file: FileId, at: usize, doc: usize, message: String) -> Diagnosti
         message,
     )
     .with_help("fix the YAML or JSON of this document; netpc reads nothing else from it");
-    if doc != at {
+    if several {
         d = d.with_note("the other documents of the file are still checked");
     }
     d
+}
+
+/// serde_yaml's message without its ` at line L column C` parts, which count from
+/// the document, not the file (the diagnostic's span says where).
+fn without_locations(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(i) = rest.find(" at line ") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + " at line ".len()..];
+        let skip = tail
+            .find(" column ")
+            .map(|c| {
+                let after = &tail[c + " column ".len()..];
+                c + " column ".len() + after.len()
+                    - after
+                        .trim_start_matches(|ch: char| ch.is_ascii_digit())
+                        .len()
+            })
+            .unwrap_or(0);
+        rest = &tail[skip..];
+    }
+    out.push_str(rest);
+    out
 }
 
 struct Reader<'a> {
