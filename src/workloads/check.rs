@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rustc_hash::FxHashMap;
 
 use super::matching::Matches;
-use super::parse::{Manifests, Target, Workload};
+use super::parse::{KubeService, Manifests, Target, Workload};
 use crate::analyze::Protocol as AProtocol;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Endpoint, IdentityStyle, NamespaceId, PortKind, Ports, Program, ServiceId};
@@ -239,6 +239,13 @@ fn ports(program: &Program, manifests: &Manifests, matches: &Matches, out: &mut 
             by_service[id.0 as usize].push(i);
         }
     }
+    // Kubernetes Services by namespace, so a port is compared with its namespace's only.
+    let mut kube: FxHashMap<&str, Vec<&KubeService>> = FxHashMap::default();
+    for service in &manifests.services {
+        kube.entry(service.namespace.as_str())
+            .or_default()
+            .push(service);
+    }
     let mut seen: BTreeSet<(usize, String)> = BTreeSet::new();
     for need in &program.needs {
         let (Endpoint::Service(t), Ports::List(list)) = (need.target, &need.ports) else {
@@ -251,7 +258,8 @@ fn ports(program: &Program, manifests: &Manifests, matches: &Matches, out: &mut 
                 let problem = match &port.kind {
                     PortKind::Named { name, .. } => named_port(w, name, protocol, need),
                     PortKind::Range { first, last } => {
-                        numeric_port(program, manifests, w, (*first, *last), protocol, need)
+                        let services = kube.get(w.namespace.as_str()).map_or(&[][..], |v| v);
+                        numeric_port(program, services, w, (*first, *last), protocol, need)
                     }
                 };
                 if let Some(d) = problem
@@ -296,7 +304,7 @@ fn named_port(
 
 fn numeric_port(
     program: &Program,
-    manifests: &Manifests,
+    services: &[&KubeService],
     w: &Workload,
     (first, last): (u16, u16),
     protocol: AProtocol,
@@ -314,9 +322,8 @@ fn numeric_port(
     } else {
         format!("{first}-{last}")
     };
-    for service in &manifests.services {
-        if service.namespace != w.namespace
-            || service.selector.is_empty()
+    for service in services {
+        if service.selector.is_empty()
             || !service
                 .selector
                 .iter()
