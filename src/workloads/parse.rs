@@ -163,7 +163,6 @@ pub fn read_file(
         let mut reader = Reader {
             file,
             offset,
-            doc_len: doc.len(),
             positions: &positions,
             default_namespace,
             manifests,
@@ -214,7 +213,6 @@ fn without_locations(message: &str) -> String {
 struct Reader<'a> {
     file: FileId,
     offset: usize,
-    doc_len: usize,
     positions: &'a Positions,
     default_namespace: &'a str,
     manifests: &'a mut Manifests,
@@ -234,7 +232,7 @@ impl Reader<'_> {
                 self.offset + l.value.start,
                 self.offset + l.value.end,
             ),
-            None => Span::new(self.file, self.offset, self.offset + self.doc_len.min(3)),
+            None => Span::new(self.file, self.offset, self.offset),
         }
     }
 
@@ -436,4 +434,54 @@ fn container_ports(spec: &Value) -> Vec<Port> {
         }
     }
     ports
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::source::Origin;
+
+    const SAMPLE: &str = "kind: List\nitems:\n- kind: Deployment\n  metadata: {name: \"wé\", namespace: ns}\n  spec:\n    template:\n      metadata:\n        labels:\n          app: wé # ü\n      spec:\n        hostNetwork: true\n        containers:\n        - ports: [{name: http, containerPort: 80}]\n---\n{\"kind\": \"Service\", \"metadata\": {\"name\": \"s\"}, \"spec\": {\"selector\": {\"app\": \"wé\"}, \"ports\": [{\"port\": 80, \"targetPort\": \"http\"}]}}\n";
+
+    fn read(text: &str) -> (Manifests, Diagnostics) {
+        let mut sources = Sources::new();
+        let file = sources.add(Origin::File("m.yaml".into()), text.to_owned());
+        let mut manifests = Manifests::default();
+        let mut diagnostics = Diagnostics::new();
+        read_file(&sources, file, "default", &mut manifests, &mut diagnostics);
+        for d in diagnostics.iter() {
+            assert!(text.is_char_boundary(d.primary.span.start as usize));
+        }
+        (manifests, diagnostics)
+    }
+
+    #[test]
+    fn reads_lists_flow_and_json_with_spans() {
+        let (m, d) = read(SAMPLE);
+        assert!(d.is_empty());
+        let w = &m.workloads[0];
+        assert_eq!((w.name.as_str(), w.namespace.as_str()), ("wé", "ns"));
+        assert!(w.host_network && w.host_network_span.is_some());
+        assert_eq!(w.ports[0].name.as_deref(), Some("http"));
+        assert_eq!(&SAMPLE[w.name_span.range()], "\"wé\"");
+        assert_eq!(&SAMPLE[w.labels_span.range()], "labels");
+        let s = &m.services[0];
+        assert_eq!(s.ports[0].target, Target::Name("http".into()));
+        assert_eq!(&SAMPLE[s.ports[0].span.range()], "\"http\"");
+    }
+
+    /// Every prefix of a document (a truncated file) is read without a panic, and
+    /// every span lies on character boundaries inside the text.
+    #[test]
+    fn truncated_documents_never_panic() {
+        for (i, _) in SAMPLE.char_indices() {
+            let (m, _) = read(&SAMPLE[..i]);
+            for w in &m.workloads {
+                for span in [w.name_span, w.labels_span, w.containers_span] {
+                    assert!(SAMPLE[..i].get(span.range()).is_some());
+                }
+            }
+        }
+    }
 }
