@@ -322,6 +322,51 @@ fn numeric_port(
     } else {
         format!("{first}-{last}")
     };
+    if let Some(d) = service_mapping(program, services, w, (first, last), protocol, need) {
+        return Some(d);
+    }
+    if w.ports.is_empty() {
+        return None; // the pods declare no ports: nothing to compare with
+    }
+    let declared: Vec<String> = w
+        .ports
+        .iter()
+        .map(|p| format!("{} {}", p.protocol, p.number))
+        .collect();
+    Some(
+        Diagnostic::new(
+            Code::PortNotOnPod,
+            format!(
+                "no container of `{}` declares port {wanted} ({protocol})",
+                w.display()
+            ),
+            w.containers_span,
+            format!("the containers declare {}", declared.join(", ")),
+        )
+        .with_secondary(need.origin.target, format!("asks for port {wanted}"))
+        .with_help(
+            "ask for the port the container listens on (NetworkPolicy sees the pod's port), \
+             or declare it in the container's `ports`",
+        ),
+    )
+}
+
+/// E403 for a port that is a Kubernetes Service's `port` mapped to another
+/// `targetPort` on the pods of `w`.
+fn service_mapping(
+    program: &Program,
+    services: &[&KubeService],
+    w: &Workload,
+    (first, last): (u16, u16),
+    protocol: AProtocol,
+    need: &crate::ir::Need,
+) -> Option<Diagnostic> {
+    let inside = |n: u16| first <= n && n <= last;
+    let wanted = if first == last {
+        first.to_string()
+    } else {
+        format!("{first}-{last}")
+    };
     for service in services {
         if service.selector.is_empty()
             || !service
@@ -366,30 +411,7 @@ fn numeric_port(
             );
         }
     }
-    if w.ports.is_empty() {
-        return None; // the pods declare no ports: nothing to compare with
-    }
-    let declared: Vec<String> = w
-        .ports
-        .iter()
-        .map(|p| format!("{} {}", p.protocol, p.number))
-        .collect();
-    Some(
-        Diagnostic::new(
-            Code::PortNotOnPod,
-            format!(
-                "no container of `{}` declares port {wanted} ({protocol})",
-                w.display()
-            ),
-            w.containers_span,
-            format!("the containers declare {}", declared.join(", ")),
-        )
-        .with_secondary(need.origin.target, format!("asks for port {wanted}"))
-        .with_help(
-            "ask for the port the container listens on (NetworkPolicy sees the pod's port), \
-             or declare it in the container's `ports`",
-        ),
-    )
+    None
 }
 
 /// The target as the `needs` line names it (`frontend`, `shop/frontend`).
@@ -420,28 +442,7 @@ fn selection(program: &Program, manifests: &Manifests, matches: &Matches, out: &
         let managed = program.namespace(ns).managed;
         let is_exempt = w.labels.get(&exempt.key) == Some(&exempt.value);
         if is_exempt {
-            let span = w
-                .label_spans
-                .get(&exempt.key)
-                .copied()
-                .unwrap_or(w.labels_span);
-            let mut d = Diagnostic::new(
-                Code::ExemptTemplate,
-                format!(
-                    "the pod template of `{}` carries the exempt label",
-                    w.display()
-                ),
-                span,
-                "every generated policy leaves these pods alone",
-            )
-            .with_help(format!(
-                "remove `{}: {}` once the break-glass is over",
-                exempt.key, exempt.value
-            ));
-            if let Some(s) = exempt.span {
-                d = d.with_secondary(s, "the exempt label is declared here");
-            }
-            out.push(d);
+            out.push(exempt_template(program, w));
         }
         if managed && services.is_empty() && !is_exempt {
             out.push(unselected(program, w, ns));
@@ -501,6 +502,32 @@ fn selection(program: &Program, manifests: &Manifests, matches: &Matches, out: &
             ),
         );
     }
+}
+
+fn exempt_template(program: &Program, w: &Workload) -> Diagnostic {
+    let exempt = &program.exempt;
+    let span = w
+        .label_spans
+        .get(&exempt.key)
+        .copied()
+        .unwrap_or(w.labels_span);
+    let mut d = Diagnostic::new(
+        Code::ExemptTemplate,
+        format!(
+            "the pod template of `{}` carries the exempt label",
+            w.display()
+        ),
+        span,
+        "every generated policy leaves these pods alone",
+    )
+    .with_help(format!(
+        "remove `{}: {}` once the break-glass is over",
+        exempt.key, exempt.value
+    ));
+    if let Some(s) = exempt.span {
+        d = d.with_secondary(s, "the exempt label is declared here");
+    }
+    d
 }
 
 fn unselected(program: &Program, w: &Workload, ns: NamespaceId) -> Diagnostic {

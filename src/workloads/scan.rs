@@ -83,8 +83,7 @@ pub fn scan(text: &str) -> Positions {
         }
         let body = line.trim_end_matches(['\n', '\r']);
         let indent = body.len() - body.trim_start_matches(' ').len();
-        let content = &body[indent..];
-        if content.is_empty() || content.starts_with('#') {
+        if body[indent..].is_empty() || body[indent..].starts_with('#') {
             continue;
         }
         if let Some(limit) = scalar_above {
@@ -93,36 +92,8 @@ pub fn scan(text: &str) -> Positions {
             }
             scalar_above = None;
         }
-        let mut at = indent;
         // `- ` items, possibly several on one line (`- - a`).
-        loop {
-            let rest = &body[at..];
-            if !(rest == "-" || rest.starts_with("- ")) {
-                break;
-            }
-            while stack
-                .last()
-                .is_some_and(|o| o.indent > at || (o.indent == at && o.is_item))
-            {
-                stack.pop();
-            }
-            let parent = stack.last_mut();
-            let (prefix, index) = match parent {
-                Some(p) => {
-                    p.items += 1;
-                    (p.path.clone(), p.items - 1)
-                }
-                None => (String::new(), 0),
-            };
-            stack.push(Open {
-                indent: at,
-                path: join(&prefix, &index.to_string()),
-                is_item: true,
-                items: 0,
-            });
-            at += 1;
-            at += body[at..].len() - body[at..].trim_start_matches(' ').len();
-        }
+        let at = items(body, indent, &mut stack);
         let rest = &body[at..];
         if rest.is_empty() || rest.starts_with('#') {
             continue;
@@ -138,21 +109,20 @@ pub fn scan(text: &str) -> Positions {
         while stack.last().is_some_and(|o| o.indent >= at) {
             stack.pop();
         }
-        let prefix = stack.last().map(|o| o.path.clone()).unwrap_or_default();
-        let key_path = join(&prefix, &key);
+        let key_path = join(
+            &stack.last().map(|o| o.path.clone()).unwrap_or_default(),
+            &key,
+        );
         let key_abs = start + at + key_range.start..start + at + key_range.end;
-        let value_text = strip_comment(&rest[after..]);
-        let value_lead = rest[after..].len() - rest[after..].trim_start().len();
-        let value_start = start + at + after + value_lead;
-        let value_trimmed = value_text.trim();
+        let value = &rest[after..];
+        let value_start = start + at + after + (value.len() - value.trim_start().len());
+        let value_trimmed = strip_comment(value).trim();
+        let nested = Located {
+            key: key_abs.clone(),
+            value: key_abs.clone(),
+        };
         if value_trimmed.is_empty() {
-            positions.record(
-                key_path.clone(),
-                Located {
-                    key: key_abs.clone(),
-                    value: key_abs,
-                },
-            );
+            positions.record(key_path.clone(), nested);
             stack.push(Open {
                 indent: at,
                 path: key_path,
@@ -160,28 +130,56 @@ pub fn scan(text: &str) -> Positions {
                 items: 0,
             });
         } else if value_trimmed.starts_with('{') || value_trimmed.starts_with('[') {
-            positions.record(
-                key_path.clone(),
-                Located {
-                    key: key_abs.clone(),
-                    value: key_abs,
-                },
-            );
+            positions.record(key_path.clone(), nested);
             resume = flow(text, value_start, &key_path, &mut positions);
         } else {
             if value_trimmed.starts_with('|') || value_trimmed.starts_with('>') {
                 scalar_above = Some(at);
             }
+            let value = value_start..value_start + value_trimmed.len();
             positions.record(
                 key_path,
                 Located {
                     key: key_abs,
-                    value: value_start..value_start + value_trimmed.len(),
+                    value,
                 },
             );
         }
     }
     positions
+}
+
+/// Open the `- ` items at the start of `body` (from `indent`); returns where the
+/// content after them starts.
+fn items(body: &str, indent: usize, stack: &mut Vec<Open>) -> usize {
+    let mut at = indent;
+    loop {
+        let rest = &body[at..];
+        if !(rest == "-" || rest.starts_with("- ")) {
+            return at;
+        }
+        while stack
+            .last()
+            .is_some_and(|o| o.indent > at || (o.indent == at && o.is_item))
+        {
+            stack.pop();
+        }
+        let (prefix, index) = match stack.last_mut() {
+            Some(p) => {
+                p.items += 1;
+                (p.path.clone(), p.items - 1)
+            }
+            None => (String::new(), 0),
+        };
+        stack.push(Open {
+            indent: at,
+            path: join(&prefix, &index.to_string()),
+            is_item: true,
+            items: 0,
+        });
+        at += 1;
+        at += body[at..].len() - body[at..].trim_start_matches(' ').len();
+    }
 }
 
 /// The key at the start of `rest` (quoted or plain), its range in `rest`, and where
