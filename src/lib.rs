@@ -25,6 +25,7 @@ pub mod source;
 pub mod stdlib;
 pub mod syntax;
 pub mod verify;
+pub mod workloads;
 
 pub use compile::{Compilation, compile};
 use diagnostic::Diagnostics;

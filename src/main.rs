@@ -15,7 +15,7 @@ mod cli;
 )]
 use netpc::{
     analyze, ast, check, compile, diagnostic, emit, insight, ir, kit, lower, output, probe, render,
-    resolve, source, stdlib, syntax, verify,
+    resolve, source, stdlib, syntax, verify, workloads,
 };
 
 fn main() -> std::process::ExitCode {

@@ -1,17 +1,27 @@
 //! `netpc check [PATH...]`: compile a program (parse, resolve, check and plan, as
 //! `netpc build` would, without writing anything), print its diagnostics, and exit 0
-//! (no error), 1 (errors) or 2 (the files could not be read).
+//! (no error), 1 (errors) or 2 (the files could not be read). With `--workloads SRC`
+//! the real manifests are checked against the compiled program too (see
+//! `crate::workloads`), and `--fix-labels DIR` writes the labels they lack as a
+//! kustomize Component.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::DiagnosticArgs;
 use super::program::{compile, report};
+use super::workloads::{WorkloadArgs, load, write_component};
+use super::{DiagnosticArgs, MessageFormat, fatal};
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
     /// `.netp` files, or folders searched recursively for them (default `.`)
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub workloads: WorkloadArgs,
+    /// Write a kustomize Component into DIR that adds the `needs-*` labels the
+    /// workloads lack (pod templates only)
+    #[arg(long = "fix-labels", value_name = "DIR", requires = "workloads")]
+    pub fix_labels: Option<PathBuf>,
     #[command(flatten)]
     pub program: super::ProgramArgs,
     #[command(flatten)]
@@ -19,16 +29,59 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: &CheckArgs) -> ExitCode {
-    match compile(
+    let mut compiled = match compile(
         &args.paths,
         &args.program,
         crate::compile::Options::default(),
     ) {
-        Ok(mut compiled) => report(
+        Ok(compiled) => compiled,
+        Err(status) => return status,
+    };
+    let (Some(plan), false) = (&compiled.plan, args.workloads.workloads.is_empty()) else {
+        return report(
             &compiled.sources,
             &mut compiled.diagnostics,
             args.diagnostics,
-        ),
-        Err(status) => status,
+        );
+    };
+    let manifests = match load(
+        &args.workloads,
+        &mut compiled.sources,
+        &mut compiled.diagnostics,
+    ) {
+        Ok(manifests) => manifests,
+        Err(err) => return fatal(err),
+    };
+    let checked = crate::workloads::check(plan, &manifests);
+    let summary = checked.summary();
+    if let Some(dir) = &args.fix_labels {
+        let text = crate::workloads::component(&manifests, &checked.missing);
+        let mut inputs = args.paths.clone();
+        inputs.extend(
+            args.workloads
+                .workloads
+                .iter()
+                .filter(|p| p.as_os_str() != "-")
+                .cloned(),
+        );
+        if let Err(err) = write_component(dir, text, &inputs) {
+            return fatal(err);
+        }
+        eprintln!(
+            "wrote {}: {} patch{} adding the missing labels",
+            dir.join("kustomization.yaml").display(),
+            checked.missing.len(),
+            if checked.missing.len() == 1 { "" } else { "es" }
+        );
     }
+    compiled.diagnostics.extend(checked.diagnostics);
+    let status = report(
+        &compiled.sources,
+        &mut compiled.diagnostics,
+        args.diagnostics,
+    );
+    if args.diagnostics.message_format == MessageFormat::Human {
+        eprintln!("{summary}");
+    }
+    status
 }

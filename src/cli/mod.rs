@@ -18,6 +18,7 @@ mod load;
 mod program;
 pub mod read;
 mod verify;
+mod workloads;
 pub mod write;
 
 use std::io::IsTerminal;

@@ -1,7 +1,9 @@
-//! `netpc verify [PATH...] [--against DIR] [--enforcement on|off]`: check a program,
+//! `netpc verify [PATH...] [--against DIR] [--enforcement on|off] [--workloads SRC]`:
+//! check a program,
 //! compile it in memory (or read an existing output folder with `--against`), and prove
 //! that the policies allow exactly the declared connections (see `crate::verify`).
-//! Prints every mismatch and a summary on stdout. Exit 0 everything matches, 1 a
+//! With `--workloads` the policies are evaluated over the real pods instead of probe
+//! pods (`crate::workloads::real`). Prints every mismatch and a summary on stdout. Exit 0 everything matches, 1 a
 //! mismatch (or input errors: the program, invalid policies), 2 usage or I/O failure.
 
 use std::io::Write;
@@ -36,6 +38,8 @@ pub struct VerifyArgs {
     #[arg(long, value_enum)]
     pub enforcement: Option<EnforcementFlag>,
     #[command(flatten)]
+    pub workloads: super::workloads::WorkloadArgs,
+    #[command(flatten)]
     pub program: super::ProgramArgs,
     #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
@@ -49,6 +53,19 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
     let compiled = match compiled(&args.paths, &args.program, options, args.diagnostics) {
         Ok(compiled) => compiled,
         Err(status) => return status,
+    };
+    let mut compiled = compiled;
+    let real = if args.workloads.workloads.is_empty() {
+        None
+    } else {
+        let mut problems = crate::diagnostic::Diagnostics::new();
+        match super::workloads::load(&args.workloads, &mut compiled.sources, &mut problems) {
+            Ok(manifests) if !problems.has_errors() => Some(manifests),
+            Ok(_) => {
+                return super::program::report(&compiled.sources, &mut problems, args.diagnostics);
+            }
+            Err(err) => return fatal(err),
+        }
     };
     let (sources, Some(plan)) = (&compiled.sources, &compiled.plan) else {
         return ExitCode::from(EXIT_INPUT);
@@ -73,6 +90,9 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
         },
     };
     let program = &plan.program;
+    if let Some(manifests) = &real {
+        return real_workloads(args, program, &folder, manifests, sources);
+    }
     let result = verify::verify(program, &folder, verify::Options { enforcement });
     let mut stdout = std::io::stdout().lock();
     match result {
@@ -88,18 +108,46 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
                 ExitCode::from(EXIT_INPUT)
             }
         }
-        Err(errors) => {
-            let mut stderr = std::io::stderr().lock();
-            for error in &errors {
-                let _ = writeln!(stderr, "error: {error}");
-            }
-            let _ = writeln!(
-                stderr,
-                "error: the policies are invalid ({} error{}): nothing was verified",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" }
-            );
-            ExitCode::from(EXIT_INPUT)
-        }
+        Err(errors) => invalid(&errors),
     }
+}
+
+/// `--workloads`: the policies over the real pods.
+fn real_workloads(
+    args: &VerifyArgs,
+    program: &crate::ir::Program,
+    folder: &output::Folder,
+    manifests: &crate::workloads::Manifests,
+    sources: &crate::source::Sources,
+) -> ExitCode {
+    match crate::workloads::verify(program, folder, manifests) {
+        Ok(found) => {
+            let text = match args.format {
+                ReportFormat::Text => crate::workloads::render(&found, program, sources),
+                ReportFormat::Json => crate::workloads::real::json(&found, program, sources),
+            };
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            if found.matches() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_INPUT)
+            }
+        }
+        Err(errors) => invalid(&errors),
+    }
+}
+
+/// The policies are invalid: print every error.
+fn invalid(errors: &[crate::analyze::AnalyzeError]) -> ExitCode {
+    let mut stderr = std::io::stderr().lock();
+    for error in errors {
+        let _ = writeln!(stderr, "error: {error}");
+    }
+    let _ = writeln!(
+        stderr,
+        "error: the policies are invalid ({} error{}): nothing was verified",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    ExitCode::from(EXIT_INPUT)
 }

@@ -1,7 +1,8 @@
 //! The table of diagnostic codes: stable identifiers, their severity, a title, and the
 //! long explanation printed by `netpc explain CODE` (kept in `docs/codes/CODE.md`, so the
 //! docs and the binary say the same thing). Codes are never renumbered or reused.
-//! Ranges: `E1xx` syntax, `E2xx` names and scopes, `E3xx` values, `W0xx` warnings.
+//! Ranges: `E1xx` syntax, `E2xx` names and scopes, `E3xx` values, `W0xx` warnings,
+//! `E4xx`/`W4xx` workloads (manifests checked against the program).
 
 use super::Severity;
 
@@ -88,6 +89,13 @@ codes! {
     GeneratedNameTooLong = "E320", Error, "generated name exceeds Kubernetes limits";
     GeneratedNameCollision = "E321", Error, "generated names collide";
 
+    // E40x: workloads (`--workloads`: the real manifests against the program)
+    MissingClientLabel = "E400", Error, "workload lacks a client label";
+    UndeclaredClientLabel = "E401", Error, "workload carries an undeclared client label";
+    NamedPortNotExposed = "E402", Error, "named port not exposed by the target's containers";
+    PortNotOnPod = "E403", Error, "needed port not on the target's pods";
+    UnreadableManifest = "E404", Error, "manifest cannot be read";
+
     // W0xx: warnings
     NoDns = "W001", Warning, "namespace cannot resolve DNS";
     SelfNeed = "W002", Warning, "service needs itself";
@@ -97,4 +105,11 @@ codes! {
     DuplicateNeed = "W006", Warning, "need declared twice";
     OverlappingSelectors = "W007", Warning, "selectors of two services overlap";
     ExemptSelector = "W008", Warning, "service selects only exempt pods";
+
+    // W40x: workloads
+    UnselectedWorkload = "W400", Warning, "workload selected by no service";
+    DoublySelectedWorkload = "W401", Warning, "workload selected by two services";
+    ServiceWithoutWorkload = "W402", Warning, "service selects no workload";
+    ExemptTemplate = "W403", Warning, "pod template carries the exempt label";
+    HostNetworkSelected = "W404", Warning, "hostNetwork pod selected by a service";
 }

@@ -18,6 +18,8 @@ mod names;
 mod plan;
 
 pub use contract::{ContractEntry, NamedPort};
+/// The `needs-*` key of a target, for checking workloads against the contract.
+pub use names::{client_label, target_name};
 pub use plan::plan;
 
 use crate::ir::{ExternalId, NamespaceId, Ports, ServiceId};

@@ -389,7 +389,9 @@ impl Resolver {
         )
         .with_secondary(tables.service_spans[i], "service declared here")
         .with_help(format!(
-            "`{}` declares {}; ask for one of those, or add the port to the service",
+            "`{}` declares {}; ask for one of those, or add the port to the service \
+             (NetworkPolicy sees the pod's container port, not a Kubernetes Service's \
+             `port`: for a Service that maps 80 → 8080, write 8080)",
             tables.service_names[i],
             declared.join(", ")
         ))

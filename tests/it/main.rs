@@ -47,3 +47,4 @@ mod tidy;
 mod ui;
 mod verify_cli;
 mod verify_mutations;
+mod workloads;

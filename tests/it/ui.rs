@@ -91,8 +91,12 @@ fn ui_fixtures() {
     let fixtures = fixtures();
     assert!(fixtures.len() > 30, "fixtures not found");
     for path in &fixtures {
-        // Syntax fixtures are snapshotted at the parser level by tests/syntax.rs.
-        if path.parent().is_some_and(|p| p.ends_with("syntax")) {
+        // Syntax fixtures are snapshotted at the parser level by tests/syntax.rs, and
+        // workloads fixtures (a program and its manifests) by tests/workloads.rs.
+        if path
+            .parent()
+            .is_some_and(|p| p.ends_with("syntax") || p.ends_with("workloads"))
+        {
             continue;
         }
         let (text, diagnostics) = run(path);
