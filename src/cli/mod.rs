@@ -16,6 +16,7 @@ mod load;
 mod program;
 pub mod read;
 mod verify;
+pub mod version;
 pub mod write;
 
 use std::io::IsTerminal;
@@ -33,7 +34,7 @@ pub const EXIT_USAGE: u8 = 2;
 #[derive(Parser, Debug)]
 #[command(
     name = "netpc",
-    version,
+    version = version::text(),
     about = "Compile network policy as code (.netp) into Kubernetes NetworkPolicies",
     propagate_version = true
 )]
