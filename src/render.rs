@@ -2,6 +2,9 @@
 //! (JSON Lines). The only module that touches codespan-reporting. Never decides what
 //! is an error: it prints what the stages reported.
 
+pub mod github; // GitHub Actions workflow commands
+pub mod sarif; // SARIF 2.1.0 logs
+
 use std::io::Write;
 use std::ops::Range;
 
