@@ -81,7 +81,7 @@ fn driver(codes: &[Code]) -> Value {
             let page = code.explanation();
             json!({
                 "id": code.as_str(),
-                "shortDescription": { "text": code.title() },
+                "shortDescription": { "text": heading(page).unwrap_or(code.title()) },
                 "fullDescription": { "text": first_paragraph(page) },
                 "help": { "text": page, "markdown": page },
                 "helpUri": format!("{repository}/blob/main/docs/codes/{}.md", code.as_str()),
@@ -96,6 +96,13 @@ fn driver(codes: &[Code]) -> Value {
         "informationUri": repository,
         "rules": rules,
     })
+}
+
+/// The title in the `# CODE: title` heading of a code's page.
+pub fn heading(page: &str) -> Option<&str> {
+    let line = page.lines().next()?.strip_prefix("# ")?;
+    let (_, title) = line.split_once(": ")?;
+    Some(title.trim())
 }
 
 /// The first paragraph after the `# CODE: title` heading of a code's page.
@@ -168,7 +175,9 @@ mod tests {
 
     #[test]
     fn the_full_description_is_the_pages_first_paragraph() {
-        let page = "# E1: t\n\nOne\ntwo.\n\n## Example\n";
+        let page = "# E1: a title\n\nOne\ntwo.\n\n## Example\n";
         assert_eq!(first_paragraph(page), "One two.");
+        assert_eq!(heading(page), Some("a title"));
+        assert_eq!(heading("no heading"), None);
     }
 }
