@@ -207,7 +207,7 @@ fn every_schema_in_docs_is_a_valid_schema() {
             count += 1;
         }
     }
-    assert_eq!(count, 5);
+    assert!(count >= 5, "{count}");
 }
 
 #[test]
