@@ -7,6 +7,9 @@
 
 mod excerpt;
 
+pub mod github; // GitHub Actions workflow commands
+pub mod sarif; // SARIF 2.1.0 logs
+
 use std::io::Write;
 use std::ops::Range;
 

@@ -34,20 +34,46 @@ pub enum IpBlockPodsArg {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  netpc analyze cluster-dump/                  who can reach whom, one line per connection
+  netpc analyze out/ --format json -o conns.json
+  netpc analyze manifests/ --format dot | dot -Tsvg > conns.svg")]
 pub struct AnalyzeArgs {
     /// Folders (read recursively: *.yaml, *.yml, *.json) or files of Kubernetes manifests
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Output format
-    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Txt)]
+    #[arg(long, value_enum, default_value_t = OutputFormat::Txt)]
     pub format: OutputFormat,
+    /// Write the output to FILE instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Whether an ipBlock peer matches pod IPs
     #[arg(long, value_enum, default_value_t = IpBlockPodsArg::Ignore)]
     pub ipblock_pods: IpBlockPodsArg,
+    #[command(flatten)]
+    pub style: super::style::StyleArgs,
+}
+
+/// `-o` was the format before it meant the output file, as everywhere else: a bare
+/// format name is refused rather than written to a file of that name.
+fn check_output(output: Option<&Path>) -> Result<(), String> {
+    let Some(name) = output.and_then(Path::to_str) else {
+        return Ok(());
+    };
+    match OutputFormat::from_str(name, true) {
+        Ok(_) => Err(format!(
+            "`-o {name}`: `-o` names the output file; for the format write `--format {name}` (or `-o ./{name}` for a file named `{name}`)"
+        )),
+        Err(_) => Ok(()),
+    }
 }
 
 pub fn run(args: &AnalyzeArgs) -> ExitCode {
-    let files = match manifest_files(&args.paths) {
+    if let Err(message) = check_output(args.output.as_deref()) {
+        return super::fatal(message);
+    }
+    let files = match manifest_files(&args.paths, args.style.quiet) {
         Ok(files) => files,
         Err(message) => return super::fatal(message),
     };
@@ -84,8 +110,10 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
             return ExitCode::from(super::EXIT_INPUT);
         }
     };
-    for warning in analysis.warnings() {
-        eprintln!("warning: {warning}");
+    if !args.style.quiet {
+        for warning in analysis.warnings() {
+            eprintln!("warning: {warning}");
+        }
     }
     let format = match args.format {
         OutputFormat::Txt => Format::Text,
@@ -94,17 +122,33 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
         OutputFormat::Dot => Format::Dot,
     };
     let list = analysis.connlist();
-    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    match write(&list, &cluster, format, &mut stdout).and_then(|()| stdout.flush()) {
+    let written = match &args.output {
+        Some(path) => {
+            let mut text = Vec::new();
+            write(&list, &cluster, format, &mut text)
+                .and_then(|()| std::fs::write(path, &text))
+                .map_err(|err| format!("cannot write `{}`: {err}", path.display()))
+        }
+        None => {
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            match write(&list, &cluster, format, &mut stdout).and_then(|()| stdout.flush()) {
+                Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(format!("cannot write the output: {err}"))
+                }
+                _ => Ok(()),
+            }
+        }
+    };
+    match written {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(err) => super::fatal(format!("cannot write the output: {err}")),
+        Err(message) => super::fatal(message),
     }
 }
 
 /// The manifest files under `paths`: a file as given, a folder's `*.yaml`, `*.yml`
-/// and `*.json` recursively, in a stable order.
-fn manifest_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+/// and `*.json` recursively, in a stable order. `quiet` leaves out the note on a
+/// compiled folder's failsafe objects.
+fn manifest_files(paths: &[PathBuf], quiet: bool) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for path in paths {
         if !path.exists() {
@@ -130,7 +174,7 @@ fn manifest_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             }
             found.push(entry.into_path());
         }
-        if skipped > 0 {
+        if skipped > 0 && !quiet {
             eprintln!(
                 "note: `{}` is a netpc output folder: leaving out its `{}/` ({skipped} file{}: emergency allow-all objects that no kustomization applies)",
                 path.display(),

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use super::program::{Timings, compile, report};
-use super::{DiagnosticArgs, EXIT_INPUT, fatal, write};
+use super::{DiagnosticArgs, EXIT_INPUT, MessageFormat, fatal, write};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum EnforcementFlag {
@@ -21,6 +21,10 @@ pub enum EnforcementFlag {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  netpc build netp -o out                    compile netp/ into out/
+  netpc build netp -o out --check            in CI: exit 1 when out/ is not up to date
+  netpc build netp --stdout | kubectl apply -f -")]
 pub struct BuildArgs {
     /// `.netp` files, or folders searched recursively for them (default `.`)
     pub paths: Vec<PathBuf>,
@@ -48,6 +52,9 @@ pub struct BuildArgs {
 }
 
 pub fn run(args: &BuildArgs) -> ExitCode {
+    if args.stdout && args.diagnostics.message_format == MessageFormat::Sarif {
+        return fatal("`--stdout` and `--message-format sarif` both write to stdout: choose one");
+    }
     let options = crate::compile::Options {
         lower: crate::lower::Options {
             enforcement: args.enforcement.map(|e| e == EnforcementFlag::On),

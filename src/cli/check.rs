@@ -13,6 +13,10 @@ use super::workloads::{WorkloadArgs, load, write_component};
 use super::{DiagnosticArgs, MessageFormat, fatal};
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  netpc check netp                          check the program in netp/
+  netpc check netp --message-format github  annotations on a pull request
+  netpc check netp --message-format sarif > netpc.sarif")]
 pub struct CheckArgs {
     /// `.netp` files, or folders searched recursively for them (default `.`)
     pub paths: Vec<PathBuf>,

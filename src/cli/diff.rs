@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 
-use super::{ColorChoice, EXIT_INPUT, EXIT_USAGE};
+use super::{EXIT_INPUT, EXIT_USAGE};
 use crate::insight::{conns, diff};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -27,6 +27,10 @@ pub enum DiffFormat {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  netpc diff git:origin/main:netp netp          connections the branch adds and removes
+  netpc diff git:origin/main:out out --format md > comment.md
+  netpc diff old/ new/ --exit-code              exit 1 when connectivity or objects differ")]
 pub struct DiffArgs {
     /// The old side: a compiled output folder, a `.netp` program folder or file, or `git:REV:PATH`
     pub old: PathBuf,
@@ -38,9 +42,8 @@ pub struct DiffArgs {
     /// Exit 1 when the sides differ (connections or objects), 0 when they do not
     #[arg(long)]
     pub exit_code: bool,
-    /// Colour diagnostics of a side that does not compile
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[command(flatten)]
+    pub style: super::style::StyleArgs,
     #[command(flatten)]
     pub program: super::ProgramArgs,
 }
@@ -72,7 +75,7 @@ pub(super) fn evaluate(
 }
 
 pub fn run(args: &DiffArgs) -> ExitCode {
-    let color = args.color.enabled();
+    let color = args.style.color.enabled();
     let (old_side, old) = match evaluate(std::slice::from_ref(&args.old), color, &args.program) {
         Ok(side) => side,
         Err(code) => return code,

@@ -1,21 +1,36 @@
 //! `netpc explain CODE`: the long description of a diagnostic code, with an example.
-//! `netpc explain SRC DST[:PORT[/PROTO]] [PATH...]`: whether a connection is allowed by
+//! `netpc explain SRC DST[:PORT[/PROTO]] [PATH...] [--format text|json]`: whether a connection is allowed by
 //! the program's compiled policies, the policy objects that decide it at each end, and
 //! the `.netp` lines responsible (built by `crate::insight::explain`). Exit 0 (with
 //! `--exit-code`: 1 when a connection is denied), 1 when the program has errors, 2 on
 //! usage errors.
+
+mod json;
 
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::program::compiled;
-use super::{DiagnosticArgs, EXIT_INPUT, EXIT_USAGE, fatal};
+use super::{DiagnosticArgs, EXIT_INPUT, EXIT_USAGE, MessageFormat, fatal};
 use crate::analyze::{Analysis, Options};
 use crate::diagnostic::Code;
 use crate::insight::explain::{self as explain_connection, End};
 
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    /// the verdict, each end's policies and the `.netp` lines, rustc style
+    #[default]
+    Text,
+    /// one JSON object (docs/schemas/explain-connection.schema.json)
+    Json,
+}
+
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  netpc explain E204                         what a diagnostic code means
+  netpc explain grid/plotter grid/api:443 netp
+  netpc explain grid/plotter grid/api netp --format json --exit-code")]
 pub struct ExplainArgs {
     /// A diagnostic code such as `E204` or `W001`; or a connection: `SRC DST[:PORT[/PROTO]]`
     /// then the program's `.netp` files or folders (default `.`). SRC and DST are
@@ -28,6 +43,9 @@ pub struct ExplainArgs {
     /// For a connection: exit 1 when it is denied
     #[arg(long)]
     pub exit_code: bool,
+    /// For a connection: how to print the explanation
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
     #[command(flatten)]
     pub program: super::ProgramArgs,
     #[command(flatten)]
@@ -37,6 +55,9 @@ pub struct ExplainArgs {
 pub fn run(args: &ExplainArgs) -> ExitCode {
     match args.args.as_slice() {
         [code] => explain_code(code),
+        [_, _, ..] if args.diagnostics.message_format == MessageFormat::Sarif => fatal(
+            "`--message-format sarif` is for `check`, `build` and `verify`; `explain` prints diagnostics as human, json or github",
+        ),
         [src, dst, paths @ ..] => {
             let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
             explain_connection_cmd(args, src, dst, &paths)
@@ -127,9 +148,8 @@ fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[Pat
         Err(message) => return fatal(message),
     };
     let color = args.diagnostics.color.enabled();
-    let mut out = Vec::new();
-    let mut denied = false;
-    for (i, (protocol, number)) in ports.into_iter().enumerate() {
+    let (mut denied, mut text, mut explained) = (false, Vec::new(), Vec::new());
+    for (protocol, number) in ports {
         let verdict = explain_connection::verdict(
             sources,
             program,
@@ -140,32 +160,60 @@ fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[Pat
             number,
         );
         denied |= !verdict.allowed;
-        if i > 0 && !out.ends_with(b"\n\n") {
-            out.push(b'\n');
-        }
-        out.extend_from_slice(verdict.text.as_bytes());
-        for snippet in &verdict.snippets {
-            if !out.ends_with(b"\n\n") {
-                out.push(b'\n');
-            }
-            out.extend_from_slice(&crate::render::note(
+        match args.format {
+            ExplainFormat::Json => explained.push(json::port(
                 sources,
-                &snippet.message,
-                &snippet.labels,
-                &snippet.notes,
-                color,
-            ));
+                &analysis,
+                (src_id, dst_id),
+                (protocol, number),
+                &verdict,
+            )),
+            ExplainFormat::Text => push_text(&mut text, sources, &verdict, color),
         }
     }
+    let out = match args.format {
+        ExplainFormat::Json => json::connection(src, dst, explained).into_bytes(),
+        ExplainFormat::Text => text,
+    };
+    finish(&out, args.exit_code && denied)
+}
+
+/// Writes the explanation; exit 1 when `fail` (a denied connection under `--exit-code`).
+fn finish(out: &[u8], fail: bool) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
-    if let Err(err) = stdout.write_all(&out).and_then(|()| stdout.flush())
+    if let Err(err) = stdout.write_all(out).and_then(|()| stdout.flush())
         && err.kind() != std::io::ErrorKind::BrokenPipe
     {
         return fatal(format!("cannot write the output: {err}"));
     }
-    if args.exit_code && denied {
+    if fail {
         ExitCode::from(EXIT_INPUT)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Appends one port's verdict and its `.netp` lines, a blank line between blocks.
+fn push_text(
+    out: &mut Vec<u8>,
+    sources: &crate::source::Sources,
+    verdict: &explain_connection::Verdict,
+    color: bool,
+) {
+    if !out.is_empty() && !out.ends_with(b"\n\n") {
+        out.push(b'\n');
+    }
+    out.extend_from_slice(verdict.text.as_bytes());
+    for snippet in &verdict.snippets {
+        if !out.ends_with(b"\n\n") {
+            out.push(b'\n');
+        }
+        out.extend_from_slice(&crate::render::note(
+            sources,
+            &snippet.message,
+            &snippet.labels,
+            &snippet.notes,
+            color,
+        ));
     }
 }

@@ -9,7 +9,6 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 
-use super::ColorChoice;
 use crate::insight::graph::{GraphOptions, graph};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -22,6 +21,10 @@ pub enum GraphFormat {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  netpc graph netp | dot -Tsvg > connections.svg
+  netpc graph out --format mermaid          a compiled folder, for a Markdown page
+  netpc graph git:origin/main:netp --all-pods")]
 pub struct GraphArgs {
     /// `.netp` files or folders (default `.`), one compiled output folder, or `git:REV:PATH`
     pub paths: Vec<PathBuf>,
@@ -31,9 +34,8 @@ pub struct GraphArgs {
     /// Also draw each managed namespace's pod that matches no service and its exempt pod
     #[arg(long)]
     pub all_pods: bool,
-    /// Colour diagnostics of a program that does not compile
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[command(flatten)]
+    pub style: super::style::StyleArgs,
     #[command(flatten)]
     pub program: super::ProgramArgs,
 }
@@ -45,7 +47,7 @@ pub fn run(args: &GraphArgs) -> ExitCode {
         args.paths.clone()
     };
     let (loaded, connections) =
-        match super::diff::evaluate(&paths, args.color.enabled(), &args.program) {
+        match super::diff::evaluate(&paths, args.style.color.enabled(), &args.program) {
             Ok(evaluated) => evaluated,
             Err(code) => return code,
         };

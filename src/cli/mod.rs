@@ -8,6 +8,7 @@
 mod analyze;
 mod build;
 mod check;
+mod completions;
 mod diff;
 mod explain;
 mod folder;
@@ -15,10 +16,13 @@ mod graph;
 mod kit;
 mod kubectl;
 mod load;
+mod man;
 mod program;
 pub mod read;
+mod style;
 mod verify;
 mod workloads;
+pub mod version;
 pub mod write;
 
 use std::io::IsTerminal;
@@ -36,7 +40,7 @@ pub const EXIT_USAGE: u8 = 2;
 #[derive(Parser, Debug)]
 #[command(
     name = "netpc",
-    version,
+    version = version::text(),
     about = "Compile network policy as code (.netp) into Kubernetes NetworkPolicies",
     propagate_version = true
 )]
@@ -63,6 +67,10 @@ enum Command {
     Graph(graph::GraphArgs),
     /// Prove on a live cluster that the network plugin enforces the program
     Probe(Box<kit::ProbeArgs>),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(completions::CompletionsArgs),
+    /// Print the man page, or write one page per subcommand into a folder
+    Man(man::ManArgs),
 }
 
 /// How diagnostics are printed.
@@ -73,6 +81,10 @@ pub enum MessageFormat {
     Human,
     /// one JSON object per line per diagnostic on stderr (see docs/diagnostics.md)
     Json,
+    /// GitHub Actions workflow commands (annotations) on stderr
+    Github,
+    /// one SARIF 2.1.0 log on stdout (GitHub code scanning)
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -87,12 +99,19 @@ pub enum ColorChoice {
 impl ColorChoice {
     /// Whether to colour stderr.
     pub fn enabled(self) -> bool {
+        self.decide(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        )
+    }
+
+    /// `auto` colours a terminal unless `NO_COLOR` is set to a non-empty value
+    /// (no-color.org); `always` and `never` say so whatever the environment.
+    pub fn decide(self, terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-            }
+            ColorChoice::Auto => terminal && no_color.is_none_or(|value| value.is_empty()),
         }
     }
 }
@@ -103,9 +122,12 @@ pub struct DiagnosticArgs {
     /// Colour diagnostics
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Print diagnostics as human text or as JSON
+    /// How to print diagnostics (docs/diagnostics.md)
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
+    /// Print errors only: no warnings, notes or summary line
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Flags shared by every command that loads a `.netp` program.
@@ -152,6 +174,8 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Probe(args) => kit::run(&args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args),
     }
 }
 

@@ -10,7 +10,7 @@ use super::{
     DiagnosticArgs, EXIT_INPUT, LoadError, MessageFormat, ProgramArgs, fatal, load_program,
 };
 use crate::compile::{Compilation, Input, Options, Phase, compile_observed};
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostics, Severity};
 use crate::source::Sources;
 
 /// Load the program at `paths` and compile it. A path that cannot be read is reported
@@ -45,7 +45,8 @@ pub fn load_and_compile(
 }
 
 /// [`compile`] for commands that need the compiled program and print diagnostics only
-/// when it has errors: then they are printed and the exit status is the `Err`.
+/// when it has errors: then they are printed and the exit status is the `Err`. With
+/// `--message-format sarif` an empty log is written when there are none.
 pub fn compiled(
     paths: &[PathBuf],
     program: &ProgramArgs,
@@ -60,27 +61,71 @@ pub fn compiled(
             flags,
         ));
     }
+    if flags.message_format == MessageFormat::Sarif {
+        // The log is always written: here without results, as no diagnostic is printed.
+        let status = report(&compilation.sources, &mut Diagnostics::new(), flags);
+        if status != ExitCode::SUCCESS {
+            return Err(status);
+        }
+    }
     Ok(compilation)
 }
 
-/// Print diagnostics in the chosen format and turn them into the exit status.
+/// Print diagnostics in the chosen format and turn them into the exit status. Human
+/// text, JSON Lines and workflow commands go to stderr; the SARIF log, one document, to
+/// stdout (written even when there is nothing to report, so code scanning closes fixed
+/// alerts). `--quiet` leaves out warnings.
 pub fn report(sources: &Sources, diagnostics: &mut Diagnostics, flags: DiagnosticArgs) -> ExitCode {
     diagnostics.sort();
-    let mut stderr = std::io::stderr().lock();
-    let _ = match flags.message_format {
-        MessageFormat::Human => stderr.write_all(&crate::render::human(
-            sources,
-            diagnostics,
-            flags.color.enabled(),
-        )),
-        MessageFormat::Json => {
-            stderr.write_all(crate::render::json(sources, diagnostics).as_bytes())
-        }
-    };
-    if diagnostics.has_errors() {
+    let status = if diagnostics.has_errors() {
         ExitCode::from(EXIT_INPUT)
     } else {
         ExitCode::SUCCESS
+    };
+    let errors_only;
+    let shown = if flags.quiet {
+        let mut errors = Diagnostics::new();
+        for diagnostic in diagnostics.iter() {
+            if diagnostic.severity() == Severity::Error {
+                errors.push(diagnostic.clone());
+            }
+        }
+        errors_only = errors;
+        &errors_only
+    } else {
+        &*diagnostics
+    };
+    let written = match flags.message_format {
+        MessageFormat::Human => {
+            let mut text = crate::render::human(sources, shown, flags.color.enabled());
+            if flags.quiet
+                && let Some(summary) = crate::render::summary(shown)
+            {
+                let line = format!("{summary}\n");
+                if text.ends_with(line.as_bytes()) {
+                    text.truncate(text.len() - line.len());
+                }
+            }
+            std::io::stderr().lock().write_all(&text)
+        }
+        MessageFormat::Json => std::io::stderr()
+            .lock()
+            .write_all(crate::render::json(sources, shown).as_bytes()),
+        MessageFormat::Github => std::io::stderr()
+            .lock()
+            .write_all(crate::render::github::github(sources, shown).as_bytes()),
+        MessageFormat::Sarif => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(crate::render::sarif::sarif(sources, shown).as_bytes())
+                .and_then(|()| stdout.flush())
+        }
+    };
+    match written {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            fatal(format!("cannot write the diagnostics: {err}"))
+        }
+        _ => status,
     }
 }
 

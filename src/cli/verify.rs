@@ -3,7 +3,8 @@
 //! compile it in memory (or read an existing output folder with `--against`), and prove
 //! that the policies allow exactly the declared connections (see `crate::verify`).
 //! With `--workloads` the policies are evaluated over the real pods instead of probe
-//! pods (`crate::workloads::real`). Prints every mismatch and a summary on stdout. Exit 0 everything matches, 1 a
+//! pods (`crate::workloads::real`). Prints every mismatch and a summary on stdout (on
+//! stderr under `--message-format sarif`, whose log stdout holds). Exit 0 everything matches, 1 a
 //! mismatch (or input errors: the program, invalid policies), 2 usage or I/O failure.
 
 use std::io::Write;
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 
 use super::build::EnforcementFlag;
 use super::program::compiled;
-use super::{DiagnosticArgs, EXIT_INPUT, fatal, folder};
+use super::{DiagnosticArgs, EXIT_INPUT, MessageFormat, fatal, folder};
 use crate::output;
 use crate::verify;
 
@@ -25,6 +26,10 @@ pub enum ReportFormat {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  netpc verify netp                          compile in memory and prove the policies
+  netpc verify netp --against out            prove the committed folder instead
+  netpc verify netp --against out --format json --message-format github")]
 pub struct VerifyArgs {
     /// `.netp` files, or folders searched recursively for them (default `.`)
     pub paths: Vec<PathBuf>,
@@ -94,14 +99,18 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
         return real_workloads(args, program, &folder, manifests, sources);
     }
     let result = verify::verify(program, &folder, verify::Options { enforcement });
-    let mut stdout = std::io::stdout().lock();
     match result {
         Ok(found) => {
             let text = match args.format {
                 ReportFormat::Text => verify::render(&found, program, sources),
                 ReportFormat::Json => verify::json(&found, program, sources),
             };
-            let _ = stdout.write_all(text.as_bytes());
+            // With `--message-format sarif` stdout holds the SARIF log alone.
+            let _ = if args.diagnostics.message_format == MessageFormat::Sarif {
+                std::io::stderr().lock().write_all(text.as_bytes())
+            } else {
+                std::io::stdout().lock().write_all(text.as_bytes())
+            };
             if found.matches() {
                 ExitCode::SUCCESS
             } else {

@@ -17,6 +17,7 @@ mod analyze_semantics;
 mod build_cli;
 mod build_stdlib;
 mod build_write_process;
+mod ci;
 mod cli_check;
 mod common;
 mod correctness;
