@@ -75,6 +75,7 @@ fn every_example_compiles_to_the_layout() {
         for (path, content) in &files {
             let policy_file = path.ends_with(".yaml")
                 && !path.ends_with("kustomization.yaml")
+                && !path.starts_with("admission/")
                 && path != "labels.yaml";
             if policy_file {
                 let policies = parse_policies(content);
@@ -106,23 +107,37 @@ fn stdout_is_the_applied_objects_in_kustomization_order() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
         build(&[example.to_str().unwrap(), "-o", out.to_str().unwrap()]);
-        let root: serde_yaml::Value =
-            serde_yaml::from_str(&fs::read_to_string(out.join("kustomization.yaml")).unwrap())
-                .unwrap();
         let mut expected = Vec::new();
-        for ns in root["resources"].as_sequence().unwrap() {
-            let ns_dir = out.join(ns.as_str().unwrap());
-            let kustomization: serde_yaml::Value = serde_yaml::from_str(
-                &fs::read_to_string(ns_dir.join("kustomization.yaml")).unwrap(),
-            )
-            .unwrap();
-            for resource in kustomization["resources"].as_sequence().unwrap() {
-                let file = fs::read_to_string(ns_dir.join(resource.as_str().unwrap())).unwrap();
-                expected.extend(parse_policies(&file));
-            }
+        for file in applied_files(&out) {
+            expected.extend(documents(&fs::read_to_string(file).unwrap()));
         }
-        assert_eq!(parse_policies(&stream), expected, "{name}");
+        assert_eq!(documents(&stream), expected, "{name}");
     }
+}
+
+/// The files a kustomization folder applies, in its (`fifo`) order, following the
+/// folders it lists.
+fn applied_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let kustomization: serde_yaml::Value =
+        serde_yaml::from_str(&fs::read_to_string(dir.join("kustomization.yaml")).unwrap())
+            .unwrap();
+    assert_eq!(kustomization["sortOptions"]["order"], "fifo", "{}", dir.display());
+    let mut files = Vec::new();
+    for resource in kustomization["resources"].as_sequence().unwrap() {
+        let path = dir.join(resource.as_str().unwrap());
+        if path.is_dir() {
+            files.extend(applied_files(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+fn documents(text: &str) -> Vec<serde_yaml::Value> {
+    serde_yaml::Deserializer::from_str(text)
+        .map(|d| serde_yaml::Value::deserialize(d).unwrap())
+        .collect()
 }
 
 #[test]
@@ -169,10 +184,12 @@ fn one_more_needs_line_changes_only_its_files() {
         differing,
         [
             ".netpc-generated",
+            "admission/label-guard-policy.yaml",
             "labels.yaml",
             "namespaces/shop/egress/allow-egress-to-cache.yaml",
+            "namespaces/shop/egress/kustomization.yaml",
             "namespaces/shop/ingress/allow-ingress-cache.yaml",
-            "namespaces/shop/kustomization.yaml",
+            "namespaces/shop/ingress/kustomization.yaml",
         ]
     );
 }
@@ -227,14 +244,18 @@ fn enforcement_flag_adds_allow_all_and_nothing_else() {
     assert_eq!(
         added,
         [
-            "namespaces/shop/allow-all-egress.yaml",
-            "namespaces/shop/allow-all-ingress.yaml"
+            "namespaces/shop/egress/allow-all-egress.yaml",
+            "namespaces/shop/ingress/allow-all-ingress.yaml"
         ]
     );
     let changed: Vec<&String> = on.keys().filter(|k| on[*k] != off[*k]).collect();
     assert_eq!(
         changed,
-        [".netpc-generated", "namespaces/shop/kustomization.yaml"]
+        [
+            ".netpc-generated",
+            "namespaces/shop/egress/kustomization.yaml",
+            "namespaces/shop/ingress/kustomization.yaml"
+        ]
     );
 }
 

@@ -139,20 +139,20 @@ fn custom_exempt_label_and_per_namespace_enforcement() {
             .iter()
             .any(|f| f.path.starts_with("namespaces/a/allow-all"))
     );
-    assert!(file(&files, "namespaces/z/kustomization.yaml").contains("- allow-all-ingress.yaml"));
-    assert!(file(&files, "namespaces/z/kustomization.yaml").contains("- allow-all-egress.yaml"));
+    assert!(file(&files, "namespaces/z/ingress/kustomization.yaml").contains("- allow-all-ingress.yaml"));
+    assert!(file(&files, "namespaces/z/egress/kustomization.yaml").contains("- allow-all-egress.yaml"));
     insta::assert_snapshot!(format!(
         "{}---\n{}---\n{}",
-        file(&files, "namespaces/a/default-deny-ingress.yaml"),
-        file(&files, "namespaces/a/exempt-allow-egress.yaml"),
-        file(&files, "namespaces/z/allow-all-ingress.yaml"),
+        file(&files, "namespaces/a/ingress/default-deny-ingress.yaml"),
+        file(&files, "namespaces/a/egress/exempt-allow-egress.yaml"),
+        file(&files, "namespaces/z/ingress/allow-all-ingress.yaml"),
     ));
     // --enforcement on overrides the program.
     let mut diagnostics = Diagnostics::new();
     let plan = plan(
         program.clone(),
         Options {
-            enforcement: Some(true),
+            enforcement: netpc::ir::EnforcementOverride::both(true),
         },
         &mut diagnostics,
     );
@@ -160,7 +160,7 @@ fn custom_exempt_label_and_per_namespace_enforcement() {
     assert!(
         !files
             .iter()
-            .any(|f| f.path.starts_with("namespaces/z/allow-all"))
+            .any(|f| f.path.starts_with("namespaces/z/ingress/allow-all") || f.path.starts_with("namespaces/z/egress/allow-all"))
     );
     assert!(files.iter().any(|f| f.path == "failsafe/z.yaml"));
 }

@@ -151,6 +151,10 @@ fn every_document_parses_back_with_explicit_single_policy_type() {
     for identity in [IdentityStyle::Labels, IdentityStyle::Selectors] {
         let (program, _) = spec_example(identity);
         for enforcement in [None, Some(false)] {
+            let enforcement = netpc::ir::EnforcementOverride {
+                ingress: enforcement,
+                egress: enforcement,
+            };
             let files = build(&program, Options { enforcement });
             let parsed = policies(&files);
             assert!(parsed.len() > 10);
@@ -211,7 +215,7 @@ fn enforcement_off_is_a_pure_addition() {
     let off = build(
         &program,
         Options {
-            enforcement: Some(false),
+            enforcement: netpc::ir::EnforcementOverride::both(false),
         },
     );
     let added: Vec<&str> = off
@@ -222,10 +226,10 @@ fn enforcement_off_is_a_pure_addition() {
     assert_eq!(
         added,
         [
-            "namespaces/grid/allow-all-egress.yaml",
-            "namespaces/grid/allow-all-ingress.yaml",
-            "namespaces/monitoring/allow-all-egress.yaml",
-            "namespaces/monitoring/allow-all-ingress.yaml",
+            "namespaces/grid/egress/allow-all-egress.yaml",
+            "namespaces/grid/ingress/allow-all-ingress.yaml",
+            "namespaces/monitoring/egress/allow-all-egress.yaml",
+            "namespaces/monitoring/ingress/allow-all-ingress.yaml",
         ]
     );
     for file in &on {
@@ -296,10 +300,12 @@ fn one_more_need_changes_only_the_files_it_concerns() {
     assert_eq!(
         changed,
         [
+            "admission/label-guard-policy.yaml",
             "labels.yaml",
             "namespaces/monitoring/egress/allow-egress-to-pushgateway.yaml",
+            "namespaces/monitoring/egress/kustomization.yaml",
             "namespaces/monitoring/ingress/allow-ingress-pushgateway.yaml",
-            "namespaces/monitoring/kustomization.yaml",
+            "namespaces/monitoring/ingress/kustomization.yaml",
             ".netpc-generated",
         ]
     );

@@ -62,7 +62,7 @@ fn a_namespace_named_failsafe_does_not_share_the_emergency_folder() {
         "{policies:?}"
     );
     assert!(
-        policies.contains(&"default-deny-egress.yaml".to_owned()),
+        policies.contains(&"egress/default-deny-egress.yaml".to_owned()),
         "{policies:?}"
     );
     // Deleting the emergency folder's objects after an emergency deletes only allow-all
@@ -160,7 +160,33 @@ fn a_folder_in_the_layout_before_namespaces_is_refused_with_a_reason() {
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert!(
         text(&output.stderr).contains(
-            "`namespaces/shop/` is missing although `labels.yaml` lists `shop` as managed"
+            "`namespaces/shop/ingress/kustomization.yaml` is missing although `labels.yaml` lists `shop` as managed"
+        ),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+/// Issue 11: the namespace-wide policies moved into the direction folders. A folder
+/// of the layout before (default denies in `namespaces/<ns>/`, no direction
+/// kustomizations) is refused, not read as a namespace without default deny.
+#[test]
+fn a_folder_in_the_layout_before_direction_folders_is_refused_with_a_reason() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    build(&out);
+    let shop = out.join("namespaces/shop");
+    for direction in ["ingress", "egress"] {
+        let name = format!("default-deny-{direction}.yaml");
+        std::fs::rename(shop.join(direction).join(&name), shop.join(&name)).unwrap();
+        std::fs::remove_file(shop.join(direction).join("kustomization.yaml")).unwrap();
+    }
+    let program = format!("{CASE}/app.netp");
+    let output = netpc(&["verify", &program, "--against", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        text(&output.stderr).contains(
+            "`namespaces/shop/ingress/kustomization.yaml` is missing although `labels.yaml` lists `shop` as managed: the folder is incomplete, or was written by a netpc before the per-direction layout"
         ),
         "{}",
         text(&output.stderr)

@@ -6,13 +6,14 @@
 //! The layout (every file name) belongs to `crate::output`; this module only decides
 //! what each file says.
 
+pub mod guard;
 pub mod yaml11;
 
 use std::io::Write;
 
 use serde::Serialize;
 
-use crate::lower::{NamespacePlan, Plan, Policy};
+use crate::lower::{Direction, NamespacePlan, Plan, Policy};
 use crate::output::{self, MANIFEST};
 
 /// The first line of every generated file except the manifest.
@@ -72,12 +73,8 @@ fn to_yaml<T: Serialize>(value: &T, quote: bool) -> Result<String, EmitError> {
 }
 
 /// The relative path of a policy's file.
-pub fn policy_path(ns: &NamespacePlan, policy: &Policy, wide: bool) -> String {
-    if wide {
-        output::namespace_wide_policy(&ns.name, &policy.name)
-    } else {
-        output::policy(&ns.name, policy.direction, &policy.name)
-    }
+pub fn policy_path(ns: &NamespacePlan, policy: &Policy) -> String {
+    output::policy(&ns.name, policy.direction, &policy.name)
 }
 
 #[derive(Serialize)]
@@ -85,7 +82,17 @@ struct Kustomization<'a> {
     #[serde(rename = "apiVersion")]
     api_version: &'static str,
     kind: &'static str,
+    #[serde(rename = "sortOptions")]
+    sort_options: SortOptions,
     resources: Vec<&'a str>,
+}
+
+/// `sortOptions: {order: fifo}`: kustomize applies the resources in the order listed
+/// (its default, `legacy`, sorts by kind and name and would put `default-deny-*` before
+/// `exempt-allow-*`). Only the kustomization being built decides, so every one says it.
+#[derive(Serialize)]
+struct SortOptions {
+    order: &'static str,
 }
 
 fn kustomization(resources: Vec<&str>, quote: bool) -> Result<String, EmitError> {
@@ -93,6 +100,7 @@ fn kustomization(resources: Vec<&str>, quote: bool) -> Result<String, EmitError>
         &Kustomization {
             api_version: "kustomize.config.k8s.io/v1beta1",
             kind: "Kustomization",
+            sort_options: SortOptions { order: "fifo" },
             resources,
         },
         quote,
@@ -126,15 +134,31 @@ struct ContractNamespace<'a> {
 pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
     let mut files = Vec::with_capacity(plan.applied_count() + 4 * plan.namespaces.len() + 4);
     let quote = plan.yaml11_quoting;
-    let ns_dirs: Vec<String> = plan
+    let mut root: Vec<String> = plan
         .namespaces
         .iter()
         .map(|n| output::namespace_dir(&n.name))
         .collect();
+    let admission = guard::files(plan, quote)?;
+    if plan.program.guard.is_some() && !admission.is_empty() {
+        root.push(output::ADMISSION.to_owned());
+    }
     files.push(File {
         path: output::KUSTOMIZATION.to_owned(),
-        text: kustomization(ns_dirs.iter().map(String::as_str).collect(), quote)?,
+        text: kustomization(root.iter().map(String::as_str).collect(), quote)?,
     });
+    for direction in Direction::BOTH {
+        let halves: Vec<String> = plan
+            .namespaces
+            .iter()
+            .map(|n| format!("../{}", output::direction_dir(&n.name, direction)))
+            .collect();
+        files.push(File {
+            path: output::root_direction_kustomization(direction),
+            text: kustomization(halves.iter().map(String::as_str).collect(), quote)?,
+        });
+    }
+    files.extend(admission);
     files.extend(per_namespace(plan, quote)?);
     let contract = plan.contract();
     files.push(File {
@@ -211,25 +235,28 @@ fn namespaces_files(
 ) -> Result<Vec<File>, EmitError> {
     let mut files = Vec::new();
     for ns in namespaces {
-        let prefix_len = output::namespace_dir(&ns.name).len() + 1;
-        let mut resources = Vec::new();
-        for (policies, wide) in [
-            (&ns.namespace_wide, true),
-            (&ns.ingress, false),
-            (&ns.egress, false),
-        ] {
-            for policy in policies {
-                let path = policy_path(ns, policy, wide);
+        for direction in Direction::BOTH {
+            let prefix_len = output::direction_dir(&ns.name, direction).len() + 1;
+            let mut resources = Vec::new();
+            for policy in ns.direction(direction) {
+                let path = policy_path(ns, policy);
                 let mut text = String::from(HEADER);
                 text.push_str(&to_yaml(&plan.view(ns, policy), quote)?);
                 resources.push(path.clone());
                 files.push(File { path, text });
             }
+            let relative: Vec<&str> = resources.iter().map(|p| &p[prefix_len..]).collect();
+            files.push(File {
+                path: output::direction_kustomization(&ns.name, direction),
+                text: kustomization(relative, quote)?,
+            });
         }
-        let relative: Vec<&str> = resources.iter().map(|p| &p[prefix_len..]).collect();
         files.push(File {
             path: output::namespace_kustomization(&ns.name),
-            text: kustomization(relative, quote)?,
+            text: kustomization(
+                Direction::BOTH.iter().map(|d| d.as_lower()).collect(),
+                quote,
+            )?,
         });
         let mut failsafe = String::from(HEADER);
         failsafe.push_str(&format!(
@@ -250,12 +277,28 @@ fn namespaces_files(
     Ok(files)
 }
 
-/// The `--stdout` stream: every object the kustomization applies, in its order, as
-/// one multi-document YAML stream. Large outputs are serialized on up to four threads:
+/// The `--stdout` stream: every object the kustomization applies, in its order (the
+/// policies, then the label guard with `guard labels;`), as one multi-document YAML
+/// stream. Large outputs are serialized on up to four threads:
 /// the objects are cut into chunks of [`CHUNK`], each round serializes one chunk per
 /// thread into its own buffer, and the buffers are written in order, so the bytes are
 /// the same as with one thread and memory holds only a few chunks of text.
 pub fn stream(plan: &Plan, out: &mut impl Write) -> Result<(), EmitError> {
+    stream_policies(plan, out)?;
+    if plan.program.guard.is_some() {
+        for (i, text) in guard::objects(plan, plan.yaml11_quoting)?.iter().enumerate() {
+            if i > 0 || plan.applied_count() > 0 {
+                out.write_all(b"---\n")?;
+            }
+            out.write_all(text.as_bytes())?;
+        }
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// The NetworkPolicy part of [`stream`].
+fn stream_policies(plan: &Plan, out: &mut impl Write) -> Result<(), EmitError> {
     let policies: Vec<(&NamespacePlan, &Policy)> = plan.applied().collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)

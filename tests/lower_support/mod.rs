@@ -59,6 +59,7 @@ impl Builder {
                 needs: Vec::new(),
                 identity,
                 exempt: ExemptLabel::default(),
+                guard: None,
             },
             text: String::new(),
         }
@@ -81,10 +82,7 @@ impl Builder {
         self.program.namespaces.push(Namespace {
             name: name.to_owned(),
             managed,
-            enforcement: Enforcement {
-                on: true,
-                span: None,
-            },
+            enforcement: Enforcement::ON,
             span,
         });
         NamespaceId(self.program.namespaces.len() as u32 - 1)
@@ -92,9 +90,13 @@ impl Builder {
 
     pub fn enforcement_off(&mut self, ns: NamespaceId) {
         let span = self.line("enforcement off;");
-        self.program.namespaces[ns.0 as usize].enforcement = Enforcement {
+        let off = netpc::ir::Switch {
             on: false,
             span: Some(span),
+        };
+        self.program.namespaces[ns.0 as usize].enforcement = Enforcement {
+            ingress: off,
+            egress: off,
         };
     }
 
@@ -213,9 +215,8 @@ pub fn render_files(files: &[netpc::emit::File]) -> String {
 pub fn assert_view_matches_object(plan: &netpc::lower::Plan) {
     for ns in &plan.namespaces {
         for policy in ns
-            .namespace_wide
+            .ingress
             .iter()
-            .chain(&ns.ingress)
             .chain(&ns.egress)
             .chain(&ns.failsafe)
         {
