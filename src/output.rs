@@ -149,7 +149,9 @@ pub fn classify(path: &str) -> Kind<'_> {
         [KUSTOMIZATION] => Kind::RootKustomization,
         [CONTRACT] => Kind::Contract,
         [MANIFEST] => Kind::Manifest,
-        [dir, KUSTOMIZATION] => direction_named(dir).map_or(Kind::Foreign, Kind::RootDirectionKustomization),
+        [dir, KUSTOMIZATION] => {
+            direction_named(dir).map_or(Kind::Foreign, Kind::RootDirectionKustomization)
+        }
         [FAILSAFE, file] => yaml(file).map_or(Kind::Foreign, Kind::Failsafe),
         [ADMISSION, file] if yaml(file).is_some() => Kind::Admission,
         [NAMESPACES, ns, KUSTOMIZATION] => Kind::NamespaceKustomization(ns),
@@ -234,13 +236,17 @@ pub fn read<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<F
         }
     }
     let contract = contract.ok_or(ReadError::NoContract)?;
-    let missing = contract.namespaces.iter().filter(|n| n.managed).find_map(|n| {
-        Direction::BOTH
-            .into_iter()
-            .map(|d| direction_kustomization(&n.name, d))
-            .find(|k| !seen.contains(k))
-            .map(|k| (n, k))
-    });
+    let missing = contract
+        .namespaces
+        .iter()
+        .filter(|n| n.managed)
+        .find_map(|n| {
+            Direction::BOTH
+                .into_iter()
+                .map(|d| direction_kustomization(&n.name, d))
+                .find(|k| !seen.contains(k))
+                .map(|k| (n, k))
+        });
     if let Some((namespace, kustomization)) = missing {
         return Err(invalid(format!(
             "`{kustomization}` is missing although `{CONTRACT}` lists `{}` as managed: the folder is incomplete, or was written by a netpc before the per-direction layout; run `netpc build`",

@@ -119,9 +119,13 @@ fn stdout_is_the_applied_objects_in_kustomization_order() {
 /// folders it lists.
 fn applied_files(dir: &std::path::Path) -> Vec<PathBuf> {
     let kustomization: serde_yaml::Value =
-        serde_yaml::from_str(&fs::read_to_string(dir.join("kustomization.yaml")).unwrap())
-            .unwrap();
-    assert_eq!(kustomization["sortOptions"]["order"], "fifo", "{}", dir.display());
+        serde_yaml::from_str(&fs::read_to_string(dir.join("kustomization.yaml")).unwrap()).unwrap();
+    assert_eq!(
+        kustomization["sortOptions"]["order"],
+        "fifo",
+        "{}",
+        dir.display()
+    );
     let mut files = Vec::new();
     for resource in kustomization["resources"].as_sequence().unwrap() {
         let path = dir.join(resource.as_str().unwrap());

@@ -170,7 +170,14 @@ fn evaluated(
         Point::Address(ip) => Endpoint::Ip(ip),
         pod => {
             let name = model.display(pod);
-            Endpoint::Workload(probes.probes.iter().find(|p| p.display() == name).unwrap().workload)
+            Endpoint::Workload(
+                probes
+                    .probes
+                    .iter()
+                    .find(|p| p.display() == name)
+                    .unwrap()
+                    .workload,
+            )
         }
     };
     let pods = model.pods();
@@ -195,12 +202,21 @@ fn egress_off_opens_every_egress_and_keeps_ingress_as_declared() {
         let (_, program) = load(&example);
         let mut written = program.clone();
         for ns in &mut written.namespaces {
-            ns.enforcement.egress = netpc::ir::Switch { on: false, span: None };
+            ns.enforcement.egress = netpc::ir::Switch {
+                on: false,
+                span: None,
+            };
         }
-        let forced = netpc::ir::EnforcementOverride { ingress: None, egress: Some(false) };
+        let forced = netpc::ir::EnforcementOverride {
+            ingress: None,
+            egress: Some(false),
+        };
         let both_on = evaluated(&program, Default::default());
         for (label, world) in [
-            ("enforcement egress off;", evaluated(&written, Default::default())),
+            (
+                "enforcement egress off;",
+                evaluated(&written, Default::default()),
+            ),
             ("--enforcement egress=off", evaluated(&program, forced)),
         ] {
             let model = Expectation::new(&program, Default::default());
@@ -216,24 +232,36 @@ fn egress_off_opens_every_egress_and_keeps_ingress_as_declared() {
                     // whatever the source's own egress policies say.
                     let open = Expectation::new(
                         &program,
-                        netpc::ir::EnforcementOverride { ingress: None, egress: Some(false) },
+                        netpc::ir::EnforcementOverride {
+                            ingress: None,
+                            egress: Some(false),
+                        },
                     );
                     open.between(*src, *dst).granted
                 };
                 assert_eq!(
-                    allowed, &expected,
+                    allowed,
+                    &expected,
                     "{example} ({label}): {} -> {}",
                     model.display(*src),
                     model.display(*dst)
                 );
                 // Turning egress off never removes a connection.
-                assert!(before.intersect(allowed) == *before, "{example}: {} -> {}", model.display(*src), model.display(*dst));
+                assert!(
+                    before.intersect(allowed) == *before,
+                    "{example}: {} -> {}",
+                    model.display(*src),
+                    model.display(*dst)
+                );
                 if allowed.is_empty() {
                     denied += 1;
                 }
             }
             let managed = program.namespaces.iter().any(|n| n.managed);
-            assert!(!managed || denied > 0, "{example} ({label}): ingress is still enforced somewhere");
+            assert!(
+                !managed || denied > 0,
+                "{example} ({label}): ingress is still enforced somewhere"
+            );
         }
     }
 }

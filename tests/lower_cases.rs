@@ -139,8 +139,13 @@ fn custom_exempt_label_and_per_namespace_enforcement() {
             .iter()
             .any(|f| f.path.starts_with("namespaces/a/allow-all"))
     );
-    assert!(file(&files, "namespaces/z/ingress/kustomization.yaml").contains("- allow-all-ingress.yaml"));
-    assert!(file(&files, "namespaces/z/egress/kustomization.yaml").contains("- allow-all-egress.yaml"));
+    assert!(
+        file(&files, "namespaces/z/ingress/kustomization.yaml")
+            .contains("- allow-all-ingress.yaml")
+    );
+    assert!(
+        file(&files, "namespaces/z/egress/kustomization.yaml").contains("- allow-all-egress.yaml")
+    );
     insta::assert_snapshot!(format!(
         "{}---\n{}---\n{}",
         file(&files, "namespaces/a/ingress/default-deny-ingress.yaml"),
@@ -160,7 +165,8 @@ fn custom_exempt_label_and_per_namespace_enforcement() {
     assert!(
         !files
             .iter()
-            .any(|f| f.path.starts_with("namespaces/z/ingress/allow-all") || f.path.starts_with("namespaces/z/egress/allow-all"))
+            .any(|f| f.path.starts_with("namespaces/z/ingress/allow-all")
+                || f.path.starts_with("namespaces/z/egress/allow-all"))
     );
     assert!(files.iter().any(|f| f.path == "failsafe/z.yaml"));
 }

@@ -132,7 +132,10 @@ fn contract_literal(plan: &Plan) -> String {
         let labels = by_namespace.entry(&namespace.name).or_default();
         for &label in carried {
             if let Some(key) = plan.labels.get(label as usize) {
-                labels.entry(key).or_default().push(format!("{{{selector}}}"));
+                labels
+                    .entry(key)
+                    .or_default()
+                    .push(format!("{{{selector}}}"));
             }
         }
     }

@@ -286,7 +286,10 @@ fn namespaces_files(
 pub fn stream(plan: &Plan, out: &mut impl Write) -> Result<(), EmitError> {
     stream_policies(plan, out)?;
     if plan.program.guard.is_some() {
-        for (i, text) in guard::objects(plan, plan.yaml11_quoting)?.iter().enumerate() {
+        for (i, text) in guard::objects(plan, plan.yaml11_quoting)?
+            .iter()
+            .enumerate()
+        {
             if i > 0 || plan.applied_count() > 0 {
                 out.write_all(b"---\n")?;
             }

@@ -134,12 +134,9 @@ pub struct Plan {
 impl Plan {
     /// Every policy the kustomization applies, in order.
     pub fn applied(&self) -> impl Iterator<Item = (&NamespacePlan, &Policy)> {
-        self.namespaces.iter().flat_map(|ns| {
-            ns.ingress
-                .iter()
-                .chain(&ns.egress)
-                .map(move |p| (ns, p))
-        })
+        self.namespaces
+            .iter()
+            .flat_map(|ns| ns.ingress.iter().chain(&ns.egress).map(move |p| (ns, p)))
     }
 
     /// Number of policies the kustomization applies.

@@ -581,7 +581,10 @@ impl Resolver {
                 guard,
                 "nothing to guard",
             )
-            .with_secondary(identity, "clients are recognised by their own selectors here")
+            .with_secondary(
+                identity,
+                "clients are recognised by their own selectors here",
+            )
             .with_help("remove `guard labels;`, or use `identity labels;`"),
         );
     }

@@ -19,7 +19,8 @@ use rustc_hash::FxHashMap;
 
 use crate::analyze::{ConnSet, PortSet, Protocol as AProtocol};
 use crate::ir::{
-    Direction, EnforcementOverride, Endpoint, IdentityStyle, NamespaceId, PortKind, Ports, Program, Protocol, ServiceId,
+    Direction, Endpoint, EnforcementOverride, IdentityStyle, NamespaceId, PortKind, Ports, Program,
+    Protocol, ServiceId,
 };
 
 /// What a probe pod stands for, in the program's terms.

@@ -214,12 +214,7 @@ pub fn render_files(files: &[netpc::emit::File]) -> String {
 /// The serialized view of every policy is byte-identical to its k8s-openapi object.
 pub fn assert_view_matches_object(plan: &netpc::lower::Plan) {
     for ns in &plan.namespaces {
-        for policy in ns
-            .ingress
-            .iter()
-            .chain(&ns.egress)
-            .chain(&ns.failsafe)
-        {
+        for policy in ns.ingress.iter().chain(&ns.egress).chain(&ns.failsafe) {
             let object = serde_yaml::to_string(&plan.object(ns, policy)).unwrap();
             let view = serde_yaml::to_string(&plan.view(ns, policy)).unwrap();
             assert_eq!(view, object, "{}/{}", ns.name, policy.name);
