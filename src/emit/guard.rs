@@ -179,22 +179,22 @@ fn variables(plan: &Plan) -> Vec<Variable> {
     vec![
         variable("template", template("object")),
         variable("labels", labels_of("variables.template")),
+        // On UPDATE, the labels before (on CREATE, the same as now). Comparing with
+        // `null` is avoided: not every CEL implementation has heterogeneous equality.
         variable(
             "oldTemplate",
-            format!("oldObject == null ? null : ({})", template("oldObject")),
-        ),
-        variable(
-            "oldLabels",
             format!(
-                "variables.oldTemplate == null ? {{}} : ({})",
-                labels_of("variables.oldTemplate")
+                "request.operation == \"UPDATE\" ? ({}) : variables.template",
+                template("oldObject")
             ),
         ),
+        variable("oldLabels", labels_of("variables.oldTemplate")),
         // An update that keeps every label is admitted: scaling or a status change of
         // a workload must never be blocked by the guard.
         variable(
             "unchanged",
-            "oldObject != null && variables.oldLabels == variables.labels".to_owned(),
+            "request.operation == \"UPDATE\" && variables.oldLabels == variables.labels"
+                .to_owned(),
         ),
         variable(
             "needs",
