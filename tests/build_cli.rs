@@ -376,3 +376,94 @@ fn a_killed_build_leaves_either_the_old_or_the_new_output() {
         "no build was killed before it finished"
     );
 }
+
+/// Issue 11: `enforcement egress off;` (program-wide or in a namespace) and
+/// `--enforcement egress=off` add only `allow-all-egress`; a direction set twice in one
+/// scope is E212; a bad flag value is a usage error.
+#[test]
+fn per_direction_enforcement_adds_only_that_directions_allow_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let program = "namespace shop {\n  service db;\n  service api;\n  api needs db:5432;\n}\n";
+    let variants = [
+        (
+            "flag",
+            program.to_owned(),
+            vec!["--enforcement", "egress=off"],
+        ),
+        (
+            "program",
+            format!("enforcement egress off;\n{program}"),
+            vec![],
+        ),
+        (
+            "namespace",
+            program.replace("  service db;", "  enforcement egress off;\n  service db;"),
+            vec![],
+        ),
+        (
+            "override",
+            format!("enforcement off;\n{program}"),
+            vec!["--enforcement", "ingress=on"],
+        ),
+    ];
+    let base = tmp.path().join("base");
+    fs::create_dir(&base).unwrap();
+    fs::write(base.join("app.netp"), program).unwrap();
+    build(&[
+        base.to_str().unwrap(),
+        "-o",
+        tmp.path().join("on").to_str().unwrap(),
+    ]);
+    let on = common::read_tree(&tmp.path().join("on"));
+    for (name, source, flags) in variants {
+        let dir = tmp.path().join(name);
+        fs::create_dir(&dir).unwrap();
+        fs::write(dir.join("app.netp"), source).unwrap();
+        let out = tmp.path().join(format!("{name}-out"));
+        let mut args = vec![dir.to_str().unwrap(), "-o", out.to_str().unwrap()];
+        args.extend(flags);
+        let output = build(&args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{name}: {}",
+            text(&output.stderr)
+        );
+        let off = common::read_tree(&out);
+        let added: Vec<&String> = off.keys().filter(|k| !on.contains_key(*k)).collect();
+        assert_eq!(
+            added,
+            ["namespaces/shop/egress/allow-all-egress.yaml"],
+            "{name}"
+        );
+        assert!(
+            on.keys().all(|k| off.contains_key(k)),
+            "{name}: nothing removed"
+        );
+    }
+    let twice = tmp.path().join("twice.netp");
+    fs::write(
+        &twice,
+        format!("enforcement off;\nenforcement egress on;\n{program}"),
+    )
+    .unwrap();
+    let output = build(&[twice.to_str().unwrap(), "--stdout"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("error[E212]"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = build(&[
+        base.to_str().unwrap(),
+        "--stdout",
+        "--enforcement",
+        "sideways=off",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("`sideways` is not a direction"),
+        "{}",
+        text(&output.stderr)
+    );
+}
