@@ -124,10 +124,32 @@ pub enum ItemKind {
         key: Spanned<String>,
         value: Option<Spanned<String>>,
     },
-    /// `enforcement on;` / `enforcement off;` (`true` = on).
-    Enforcement(Spanned<bool>),
+    /// `enforcement [ingress | egress] on|off;` (`true` = on).
+    Enforcement {
+        /// `None`: both directions.
+        direction: Option<Spanned<Direction>>,
+        on: Spanned<bool>,
+    },
     /// `identity labels;` / `identity selectors;`
     Identity(Spanned<IdentityStyle>),
+    /// `guard labels;` (`Deny`) / `guard labels warn;` (`Warn`): the admission guard.
+    Guard(Spanned<GuardAction>),
+}
+
+/// A direction of traffic, as written in `enforcement ingress off;`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Direction {
+    Ingress,
+    Egress,
+}
+
+/// What the admission guard of the label contract does with a violation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GuardAction {
+    /// `guard labels;`: reject the request.
+    Deny,
+    /// `guard labels warn;`: admit it with a warning.
+    Warn,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -264,8 +286,9 @@ fn shrink_items(items: &mut Vec<Item>) {
             ItemKind::NamespaceDecl { .. }
             | ItemKind::Use(_)
             | ItemKind::ExemptLabel { .. }
-            | ItemKind::Enforcement(_)
-            | ItemKind::Identity(_) => {}
+            | ItemKind::Enforcement { .. }
+            | ItemKind::Identity(_)
+            | ItemKind::Guard(_) => {}
         }
     }
 }

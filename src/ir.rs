@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-pub use crate::ast::IdentityStyle;
+pub use crate::ast::{Direction, GuardAction, IdentityStyle};
 use crate::source::Span;
 use ipnet::IpNet;
 
@@ -32,6 +32,9 @@ pub struct Program {
     pub identity: IdentityStyle,
     /// The label that exempts a pod from every generated policy.
     pub exempt: ExemptLabel,
+    /// `guard labels [warn];`: apply the admission guard of the label contract with
+    /// the other manifests (`None`: it is only written to `admission/`).
+    pub guard: Option<GuardAction>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,18 +60,97 @@ pub struct Namespace {
     pub name: String,
     /// `false` for an `external namespace`: no policy is emitted in it.
     pub managed: bool,
-    /// The enforcement written in the program for this namespace (`enforcement` inside
-    /// it, else the program-wide one, else on). `--enforcement` overrides it at lowering.
+    /// The enforcement written in the program for this namespace, per direction
+    /// (`enforcement` inside it, else the program-wide one, else on). `--enforcement`
+    /// overrides it at lowering.
     pub enforcement: Enforcement,
     /// The first declaration of the namespace.
     pub span: Span,
 }
 
+/// The enforcement of one namespace, per direction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Enforcement {
+    pub ingress: Switch,
+    pub egress: Switch,
+}
+
+impl Enforcement {
+    /// Both directions on, as when the program says nothing.
+    pub const ON: Enforcement = Enforcement {
+        ingress: Switch::ON,
+        egress: Switch::ON,
+    };
+
+    /// The switch of one direction.
+    pub fn of(&self, direction: Direction) -> Switch {
+        match direction {
+            Direction::Ingress => self.ingress,
+            Direction::Egress => self.egress,
+        }
+    }
+}
+
+impl Direction {
+    /// Both directions, ingress first (the order of every layout and stream).
+    pub const BOTH: [Direction; 2] = [Direction::Ingress, Direction::Egress];
+
+    pub fn as_k8s(self) -> &'static str {
+        match self {
+            Direction::Ingress => "Ingress",
+            Direction::Egress => "Egress",
+        }
+    }
+
+    /// `ingress` / `egress`, as in file and folder names.
+    pub fn as_lower(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+}
+
+/// Whether one direction is enforced, and the `enforcement` item that decided it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Switch {
     pub on: bool,
     /// The `enforcement` item that decided it, if any.
     pub span: Option<Span>,
+}
+
+impl Switch {
+    pub const ON: Switch = Switch {
+        on: true,
+        span: None,
+    };
+}
+
+/// `--enforcement on|off|ingress=on|...`: per direction, `Some` overrides what the
+/// program says for every namespace.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EnforcementOverride {
+    pub ingress: Option<bool>,
+    pub egress: Option<bool>,
+}
+
+impl EnforcementOverride {
+    /// Both directions forced to `on`.
+    pub fn both(on: bool) -> EnforcementOverride {
+        EnforcementOverride {
+            ingress: Some(on),
+            egress: Some(on),
+        }
+    }
+
+    /// Whether `direction` is enforced in a namespace whose program says `enforcement`.
+    pub fn on(self, enforcement: &Enforcement, direction: Direction) -> bool {
+        let forced = match direction {
+            Direction::Ingress => self.ingress,
+            Direction::Egress => self.egress,
+        };
+        forced.unwrap_or(enforcement.of(direction).on)
+    }
 }
 
 #[derive(Clone, Debug)]

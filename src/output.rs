@@ -6,21 +6,30 @@
 //! `emit` writes through the path functions here; the CLI's `write` puts the files on
 //! disk. Pure: works on (relative path, text) pairs, never on the file system.
 //!
-//! Layout (docs/output.md):
+//! Layout (docs/output.md); every kustomization lists its resources in apply order
+//! and says `sortOptions: {order: fifo}` so kustomize keeps it:
 //!
 //! ```text
-//! kustomization.yaml                         resources: namespaces/<ns> for each managed namespace
-//! namespaces/<ns>/kustomization.yaml         the namespace's applied policies, in order
-//! namespaces/<ns>/<policy>.yaml              namespace-wide policies (default deny, exempt, allow-all)
-//! namespaces/<ns>/ingress/<policy>.yaml      one file per ingress policy
-//! namespaces/<ns>/egress/<policy>.yaml       one file per egress policy
-//! failsafe/<ns>.yaml                         allow-all objects, in no kustomization
-//! labels.yaml                                the label contract
-//! .netpc-generated                           the files netpc wrote
+//! kustomization.yaml                            resources: namespaces/<ns> for each managed namespace
+//!                                               (and admission, with `guard labels;`)
+//! ingress/kustomization.yaml                    resources: ../namespaces/<ns>/ingress for each
+//! egress/kustomization.yaml                     resources: ../namespaces/<ns>/egress for each
+//! namespaces/<ns>/kustomization.yaml            resources: ingress, egress
+//! namespaces/<ns>/<dir>/kustomization.yaml      one direction of one namespace, allows first,
+//!                                               default deny last (the safe order)
+//! namespaces/<ns>/<dir>/<policy>.yaml           one file per policy of that direction, the
+//!                                               namespace-wide ones included
+//! failsafe/<ns>.yaml                            allow-all objects, in no kustomization
+//! admission/kustomization.yaml                  the label guard (labels identity style)
+//! admission/<object>.yaml                       its ValidatingAdmissionPolicy and binding
+//! labels.yaml                                   the label contract
+//! .netpc-generated                              the files netpc wrote
 //! ```
 //!
 //! Namespaces live under `namespaces/` so that no namespace name (a DNS label such as
-//! `failsafe`) can ever share a folder with the special files at the root.
+//! `failsafe` or `ingress`) can ever share a folder with the special folders at the
+//! root. Every kustomization references folders (never files) outside its own folder,
+//! so all of them build under kustomize's default load restrictions.
 
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde_yaml::Value;
@@ -39,6 +48,8 @@ pub const KUSTOMIZATION: &str = "kustomization.yaml";
 pub const NAMESPACES: &str = "namespaces";
 /// The folder of emergency allow-all objects, referenced by no kustomization.
 pub const FAILSAFE: &str = "failsafe";
+/// The folder of the admission guard of the label contract.
+pub const ADMISSION: &str = "admission";
 
 /// The folder of a managed namespace, relative to the output folder.
 pub fn namespace_dir(namespace: &str) -> String {
@@ -50,12 +61,25 @@ pub fn namespace_kustomization(namespace: &str) -> String {
     format!("{NAMESPACES}/{namespace}/{KUSTOMIZATION}")
 }
 
-/// The file of a namespace-wide policy (default deny, exempt allow, allow-all).
-pub fn namespace_wide_policy(namespace: &str, name: &str) -> String {
-    format!("{NAMESPACES}/{namespace}/{name}.yaml")
+/// The folder of one direction of a managed namespace.
+pub fn direction_dir(namespace: &str, direction: Direction) -> String {
+    format!("{NAMESPACES}/{namespace}/{}", direction.as_lower())
 }
 
-/// The file of an ingress or egress policy.
+/// The kustomization of one direction of a managed namespace.
+pub fn direction_kustomization(namespace: &str, direction: Direction) -> String {
+    format!(
+        "{NAMESPACES}/{namespace}/{}/{KUSTOMIZATION}",
+        direction.as_lower()
+    )
+}
+
+/// The kustomization of one direction of every managed namespace (`ingress/`, `egress/`).
+pub fn root_direction_kustomization(direction: Direction) -> String {
+    format!("{}/{KUSTOMIZATION}", direction.as_lower())
+}
+
+/// The file of a policy: in its direction's folder, whatever it selects.
 pub fn policy(namespace: &str, direction: Direction, name: &str) -> String {
     format!(
         "{NAMESPACES}/{namespace}/{}/{name}.yaml",
@@ -68,23 +92,51 @@ pub fn failsafe(namespace: &str) -> String {
     format!("{FAILSAFE}/{namespace}.yaml")
 }
 
+/// A file of the admission guard (`admission/<name>.yaml`).
+pub fn admission(name: &str) -> String {
+    format!("{ADMISSION}/{name}.yaml")
+}
+
 /// What a path of a compiled output folder (relative, `/`-separated) is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind<'a> {
     /// `kustomization.yaml` at the root.
     RootKustomization,
+    /// `ingress/kustomization.yaml` or `egress/kustomization.yaml`.
+    RootDirectionKustomization(Direction),
     /// `labels.yaml`.
     Contract,
     /// `.netpc-generated`.
     Manifest,
     /// `namespaces/<ns>/kustomization.yaml`.
     NamespaceKustomization(&'a str),
-    /// A policy file of a namespace: applied by its kustomization.
+    /// `namespaces/<ns>/<dir>/kustomization.yaml`.
+    DirectionKustomization(&'a str, Direction),
+    /// A policy file of a namespace: applied by its direction's kustomization.
     Policy(&'a str),
     /// `failsafe/<ns>.yaml`: never applied by a kustomization.
     Failsafe(&'a str),
+    /// `admission/*.yaml`: the label guard and its kustomization.
+    Admission,
     /// Anything else: not netpc's (a README, a hand-written overlay, ...).
     Foreign,
+}
+
+impl Kind<'_> {
+    /// Whether [`read`] needs this file's text (the others it needs only by name, or
+    /// not at all).
+    pub fn is_read(self) -> bool {
+        matches!(self, Kind::Contract | Kind::Policy(_))
+    }
+
+    /// Whether [`read`] needs to know that this file exists.
+    pub fn is_listed(self) -> bool {
+        self.is_read() || matches!(self, Kind::DirectionKustomization(..))
+    }
+}
+
+fn direction_named(name: &str) -> Option<Direction> {
+    Direction::BOTH.into_iter().find(|d| d.as_lower() == name)
 }
 
 /// Classify a relative path by the layout alone.
@@ -97,14 +149,19 @@ pub fn classify(path: &str) -> Kind<'_> {
         [KUSTOMIZATION] => Kind::RootKustomization,
         [CONTRACT] => Kind::Contract,
         [MANIFEST] => Kind::Manifest,
-        [FAILSAFE, file] => yaml(file).map_or(Kind::Foreign, Kind::Failsafe),
-        [NAMESPACES, ns, KUSTOMIZATION] => Kind::NamespaceKustomization(ns),
-        [NAMESPACES, ns, file] if yaml(file).is_some() => Kind::Policy(ns),
-        [NAMESPACES, ns, "ingress" | "egress", file]
-            if *file != KUSTOMIZATION && yaml(file).is_some() =>
-        {
-            Kind::Policy(ns)
+        [dir, KUSTOMIZATION] => {
+            direction_named(dir).map_or(Kind::Foreign, Kind::RootDirectionKustomization)
         }
+        [FAILSAFE, file] => yaml(file).map_or(Kind::Foreign, Kind::Failsafe),
+        [ADMISSION, file] if yaml(file).is_some() => Kind::Admission,
+        [NAMESPACES, ns, KUSTOMIZATION] => Kind::NamespaceKustomization(ns),
+        [NAMESPACES, ns, dir, file] => match (direction_named(dir), yaml(file)) {
+            (Some(direction), _) if *file == KUSTOMIZATION => {
+                Kind::DirectionKustomization(ns, direction)
+            }
+            (Some(_), Some(_)) => Kind::Policy(ns),
+            _ => Kind::Foreign,
+        },
         _ => Kind::Foreign,
     }
 }
@@ -157,40 +214,43 @@ impl std::fmt::Display for ReadError {
 }
 
 /// Read a compiled folder from its files (relative path, text). Only the files the
-/// layout calls policies are read for policies; the failsafe folder, kustomizations
-/// and foreign files are left out. Every managed namespace of the contract must have
-/// its folder, so a folder written by an older layout is refused instead of read as
-/// "no policies at all".
+/// layout calls policies are read for policies; the failsafe and admission folders,
+/// kustomizations and foreign files are left out. Every managed namespace of the
+/// contract must have both direction kustomizations, so a folder written by an older
+/// layout is refused instead of read as "no policies at all" or "no default deny".
 pub fn read<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Folder, ReadError> {
     let invalid = ReadError::Invalid;
     let mut contract = None;
     let mut policies = Vec::new();
-    let mut namespaces_seen = std::collections::BTreeSet::new();
+    let mut seen = std::collections::BTreeSet::new();
     for (path, text) in files {
         match classify(path) {
             Kind::Contract => {
                 contract = Some(parse_contract(text).map_err(|e| invalid(format!("{path}: {e}")))?);
             }
-            Kind::NamespaceKustomization(ns) => {
-                namespaces_seen.insert(ns.to_owned());
+            Kind::DirectionKustomization(ns, direction) => {
+                seen.insert(direction_kustomization(ns, direction));
             }
-            Kind::Policy(ns) => {
-                namespaces_seen.insert(ns.to_owned());
-                read_policies(path, text, &mut policies)?;
-            }
+            Kind::Policy(_) => read_policies(path, text, &mut policies)?,
             _ => {}
         }
     }
     let contract = contract.ok_or(ReadError::NoContract)?;
-    if let Some(missing) = contract
+    let missing = contract
         .namespaces
         .iter()
-        .find(|n| n.managed && !namespaces_seen.contains(&n.name))
-    {
+        .filter(|n| n.managed)
+        .find_map(|n| {
+            Direction::BOTH
+                .into_iter()
+                .map(|d| direction_kustomization(&n.name, d))
+                .find(|k| !seen.contains(k))
+                .map(|k| (n, k))
+        });
+    if let Some((namespace, kustomization)) = missing {
         return Err(invalid(format!(
-            "`{}/` is missing although `{CONTRACT}` lists `{}` as managed: the folder is incomplete, or was written by a netpc before the `{NAMESPACES}/` layout; run `netpc build`",
-            namespace_dir(&missing.name),
-            missing.name
+            "`{kustomization}` is missing although `{CONTRACT}` lists `{}` as managed: the folder is incomplete, or was written by a netpc before the per-direction layout; run `netpc build`",
+            namespace.name
         )));
     }
     Ok(Folder { contract, policies })
@@ -225,9 +285,22 @@ mod tests {
     #[test]
     fn a_namespace_named_like_a_special_folder_stays_a_namespace() {
         assert_eq!(
-            classify("namespaces/failsafe/default-deny-ingress.yaml"),
+            classify("namespaces/failsafe/ingress/default-deny-ingress.yaml"),
             Kind::Policy("failsafe")
         );
+        assert_eq!(
+            classify("namespaces/ingress/egress/kustomization.yaml"),
+            Kind::DirectionKustomization("ingress", Direction::Egress)
+        );
+        assert_eq!(
+            classify("namespaces/admission/kustomization.yaml"),
+            Kind::NamespaceKustomization("admission")
+        );
+        assert_eq!(
+            classify("egress/kustomization.yaml"),
+            Kind::RootDirectionKustomization(Direction::Egress)
+        );
+        assert_eq!(classify("admission/label-guard.yaml"), Kind::Admission);
         assert_eq!(classify("failsafe/grid.yaml"), Kind::Failsafe("grid"));
         assert_eq!(
             classify(&policy("labels", Direction::Egress, "allow-egress-to-db")),
@@ -245,7 +318,9 @@ mod tests {
             "README.md",
             "grid/default-deny-ingress.yaml",
             "namespaces/grid/notes.txt",
-            "namespaces/grid/ingress/kustomization.yaml",
+            "namespaces/grid/default-deny-ingress.yaml",
+            "ingress/grid.yaml",
+            "admission/nested/x.yaml",
             "namespaces/grid/other/x.yaml",
             "failsafe/nested/x.yaml",
             "failsafe/.yaml",

@@ -2,11 +2,13 @@
 # Schema validation of compiled output: builds every example in examples/ with the
 # given netpc binary (default target/release/netpc) and validates every emitted
 # NetworkPolicy (namespace folders and failsafe/) with kubernetes-validate, strict mode,
-# against Kubernetes 1.29.0 and the newest version kubernetes-validate ships. Also
-# checks that every kustomization.yaml only lists files that exist. Then the same for
-# the probe kit of every example (`netpc probe EXAMPLE -o DIR`: namespaces, policies for
-# the mirror namespaces, server pods, headless Services, client Jobs), and that
-# `kubectl kustomize` renders every kit object. `KIT_ONLY=1` checks only the kits.
+# against Kubernetes 1.29.0 and the newest version kubernetes-validate ships, and the
+# label guard (admission/: ValidatingAdmissionPolicy v1, Kubernetes 1.30+) against
+# 1.30.0 and the newest. Also checks that every kustomization.yaml only lists files
+# that exist. Then the same for the probe kit of every example (`netpc probe EXAMPLE
+# -o DIR`: namespaces, policies for the mirror namespaces, server pods, headless
+# Services, client Jobs), and that `kubectl kustomize` renders every kit object.
+# `KIT_ONLY=1` checks only the kits.
 #
 # usage: tests/validate.sh [NETPC]      (needs `pip install kubernetes-validate`)
 set -euo pipefail
@@ -54,7 +56,18 @@ for example in examples/*/; do
     name="$(basename "$example")"
     out="$work/$name"
     "$netpc" build "$example" -o "$out" --color never
-    mapfile -t files < <(find "$out" -name '*.yaml' ! -name kustomization.yaml ! -name labels.yaml | sort)
+    mapfile -t files < <(find "$out" -name '*.yaml' ! -name kustomization.yaml ! -name labels.yaml ! -path "$out/admission/*" | sort)
+    mapfile -t guard < <(find "$out/admission" -name '*.yaml' ! -name kustomization.yaml 2>/dev/null | sort)
+    if [ "${#guard[@]}" -gt 0 ]; then
+        for version in 1.30.0 "$newest"; do
+            if kubernetes-validate --strict --quiet --kubernetes-version "$version" "${guard[@]}"; then
+                echo "ok: $name admission/ (${#guard[@]} files) against Kubernetes $version, strict"
+            else
+                echo "FAILED: $name admission/ against Kubernetes $version" >&2
+                status=1
+            fi
+        done
+    fi
     [ "${#files[@]}" -gt 0 ] || { echo "$name: no policy files" >&2; status=1; continue; }
     for version in 1.29.0 "$newest"; do
         if kubernetes-validate --strict --quiet --kubernetes-version "$version" "${files[@]}"; then
@@ -89,6 +102,11 @@ PY
         while IFS= read -r resource; do
             [ -e "$dir/$resource" ] || { echo "$kustomization: missing $resource" >&2; status=1; }
         done < <(sed -n 's/^- //p' "$kustomization")
+        # Each kustomization renders alone (default load restrictions), in fifo order.
+        if command -v kubectl >/dev/null && ! kubectl kustomize "$dir" >/dev/null; then
+            echo "FAILED: kubectl kustomize $dir" >&2
+            status=1
+        fi
     done < <(find "$out" -name kustomization.yaml)
 done
 exit "$status"

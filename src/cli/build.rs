@@ -1,4 +1,4 @@
-//! `netpc build [PATH...] [-o DIR | --stdout] [--check] [--enforcement on|off]`: load,
+//! `netpc build [PATH...] [-o DIR | --stdout] [--check] [--enforcement [DIRECTION=]on|off]`: load,
 //! check and lower a program, then write the output folder (through `write`), stream
 //! the applied objects to stdout, or compare the folder with what would be written.
 //! Exit 0 success, 1 input errors or `--check` drift, 2 usage or file-system failure.
@@ -7,17 +7,52 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::ValueEnum;
-
 use super::program::{Timings, compile, report};
 use super::{DiagnosticArgs, EXIT_INPUT, MessageFormat, fatal, write};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum EnforcementFlag {
-    /// enforce everywhere, whatever the program says
-    On,
-    /// add allow-all policies to every managed namespace
-    Off,
+/// `--enforcement on|off|ingress=on|ingress=off|egress=on|egress=off`: per direction,
+/// what every namespace gets whatever the program says (repeat the flag, or separate
+/// with commas, to set both directions differently).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EnforcementFlag(pub crate::ir::EnforcementOverride);
+
+impl EnforcementFlag {
+    /// Parse one value of the flag.
+    pub fn parse(text: &str) -> Result<EnforcementFlag, String> {
+        let mut result = crate::ir::EnforcementOverride::default();
+        for part in text.split(',') {
+            let (direction, value) = match part.split_once('=') {
+                Some((d, v)) => (Some(d.trim()), v.trim()),
+                None => (None, part.trim()),
+            };
+            let on = match value {
+                "on" => true,
+                "off" => false,
+                _ => return Err(format!("`{value}` is neither `on` nor `off`")),
+            };
+            match direction {
+                None => result = crate::ir::EnforcementOverride::both(on),
+                Some("ingress") => result.ingress = Some(on),
+                Some("egress") => result.egress = Some(on),
+                Some(other) => {
+                    return Err(format!(
+                        "`{other}` is not a direction: write `ingress=off`, `egress=off`, `on` or `off`"
+                    ));
+                }
+            }
+        }
+        Ok(EnforcementFlag(result))
+    }
+
+    /// Several occurrences of the flag, later ones winning per direction.
+    pub fn merge(flags: &[EnforcementFlag]) -> crate::ir::EnforcementOverride {
+        let mut result = crate::ir::EnforcementOverride::default();
+        for flag in flags {
+            result.ingress = flag.0.ingress.or(result.ingress);
+            result.egress = flag.0.egress.or(result.egress);
+        }
+        result
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -42,9 +77,10 @@ pub struct BuildArgs {
     /// Compare the output folder with what would be written; exit 1 if it differs
     #[arg(long)]
     pub check: bool,
-    /// Override the enforcement of every namespace
-    #[arg(long, value_enum)]
-    pub enforcement: Option<EnforcementFlag>,
+    /// Override the enforcement of every namespace: `on`, `off`, or per direction
+    /// `ingress=off`, `egress=off` (repeatable, or comma-separated)
+    #[arg(long, value_name = "[DIRECTION=]on|off", value_parser = EnforcementFlag::parse)]
+    pub enforcement: Vec<EnforcementFlag>,
     #[command(flatten)]
     pub program: super::ProgramArgs,
     #[command(flatten)]
@@ -57,7 +93,7 @@ pub fn run(args: &BuildArgs) -> ExitCode {
     }
     let options = crate::compile::Options {
         lower: crate::lower::Options {
-            enforcement: args.enforcement.map(|e| e == EnforcementFlag::On),
+            enforcement: EnforcementFlag::merge(&args.enforcement),
         },
     };
     let mut compiled = match compile(&args.paths, &args.program, options) {

@@ -86,11 +86,13 @@ pub fn run(args: &DiffArgs) -> ExitCode {
     };
     let connections = diff::diff(&old, &new);
     let objects = diff::objects(&old_side.side, &new_side.side, &connections);
+    let labels = diff::through_labels(&old_side.side, &new_side.side, &connections);
     let report = diff::Report {
         old: args.old.display().to_string(),
         new: args.new.display().to_string(),
         connections,
         objects,
+        labels,
     };
     let text = match args.format {
         DiffFormat::Text => report.text(),

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::output::{self, Kind};
+use crate::output;
 
 /// The files of the compiled folder `dir` that [`output::read`] uses, as (relative
 /// `/`-separated path, text), sorted by path. `Err`: the folder cannot be read.
@@ -21,10 +21,13 @@ pub fn read(dir: &Path) -> Result<Vec<(String, String)>, String> {
         let Some(relative) = relative(dir, entry.path()) else {
             continue;
         };
-        let text = match output::classify(&relative) {
-            Kind::Contract | Kind::Policy(_) => read_text(entry.path())?,
-            Kind::NamespaceKustomization(_) => String::new(),
-            _ => continue,
+        let kind = output::classify(&relative);
+        let text = if kind.is_read() {
+            read_text(entry.path())?
+        } else if kind.is_listed() {
+            String::new()
+        } else {
+            continue;
         };
         files.push((relative, text));
     }

@@ -205,7 +205,7 @@ pub fn report(
         Ok(folder) => folder,
         Err(err) => return fatal(err),
     };
-    let model = Expectation::new(&plan.program, None);
+    let model = Expectation::new(&plan.program, crate::ir::EnforcementOverride::default());
     let probes = &kit.selection.probes;
     let found = tally::tally(&model, probes, &tally::parse(results));
     let context = tally::Context {

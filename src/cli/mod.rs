@@ -21,8 +21,8 @@ mod program;
 pub mod read;
 mod style;
 mod verify;
-mod workloads;
 pub mod version;
+mod workloads;
 pub mod write;
 
 use std::io::IsTerminal;

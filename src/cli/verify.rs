@@ -1,4 +1,4 @@
-//! `netpc verify [PATH...] [--against DIR] [--enforcement on|off] [--workloads SRC]`:
+//! `netpc verify [PATH...] [--against DIR] [--enforcement [DIRECTION=]on|off] [--workloads SRC]`:
 //! check a program,
 //! compile it in memory (or read an existing output folder with `--against`), and prove
 //! that the policies allow exactly the declared connections (see `crate::verify`).
@@ -40,8 +40,8 @@ pub struct VerifyArgs {
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
     /// Override the enforcement of every namespace, as given to `netpc build`
-    #[arg(long, value_enum)]
-    pub enforcement: Option<EnforcementFlag>,
+    #[arg(long, value_name = "[DIRECTION=]on|off", value_parser = EnforcementFlag::parse)]
+    pub enforcement: Vec<EnforcementFlag>,
     #[command(flatten)]
     pub workloads: super::workloads::WorkloadArgs,
     #[command(flatten)]
@@ -51,7 +51,7 @@ pub struct VerifyArgs {
 }
 
 pub fn run(args: &VerifyArgs) -> ExitCode {
-    let enforcement = args.enforcement.map(|e| e == EnforcementFlag::On);
+    let enforcement = EnforcementFlag::merge(&args.enforcement);
     let options = crate::compile::Options {
         lower: crate::lower::Options { enforcement },
     };

@@ -71,6 +71,7 @@ codes! {
     NamespaceKindConflict = "E214", Error, "namespace both managed and external";
     ExternalToExternal = "E215", Error, "need between two externals";
     UseRefused = "E216", Error, "`use` outside what it may read";
+    GuardWithoutLabels = "E217", Error, "label guard without the labels identity style";
 
     // E3xx: values
     InvalidPort = "E300", Error, "port number out of range";

@@ -6,6 +6,7 @@
 //! The layout (every file name) belongs to `crate::output`; this module only decides
 //! what each file says.
 
+pub mod guard;
 mod policy;
 pub mod yaml;
 pub mod yaml11;
@@ -14,7 +15,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::lower::{NamespacePlan, Plan, Policy};
+use crate::lower::{Direction, NamespacePlan, Plan, Policy};
 pub use policy::PolicyView;
 
 use crate::output::{self, MANIFEST};
@@ -71,12 +72,8 @@ pub fn policy_yaml(plan: &Plan, ns: &NamespacePlan, policy: &Policy) -> Result<S
 }
 
 /// The relative path of a policy's file.
-pub fn policy_path(ns: &NamespacePlan, policy: &Policy, wide: bool) -> String {
-    if wide {
-        output::namespace_wide_policy(&ns.name, &policy.name)
-    } else {
-        output::policy(&ns.name, policy.direction, &policy.name)
-    }
+pub fn policy_path(ns: &NamespacePlan, policy: &Policy) -> String {
+    output::policy(&ns.name, policy.direction, &policy.name)
 }
 
 #[derive(Serialize)]
@@ -84,13 +81,24 @@ struct Kustomization<'a> {
     #[serde(rename = "apiVersion")]
     api_version: &'static str,
     kind: &'static str,
+    #[serde(rename = "sortOptions")]
+    sort_options: SortOptions,
     resources: Vec<&'a str>,
+}
+
+/// `sortOptions: {order: fifo}`: kustomize applies the resources in the order listed
+/// (its default, `legacy`, sorts by kind and name and would put `default-deny-*` before
+/// `exempt-allow-*`). Only the kustomization being built decides, so every one says it.
+#[derive(Serialize)]
+struct SortOptions {
+    order: &'static str,
 }
 
 fn kustomization(resources: Vec<&str>) -> Result<String, EmitError> {
     let body = yaml::to_string(&Kustomization {
         api_version: "kustomize.config.k8s.io/v1beta1",
         kind: "Kustomization",
+        sort_options: SortOptions { order: "fifo" },
         resources,
     })?;
     Ok(format!("{HEADER}{body}"))
@@ -121,15 +129,31 @@ struct ContractNamespace<'a> {
 /// Every output file, sorted by path, the manifest last.
 pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
     let mut files = Vec::with_capacity(plan.applied_count() + 4 * plan.namespaces.len() + 4);
-    let ns_dirs: Vec<String> = plan
+    let mut root: Vec<String> = plan
         .namespaces
         .iter()
         .map(|n| output::namespace_dir(&n.name))
         .collect();
+    let admission = guard::files(plan)?;
+    if plan.program.guard.is_some() && !admission.is_empty() {
+        root.push(output::ADMISSION.to_owned());
+    }
     files.push(File {
         path: output::KUSTOMIZATION.to_owned(),
-        text: kustomization(ns_dirs.iter().map(String::as_str).collect())?,
+        text: kustomization(root.iter().map(String::as_str).collect())?,
     });
+    for direction in Direction::BOTH {
+        let halves: Vec<String> = plan
+            .namespaces
+            .iter()
+            .map(|n| format!("../{}", output::direction_dir(&n.name, direction)))
+            .collect();
+        files.push(File {
+            path: output::root_direction_kustomization(direction),
+            text: kustomization(halves.iter().map(String::as_str).collect())?,
+        });
+    }
+    files.extend(admission);
     files.extend(per_namespace(plan)?);
     let contract = plan.contract();
     files.push(File {
@@ -201,25 +225,25 @@ fn per_namespace(plan: &Plan) -> Result<Vec<File>, EmitError> {
 fn namespaces_files(plan: &Plan, namespaces: &[NamespacePlan]) -> Result<Vec<File>, EmitError> {
     let mut files = Vec::new();
     for ns in namespaces {
-        let prefix_len = output::namespace_dir(&ns.name).len() + 1;
-        let mut resources = Vec::new();
-        for (policies, wide) in [
-            (&ns.namespace_wide, true),
-            (&ns.ingress, false),
-            (&ns.egress, false),
-        ] {
-            for policy in policies {
-                let path = policy_path(ns, policy, wide);
+        for direction in Direction::BOTH {
+            let prefix_len = output::direction_dir(&ns.name, direction).len() + 1;
+            let mut resources = Vec::new();
+            for policy in ns.direction(direction) {
+                let path = policy_path(ns, policy);
                 let mut text = String::from(HEADER);
                 yaml::write(&PolicyView::new(plan, ns, policy), &mut text)?;
                 resources.push(path.clone());
                 files.push(File { path, text });
             }
+            let relative: Vec<&str> = resources.iter().map(|p| &p[prefix_len..]).collect();
+            files.push(File {
+                path: output::direction_kustomization(&ns.name, direction),
+                text: kustomization(relative)?,
+            });
         }
-        let relative: Vec<&str> = resources.iter().map(|p| &p[prefix_len..]).collect();
         files.push(File {
             path: output::namespace_kustomization(&ns.name),
-            text: kustomization(relative)?,
+            text: kustomization(Direction::BOTH.iter().map(|d| d.as_lower()).collect())?,
         });
         let mut failsafe = String::from(HEADER);
         failsafe.push_str(&format!(
@@ -240,12 +264,28 @@ fn namespaces_files(plan: &Plan, namespaces: &[NamespacePlan]) -> Result<Vec<Fil
     Ok(files)
 }
 
-/// The `--stdout` stream: every object the kustomization applies, in its order, as
-/// one multi-document YAML stream. Large outputs are serialized on up to four threads:
+/// The `--stdout` stream: every object the kustomization applies, in its order (the
+/// policies, then the label guard with `guard labels;`), as one multi-document YAML
+/// stream. Large outputs are serialized on up to four threads:
 /// the objects are cut into chunks of [`CHUNK`], each round serializes one chunk per
 /// thread into its own buffer, and the buffers are written in order, so the bytes are
 /// the same as with one thread and memory holds only a few chunks of text.
 pub fn stream(plan: &Plan, out: &mut impl Write) -> Result<(), EmitError> {
+    stream_policies(plan, out)?;
+    if plan.program.guard.is_some() {
+        for (i, text) in guard::objects(plan)?.iter().enumerate() {
+            if i > 0 || plan.applied_count() > 0 {
+                out.write_all(b"---\n")?;
+            }
+            out.write_all(text.as_bytes())?;
+        }
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// The NetworkPolicy part of [`stream`].
+fn stream_policies(plan: &Plan, out: &mut impl Write) -> Result<(), EmitError> {
     let policies: Vec<(&NamespacePlan, &Policy)> = plan.applied().collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)

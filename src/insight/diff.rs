@@ -173,33 +173,8 @@ pub fn objects(old: &Side, new: &Side, changes: &ConnDiff) -> Vec<ObjectDiff> {
         let Ok(analysis) = Analysis::new(&side.probes.cluster, Options::default()) else {
             continue;
         };
-        let find = |name: &str| {
-            side.probes
-                .probes
-                .iter()
-                .find(|p| p.display() == name)
-                .map(|p| Endpoint::Workload(p.workload))
-        };
-        let outside = Endpoint::Ip(std::net::IpAddr::from([0, 0, 0, 0]));
         for line in changes.added.iter().chain(&changes.removed) {
-            if let Some(src) = find(&line.src) {
-                let e = analysis.explain(src, outside, Protocol::Tcp, 1);
-                touched.extend(
-                    e.egress
-                        .isolating
-                        .into_iter()
-                        .map(|p| (p.namespace, p.name)),
-                );
-            }
-            if let Some(dst) = find(&line.dst) {
-                let e = analysis.explain(outside, dst, Protocol::Tcp, 1);
-                touched.extend(
-                    e.ingress
-                        .isolating
-                        .into_iter()
-                        .map(|p| (p.namespace, p.name)),
-                );
-            }
+            touched.extend(policies_of(side, &analysis, line));
         }
     }
     let mut out = Vec::new();
@@ -240,6 +215,119 @@ pub fn objects(old: &Side, new: &Side, changes: &ConnDiff) -> Vec<ObjectDiff> {
     out
 }
 
+/// The changed connections that no changed policy object explains but a `needs-*`
+/// label of the source does (it appeared on an added line's source, or disappeared
+/// from a removed line's): by (`+` or `-`, source, destination), the label. A reviewer
+/// of the policy YAML alone would not see these: only `labels.yaml` changed for them.
+pub fn through_labels(
+    old: &Side,
+    new: &Side,
+    changes: &ConnDiff,
+) -> BTreeMap<(char, String, String), String> {
+    let changed: BTreeSet<&(String, String)> = changed_keys(&old.objects, &new.objects)
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    let analyses: Vec<(&Side, Analysis)> = [old, new]
+        .into_iter()
+        .filter_map(|side| {
+            Some((
+                side,
+                Analysis::new(&side.probes.cluster, Options::default()).ok()?,
+            ))
+        })
+        .collect();
+    let needs_labels = |side: &Side, name: &str| -> BTreeSet<String> {
+        side.contract
+            .services
+            .iter()
+            .find(|s| format!("{}/{}", s.namespace, s.service) == name)
+            .map(|s| {
+                s.labels
+                    .keys()
+                    .filter(|k| k.starts_with("needs-"))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut out = BTreeMap::new();
+    for (sign, lines) in [('+', &changes.added), ('-', &changes.removed)] {
+        for line in lines {
+            let mut involved = BTreeSet::new();
+            for (side, analysis) in &analyses {
+                involved.extend(policies_of(side, analysis, line));
+            }
+            if involved.iter().any(|key| changed.contains(key)) {
+                continue;
+            }
+            let (before, after) = (needs_labels(old, &line.src), needs_labels(new, &line.src));
+            let moved: Vec<&String> = if sign == '+' {
+                after.difference(&before).collect()
+            } else {
+                before.difference(&after).collect()
+            };
+            // The label named after the destination (`needs-btrdb` for `grid/btrdb`
+            // from grid, `needs-grid.btrdb` from elsewhere); for addresses, the one
+            // label that moved.
+            let is_pod = [old, new]
+                .iter()
+                .any(|side| side.probes.probes.iter().any(|p| p.display() == line.dst));
+            let label = match line.dst.split_once('/') {
+                Some((ns, service)) if is_pod => {
+                    let same = line
+                        .src
+                        .split_once('/')
+                        .is_some_and(|(src_ns, _)| src_ns == ns);
+                    let wanted = if same {
+                        format!("needs-{service}")
+                    } else {
+                        format!("needs-{ns}.{service}")
+                    };
+                    moved.iter().find(|l| ***l == wanted).map(|l| (*l).clone())
+                }
+                _ => (moved.len() == 1).then(|| moved[0].clone()),
+            };
+            if let Some(label) = label {
+                out.insert((sign, line.src.clone(), line.dst.clone()), label);
+            }
+        }
+    }
+    out
+}
+
+/// The policies that isolate either end of `line` on `side` (by namespace and name).
+fn policies_of(side: &Side, analysis: &Analysis, line: &Line) -> Vec<(String, String)> {
+    let find = |name: &str| {
+        side.probes
+            .probes
+            .iter()
+            .find(|p| p.display() == name)
+            .map(|p| Endpoint::Workload(p.workload))
+    };
+    let outside = Endpoint::Ip(std::net::IpAddr::from([0, 0, 0, 0]));
+    let mut out = Vec::new();
+    if let Some(src) = find(&line.src) {
+        let e = analysis.explain(src, outside, Protocol::Tcp, 1);
+        out.extend(
+            e.egress
+                .isolating
+                .into_iter()
+                .map(|p| (p.namespace, p.name)),
+        );
+    }
+    if let Some(dst) = find(&line.dst) {
+        let e = analysis.explain(outside, dst, Protocol::Tcp, 1);
+        out.extend(
+            e.ingress
+                .isolating
+                .into_iter()
+                .map(|p| (p.namespace, p.name)),
+        );
+    }
+    out
+}
+
 /// The keys of either map whose entry was added, removed or changed, in key order.
 fn changed_keys<'a, K: Ord, V: PartialEq>(
     before: &'a BTreeMap<K, V>,
@@ -263,9 +351,24 @@ pub struct Report {
     pub new: String,
     pub connections: ConnDiff,
     pub objects: Vec<ObjectDiff>,
+    /// Connections changed only through a `needs-*` label ([`through_labels`]).
+    pub labels: BTreeMap<(char, String, String), String>,
 }
 
 impl Report {
+    /// ` (granted through the label `L`; no policy object changed)` for a line that
+    /// changed only through a label, else nothing.
+    fn label_note(&self, sign: char, line: &Line) -> String {
+        let key = (sign, line.src.clone(), line.dst.clone());
+        match self.labels.get(&key) {
+            Some(label) => format!(
+                " ({} through the label `{label}`; no policy object changed)",
+                if sign == '+' { "granted" } else { "revoked" }
+            ),
+            None => String::new(),
+        }
+    }
+
     /// Whether anything differs (connections or objects).
     pub fn differs(&self) -> bool {
         !self.connections.is_empty() || !self.objects.is_empty()
@@ -293,7 +396,12 @@ impl Report {
     pub fn text(&self) -> String {
         let mut out = String::new();
         for (sign, line) in self.merged_lines() {
-            let _ = writeln!(out, "{sign} {} -> {} {}", line.src, line.dst, line.conns);
+            let note = self.label_note(sign, line);
+            let _ = writeln!(
+                out,
+                "{sign} {} -> {} {}{note}",
+                line.src, line.dst, line.conns
+            );
         }
         let quiet: Vec<&ObjectDiff> = self.quiet_objects().collect();
         if !quiet.is_empty() {
@@ -367,7 +475,12 @@ impl Report {
             );
             out.push_str("```diff\n");
             for (sign, line) in self.merged_lines() {
-                let _ = writeln!(out, "{sign} {} -> {} {}", line.src, line.dst, line.conns);
+                let note = self.label_note(sign, line);
+                let _ = writeln!(
+                    out,
+                    "{sign} {} -> {} {}{note}",
+                    line.src, line.dst, line.conns
+                );
             }
             out.push_str("```\n");
         }

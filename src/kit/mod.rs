@@ -66,7 +66,7 @@ pub const CLIENTS: &str = "clients";
 
 /// Choose the probes of a compiled program and write its kit.
 pub fn build(plan: &Plan, options: &Options) -> Result<Kit, String> {
-    let model = Expectation::new(&plan.program, None);
+    let model = Expectation::new(&plan.program, crate::ir::EnforcementOverride::default());
     let selection = choose(&model);
     let folder = crate::verify::compiled(plan)?;
     let mut kit = mirror::manifests(&model, &folder, &selection, options)?;

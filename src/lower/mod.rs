@@ -32,32 +32,11 @@ pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 /// Choices made on the command line that change the output.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Options {
-    /// `--enforcement on|off`: overrides every namespace's enforcement.
-    pub enforcement: Option<bool>,
+    /// `--enforcement`: overrides every namespace's enforcement, per direction.
+    pub enforcement: crate::ir::EnforcementOverride,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Direction {
-    Ingress,
-    Egress,
-}
-
-impl Direction {
-    pub fn as_k8s(self) -> &'static str {
-        match self {
-            Direction::Ingress => "Ingress",
-            Direction::Egress => "Egress",
-        }
-    }
-
-    /// `ingress` / `egress`, as in file and folder names.
-    pub fn as_lower(self) -> &'static str {
-        match self {
-            Direction::Ingress => "ingress",
-            Direction::Egress => "egress",
-        }
-    }
-}
+pub use crate::ir::Direction;
 
 /// The pods a policy applies to (its `spec.podSelector`), in the policy's namespace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -116,14 +95,17 @@ pub struct Policy {
 }
 
 /// The policies of one managed namespace, in kustomization (and `--stdout`) order:
-/// `namespace_wide` (default deny, exempt allow, and allow-all when enforcement is off),
-/// then `ingress` and `egress`, each sorted by name.
+/// `ingress`, then `egress`. Each direction lists its allow policies sorted by name,
+/// then the exempt allow, the allow-all when that direction is not enforced, and its
+/// default deny last (the safe order: nothing is isolated before its allows exist).
 #[derive(Clone, Debug)]
 pub struct NamespacePlan {
     pub namespace: NamespaceId,
     pub name: String,
-    pub enforcement_on: bool,
-    pub namespace_wide: Vec<Policy>,
+    /// Whether ingress is enforced (after `--enforcement`).
+    pub ingress_on: bool,
+    /// Whether egress is enforced (after `--enforcement`).
+    pub egress_on: bool,
     pub ingress: Vec<Policy>,
     pub egress: Vec<Policy>,
     /// The two allow-all objects written to `failsafe/` (never applied by kustomize).
@@ -148,20 +130,26 @@ pub struct Plan {
 impl Plan {
     /// Every policy the kustomization applies, in order.
     pub fn applied(&self) -> impl Iterator<Item = (&NamespacePlan, &Policy)> {
-        self.namespaces.iter().flat_map(|ns| {
-            ns.namespace_wide
-                .iter()
-                .chain(&ns.ingress)
-                .chain(&ns.egress)
-                .map(move |p| (ns, p))
-        })
+        self.namespaces
+            .iter()
+            .flat_map(|ns| ns.ingress.iter().chain(&ns.egress).map(move |p| (ns, p)))
     }
 
     /// Number of policies the kustomization applies.
     pub fn applied_count(&self) -> usize {
         self.namespaces
             .iter()
-            .map(|ns| ns.namespace_wide.len() + ns.ingress.len() + ns.egress.len())
+            .map(|ns| ns.ingress.len() + ns.egress.len())
             .sum()
+    }
+}
+
+impl NamespacePlan {
+    /// The applied policies of one direction, in order.
+    pub fn direction(&self, direction: Direction) -> &[Policy] {
+        match direction {
+            Direction::Ingress => &self.ingress,
+            Direction::Egress => &self.egress,
+        }
     }
 }

@@ -189,7 +189,12 @@ fn plan_parts(
             continue;
         }
         let ns_index = ns_id.0 as usize;
-        let enforcement_on = options.enforcement.unwrap_or(namespace.enforcement.on);
+        let ingress_on = options
+            .enforcement
+            .on(&namespace.enforcement, Direction::Ingress);
+        let egress_on = options
+            .enforcement
+            .on(&namespace.enforcement, Direction::Egress);
         let here = namespace.span;
         let mut namespace_wide = vec![
             fixed(
@@ -237,8 +242,11 @@ fn plan_parts(
                 here,
             ),
         ];
-        if !enforcement_on {
-            namespace_wide.extend(failsafe.iter().cloned());
+        if !ingress_on {
+            namespace_wide.push(failsafe[0].clone());
+        }
+        if !egress_on {
+            namespace_wide.push(failsafe[1].clone());
         }
 
         let mut ingress = Vec::new();
@@ -322,16 +330,30 @@ fn plan_parts(
         namespaces.push(NamespacePlan {
             namespace: ns_id,
             name: namespace.name.clone(),
-            enforcement_on,
-            namespace_wide,
-            ingress,
-            egress,
+            ingress_on,
+            egress_on,
+            ingress: safe_order(ingress, &namespace_wide, Direction::Ingress),
+            egress: safe_order(egress, &namespace_wide, Direction::Egress),
             failsafe,
         });
     }
     namespaces.sort_by(|a, b| a.name.cmp(&b.name));
 
     (namespaces, labels, client_labels)
+}
+
+/// One direction's policies in the order they are applied: the allow policies
+/// (`allowing`, sorted by name), then the namespace-wide allow objects (allow-all when
+/// off, exempt allow), and the default deny last, so that no apply in this order
+/// isolates the namespace before what it allows exists.
+fn safe_order(mut allowing: Vec<Policy>, wide: &[Policy], direction: Direction) -> Vec<Policy> {
+    let (deny, allow): (Vec<&Policy>, Vec<&Policy>) = wide
+        .iter()
+        .filter(|p| p.direction == direction)
+        .partition(|p| p.rules == Rules::None);
+    allowing.extend(allow.into_iter().cloned());
+    allowing.extend(deny.into_iter().cloned());
+    allowing
 }
 
 /// Values grouped by a dense key and stored flat (a counting sort): two allocations

@@ -11,7 +11,7 @@ use super::{
     Context, Decl, ExportDecl, ExternalDecl, GroupDecl, NamespaceDecl, NeedsDecl, ParsedFile,
     Resolver, ServiceDecl,
 };
-use crate::ast::{ExportTo, Ident, Item, ItemKind, ServiceItem, Spanned};
+use crate::ast::{ExportTo, Ident, IdentityStyle, Item, ItemKind, ServiceItem, Spanned};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir;
 use crate::source::Span;
@@ -72,7 +72,7 @@ impl Resolver {
                     NamespaceDecl {
                         managed,
                         span,
-                        enforcement: None,
+                        enforcement: super::EnforcementSlots::default(),
                     },
                 );
             }
@@ -191,7 +191,18 @@ impl Resolver {
                 }
             }
             ItemKind::ExemptLabel { key, value } => self.collect_exempt(span, &key, value.as_ref(), context),
-            ItemKind::Enforcement(on) => self.collect_enforcement(span, &on, context),
+            ItemKind::Enforcement { direction, on } => {
+                self.collect_enforcement(span, direction.map(|d| d.node), &on, context);
+            }
+            ItemKind::Guard(action) => {
+                if context.namespace.is_some() || context.is_module {
+                    self.setting_not_here(span, "`guard`", "the guard is program-wide: write it outside every namespace, in a file of the program (not a module)");
+                } else if let Some((_, first)) = self.guard {
+                    self.setting_twice(span, "`guard`", first);
+                } else {
+                    self.guard = Some((action.node, span));
+                }
+            }
             ItemKind::Identity(style) => {
                 if context.namespace.is_some() || context.is_module {
                     self.setting_not_here(span, "`identity`", "identity is program-wide: write it outside every namespace, in a file of the program (not a module)");
@@ -518,7 +529,13 @@ impl Resolver {
         }
     }
 
-    fn collect_enforcement(&mut self, span: Span, on: &Spanned<bool>, context: &Context) {
+    fn collect_enforcement(
+        &mut self,
+        span: Span,
+        direction: Option<crate::ast::Direction>,
+        on: &Spanned<bool>,
+        context: &Context,
+    ) {
         if context.external || context.is_module {
             self.setting_not_here(span, "`enforcement`", "enforcement is set for the whole program or for one managed namespace, in a file of the program");
             return;
@@ -530,10 +547,45 @@ impl Resolver {
                 None => return,
             },
         };
-        if let Some((_, first)) = *slot {
-            self.setting_twice(span, "`enforcement`", first);
-        } else {
-            *slot = Some((on.node, span));
+        use crate::ast::Direction;
+        let mut slots = Vec::with_capacity(2);
+        if direction != Some(Direction::Egress) {
+            slots.push(&mut slot.ingress);
         }
+        if direction != Some(Direction::Ingress) {
+            slots.push(&mut slot.egress);
+        }
+        // A direction set twice in one scope is E212, reported once per item.
+        let first = slots.iter().find_map(|s| s.map(|(_, first)| first));
+        if let Some(first) = first {
+            self.setting_twice(span, "`enforcement`", first);
+            return;
+        }
+        for s in slots {
+            *s = Some((on.node, span));
+        }
+    }
+
+    /// `guard labels;` guards the `needs-*` labels: with `identity selectors;` there
+    /// are none (E217).
+    pub(crate) fn check_guard(&mut self) {
+        let (Some((_, guard)), Some((IdentityStyle::Selectors, identity))) =
+            (self.guard, self.identity)
+        else {
+            return;
+        };
+        self.errors.push(
+            Diagnostic::new(
+                Code::GuardWithoutLabels,
+                "`guard labels` guards the `needs-*` labels, but this program has none",
+                guard,
+                "nothing to guard",
+            )
+            .with_secondary(
+                identity,
+                "clients are recognised by their own selectors here",
+            )
+            .with_help("remove `guard labels;`, or use `identity labels;`"),
+        );
     }
 }

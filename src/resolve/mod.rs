@@ -69,7 +69,15 @@ pub(crate) struct Context {
 pub(crate) struct NamespaceDecl {
     pub managed: bool,
     pub span: Span,
-    pub enforcement: Option<(bool, Span)>,
+    pub enforcement: EnforcementSlots,
+}
+
+/// The `enforcement` items of one scope (the program, or one namespace), per direction:
+/// the value and the item that set it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct EnforcementSlots {
+    pub ingress: Option<(bool, Span)>,
+    pub egress: Option<(bool, Span)>,
 }
 
 #[derive(Debug)]
@@ -163,7 +171,9 @@ pub(crate) struct Resolver {
     pub namespace_refs: Vec<Ident>,
     pub identity: Option<(IdentityStyle, Span)>,
     pub exempt: Option<ir::ExemptLabel>,
-    pub enforcement: Option<(bool, Span)>,
+    pub enforcement: EnforcementSlots,
+    /// `guard labels [warn];` and where it was written.
+    pub guard: Option<(ast::GuardAction, Span)>,
     pub errors: Vec<crate::diagnostic::Diagnostic>,
     /// Namespace names by `NamespaceId`, once ids are assigned.
     pub namespace_names: Vec<String>,

@@ -317,6 +317,7 @@ impl Resolver {
             ))
         });
         let needs = self.drop_duplicate_needs(needs);
+        self.check_guard();
         Some(self.assemble(&tables, needs))
     }
 
@@ -535,13 +536,16 @@ impl Resolver {
             .namespaces
             .iter()
             .map(|(name, decl)| {
-                let chosen = decl.enforcement.or(program_enforcement);
+                let switch = |chosen: Option<(bool, Span)>| ir::Switch {
+                    on: chosen.is_none_or(|(on, _)| on),
+                    span: chosen.map(|(_, s)| s),
+                };
                 ir::Namespace {
                     name: name.clone(),
                     managed: decl.managed,
                     enforcement: Enforcement {
-                        on: chosen.is_none_or(|(on, _)| on),
-                        span: chosen.map(|(_, s)| s),
+                        ingress: switch(decl.enforcement.ingress.or(program_enforcement.ingress)),
+                        egress: switch(decl.enforcement.egress.or(program_enforcement.egress)),
                     },
                     span: decl.span,
                 }
@@ -586,6 +590,7 @@ impl Resolver {
             needs,
             identity: self.identity.map(|(s, _)| s).unwrap_or_default(),
             exempt: self.exempt.clone().unwrap_or_default(),
+            guard: self.guard.map(|(action, _)| action),
         }
     }
 }

@@ -59,6 +59,7 @@ fn is_token(rule: Rule) -> bool {
             | Rule::kw_label
             | Rule::kw_enforcement
             | Rule::kw_identity
+            | Rule::kw_guard
             | Rule::EOI
     )
 }
@@ -132,6 +133,7 @@ impl Builder<'_> {
             Rule::exempt_item => self.build_exempt_item(pair),
             Rule::enforcement_item => self.build_enforcement_item(pair),
             Rule::identity_item => self.build_identity_item(pair),
+            Rule::guard_item => self.build_guard_item(pair),
             _ => return None,
         }?;
         Some(Item { kind, span })
@@ -312,14 +314,36 @@ impl Builder<'_> {
         Some(ItemKind::ExemptLabel { key, value })
     }
 
-    /// `enforcement on;` or `enforcement off;`
+    /// `enforcement [ingress | egress] on;` or `... off;`
     fn build_enforcement_item(&mut self, pair: Pair<'_, Rule>) -> Option<ItemKind> {
-        let value = children(pair).next()?;
+        let mut parts = children(pair).peekable();
+        let direction = match parts.peek().map(Pair::as_rule) {
+            Some(Rule::kw_ingress) => Some(ast::Direction::Ingress),
+            Some(Rule::kw_egress) => Some(ast::Direction::Egress),
+            _ => None,
+        };
+        let direction = match direction {
+            Some(d) => Some(ast::Spanned::new(d, self.span(&parts.next()?))),
+            None => None,
+        };
+        let value = parts.next()?;
         let on = value.as_rule() == Rule::kw_on;
-        Some(ItemKind::Enforcement(ast::Spanned::new(
-            on,
-            self.span(&value),
-        )))
+        Some(ItemKind::Enforcement {
+            direction,
+            on: ast::Spanned::new(on, self.span(&value)),
+        })
+    }
+
+    /// `guard labels;` or `guard labels warn;`
+    fn build_guard_item(&mut self, pair: Pair<'_, Rule>) -> Option<ItemKind> {
+        let span = self.span(&pair);
+        let warn = children(pair).any(|p| p.as_rule() == Rule::kw_warn);
+        let action = if warn {
+            ast::GuardAction::Warn
+        } else {
+            ast::GuardAction::Deny
+        };
+        Some(ItemKind::Guard(ast::Spanned::new(action, span)))
     }
 
     /// `identity labels;` or `identity selectors;`

@@ -37,6 +37,10 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         Rule::kw_identity => "`identity`",
         Rule::kw_labels => "`labels`",
         Rule::kw_selectors => "`selectors`",
+        Rule::kw_ingress => "`ingress`",
+        Rule::kw_egress => "`egress`",
+        Rule::kw_guard => "`guard`",
+        Rule::kw_warn => "`warn`",
         Rule::name => "a name",
         Rule::namespace_name => "a namespace name",
         Rule::export_to => "`*` or a namespace name",
@@ -69,6 +73,7 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         | Rule::exempt_item
         | Rule::enforcement_item
         | Rule::identity_item
+        | Rule::guard_item
         | Rule::bad_item => "an item",
         Rule::service_line_probe | Rule::select_line | Rule::port_line | Rule::bad_service_line => {
             "`select`, `port` or `}`"
@@ -140,6 +145,10 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_identity
             | Rule::kw_labels
             | Rule::kw_selectors
+            | Rule::kw_ingress
+            | Rule::kw_egress
+            | Rule::kw_guard
+            | Rule::kw_warn
     )
 }
 
@@ -154,12 +163,13 @@ pub(crate) const ITEM_KEYWORDS: &[&str] = &[
     "exempt",
     "enforcement",
     "identity",
+    "guard",
     "select",
     "port",
 ];
 
 /// What an item may start with, for the help line.
-pub(crate) const ANY_ITEM_FORM: &str = "an item starts with `namespace`, `external`, `service`, `group`, `export`, `use`, `exempt`, `enforcement` or `identity`, or is a need such as `api needs db:5432;`";
+pub(crate) const ANY_ITEM_FORM: &str = "an item starts with `namespace`, `external`, `service`, `group`, `export`, `use`, `exempt`, `enforcement`, `identity` or `guard`, or is a need such as `api needs db:5432;`";
 
 /// What a service body holds, for the help line.
 pub(crate) const SERVICE_LINE_FORM: &str =
@@ -181,7 +191,10 @@ pub(crate) fn item_form(first_word: &str) -> &'static str {
         }
         "use" => "write `use std/NAME;` or `use \"path/to/file.netp\";`",
         "exempt" => "write `exempt label KEY;` or `exempt label KEY = VALUE;`",
-        "enforcement" => "write `enforcement on;` or `enforcement off;`",
+        "enforcement" => {
+            "write `enforcement on;`, `enforcement off;`, `enforcement ingress off;` or `enforcement egress off;`"
+        }
+        "guard" => "write `guard labels;` or `guard labels warn;`",
         "identity" => "write `identity labels;` or `identity selectors;`",
         "select" => "a selector is written `select KEY = VALUE, ...;`",
         "port" => "ports are written `port 443, 8000-8080, metrics 9100/udp;`",

@@ -22,7 +22,7 @@ use crate::output::Folder;
 pub struct Options {
     /// `--enforcement on|off`: overrides every namespace's enforcement, as it does
     /// for `netpc build`.
-    pub enforcement: Option<bool>,
+    pub enforcement: crate::ir::EnforcementOverride,
 }
 
 /// What kind of mismatch a finding is.

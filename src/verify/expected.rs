@@ -19,7 +19,8 @@ use rustc_hash::FxHashMap;
 
 use crate::analyze::{ConnSet, PortSet, Protocol as AProtocol};
 use crate::ir::{
-    Endpoint, IdentityStyle, NamespaceId, PortKind, Ports, Program, Protocol, ServiceId,
+    Direction, Endpoint, EnforcementOverride, IdentityStyle, NamespaceId, PortKind, Ports, Program,
+    Protocol, ServiceId,
 };
 
 /// What a probe pod stands for, in the program's terms.
@@ -64,15 +65,15 @@ struct LabelGroup {
 #[derive(Debug)]
 pub struct Expectation<'p> {
     program: &'p Program,
-    /// `--enforcement`: overrides every namespace's enforcement.
-    enforcement: Option<bool>,
+    /// `--enforcement`: overrides every namespace's enforcement, per direction.
+    enforcement: EnforcementOverride,
     by_subject: FxHashMap<Endpoint, Vec<usize>>,
     /// For each service, the label groups it carries (labels style).
     carried: Vec<Vec<LabelGroup>>,
 }
 
 impl<'p> Expectation<'p> {
-    pub fn new(program: &'p Program, enforcement: Option<bool>) -> Expectation<'p> {
+    pub fn new(program: &'p Program, enforcement: EnforcementOverride) -> Expectation<'p> {
         let mut by_subject: FxHashMap<Endpoint, Vec<usize>> = FxHashMap::default();
         let mut groups: FxHashMap<(NamespaceId, Endpoint), Vec<usize>> = FxHashMap::default();
         for (index, need) in program.needs.iter().enumerate() {
@@ -222,13 +223,21 @@ impl<'p> Expectation<'p> {
         }
     }
 
-    /// Whether policies restrict this point's traffic at all.
+    /// Whether policies restrict this point's traffic in either direction.
     pub fn restricted(&self, point: Point) -> bool {
+        Direction::BOTH
+            .into_iter()
+            .any(|d| self.restricted_in(point, d))
+    }
+
+    /// Whether policies restrict what this point sends (`Egress`) or receives
+    /// (`Ingress`).
+    pub fn restricted_in(&self, point: Point, direction: Direction) -> bool {
         let Point::Pod { namespace, role } = point else {
             return false;
         };
         let ns = self.program.namespace(namespace);
-        if !ns.managed || !self.enforcement.unwrap_or(ns.enforcement.on) {
+        if !ns.managed || !self.enforcement.on(&ns.enforcement, direction) {
             return false;
         }
         match role {
@@ -258,7 +267,10 @@ impl<'p> Expectation<'p> {
                 ConnSet::all()
             }
         };
-        let (egress, ingress) = (self.restricted(src), self.restricted(dst));
+        let (egress, ingress) = (
+            self.restricted_in(src, Direction::Egress),
+            self.restricted_in(dst, Direction::Ingress),
+        );
         Expected {
             declared: side(egress, &declared).intersect(&side(ingress, &declared)),
             granted: side(egress, &label).intersect(&side(ingress, &label)),

@@ -102,6 +102,7 @@ mod tests {
             needs: Vec::new(),
             identity: IdentityStyle::Labels,
             exempt: ExemptLabel::default(),
+            guard: None,
         }
     }
 

@@ -127,7 +127,7 @@ pub fn verify(
         cluster.add_workload(model);
     }
     let analysis = Analysis::new(&cluster, analyze::Options::default())?;
-    let expectation = Expectation::new(program, None);
+    let expectation = Expectation::new(program, crate::ir::EnforcementOverride::default());
     let names: Vec<String> = classes
         .iter()
         .map(|c| display(&manifests.workloads[c.members[0]], c.members.len() - 1))

@@ -73,6 +73,7 @@ fn every_example_compiles_to_the_layout() {
         for (path, content) in &files {
             let policy_file = path.ends_with(".yaml")
                 && !path.ends_with("kustomization.yaml")
+                && !path.starts_with("admission/")
                 && path != "labels.yaml";
             if policy_file {
                 let policies = parse_policies(content);
@@ -104,23 +105,41 @@ fn stdout_is_the_applied_objects_in_kustomization_order() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
         build(&[example.to_str().unwrap(), "-o", out.to_str().unwrap()]);
-        let root: serde_yaml::Value =
-            serde_yaml::from_str(&fs::read_to_string(out.join("kustomization.yaml")).unwrap())
-                .unwrap();
         let mut expected = Vec::new();
-        for ns in root["resources"].as_sequence().unwrap() {
-            let ns_dir = out.join(ns.as_str().unwrap());
-            let kustomization: serde_yaml::Value = serde_yaml::from_str(
-                &fs::read_to_string(ns_dir.join("kustomization.yaml")).unwrap(),
-            )
-            .unwrap();
-            for resource in kustomization["resources"].as_sequence().unwrap() {
-                let file = fs::read_to_string(ns_dir.join(resource.as_str().unwrap())).unwrap();
-                expected.extend(parse_policies(&file));
-            }
+        for file in applied_files(&out) {
+            expected.extend(documents(&fs::read_to_string(file).unwrap()));
         }
-        assert_eq!(parse_policies(&stream), expected, "{name}");
+        assert_eq!(documents(&stream), expected, "{name}");
     }
+}
+
+/// The files a kustomization folder applies, in its (`fifo`) order, following the
+/// folders it lists.
+fn applied_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let kustomization: serde_yaml::Value =
+        serde_yaml::from_str(&fs::read_to_string(dir.join("kustomization.yaml")).unwrap()).unwrap();
+    assert_eq!(
+        kustomization["sortOptions"]["order"],
+        "fifo",
+        "{}",
+        dir.display()
+    );
+    let mut files = Vec::new();
+    for resource in kustomization["resources"].as_sequence().unwrap() {
+        let path = dir.join(resource.as_str().unwrap());
+        if path.is_dir() {
+            files.extend(applied_files(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+fn documents(text: &str) -> Vec<serde_yaml::Value> {
+    serde_yaml::Deserializer::from_str(text)
+        .map(|d| serde_yaml::Value::deserialize(d).unwrap())
+        .collect()
 }
 
 #[test]
@@ -167,10 +186,12 @@ fn one_more_needs_line_changes_only_its_files() {
         differing,
         [
             ".netpc-generated",
+            "admission/label-guard-policy.yaml",
             "labels.yaml",
             "namespaces/shop/egress/allow-egress-to-cache.yaml",
+            "namespaces/shop/egress/kustomization.yaml",
             "namespaces/shop/ingress/allow-ingress-cache.yaml",
-            "namespaces/shop/kustomization.yaml",
+            "namespaces/shop/ingress/kustomization.yaml",
         ]
     );
 }
@@ -225,14 +246,18 @@ fn enforcement_flag_adds_allow_all_and_nothing_else() {
     assert_eq!(
         added,
         [
-            "namespaces/shop/allow-all-egress.yaml",
-            "namespaces/shop/allow-all-ingress.yaml"
+            "namespaces/shop/egress/allow-all-egress.yaml",
+            "namespaces/shop/ingress/allow-all-ingress.yaml"
         ]
     );
     let changed: Vec<&String> = on.keys().filter(|k| on[*k] != off[*k]).collect();
     assert_eq!(
         changed,
-        [".netpc-generated", "namespaces/shop/kustomization.yaml"]
+        [
+            ".netpc-generated",
+            "namespaces/shop/egress/kustomization.yaml",
+            "namespaces/shop/ingress/kustomization.yaml"
+        ]
     );
 }
 
@@ -347,5 +372,96 @@ fn a_killed_build_leaves_either_the_old_or_the_new_output() {
     assert!(
         killed_before_the_end > 0,
         "no build was killed before it finished"
+    );
+}
+
+/// Issue 11: `enforcement egress off;` (program-wide or in a namespace) and
+/// `--enforcement egress=off` add only `allow-all-egress`; a direction set twice in one
+/// scope is E212; a bad flag value is a usage error.
+#[test]
+fn per_direction_enforcement_adds_only_that_directions_allow_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let program = "namespace shop {\n  service db;\n  service api;\n  api needs db:5432;\n}\n";
+    let variants = [
+        (
+            "flag",
+            program.to_owned(),
+            vec!["--enforcement", "egress=off"],
+        ),
+        (
+            "program",
+            format!("enforcement egress off;\n{program}"),
+            vec![],
+        ),
+        (
+            "namespace",
+            program.replace("  service db;", "  enforcement egress off;\n  service db;"),
+            vec![],
+        ),
+        (
+            "override",
+            format!("enforcement off;\n{program}"),
+            vec!["--enforcement", "ingress=on"],
+        ),
+    ];
+    let base = tmp.path().join("base");
+    fs::create_dir(&base).unwrap();
+    fs::write(base.join("app.netp"), program).unwrap();
+    build(&[
+        base.to_str().unwrap(),
+        "-o",
+        tmp.path().join("on").to_str().unwrap(),
+    ]);
+    let on = common::read_tree(&tmp.path().join("on"));
+    for (name, source, flags) in variants {
+        let dir = tmp.path().join(name);
+        fs::create_dir(&dir).unwrap();
+        fs::write(dir.join("app.netp"), source).unwrap();
+        let out = tmp.path().join(format!("{name}-out"));
+        let mut args = vec![dir.to_str().unwrap(), "-o", out.to_str().unwrap()];
+        args.extend(flags);
+        let output = build(&args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{name}: {}",
+            text(&output.stderr)
+        );
+        let off = common::read_tree(&out);
+        let added: Vec<&String> = off.keys().filter(|k| !on.contains_key(*k)).collect();
+        assert_eq!(
+            added,
+            ["namespaces/shop/egress/allow-all-egress.yaml"],
+            "{name}"
+        );
+        assert!(
+            on.keys().all(|k| off.contains_key(k)),
+            "{name}: nothing removed"
+        );
+    }
+    let twice = tmp.path().join("twice.netp");
+    fs::write(
+        &twice,
+        format!("enforcement off;\nenforcement egress on;\n{program}"),
+    )
+    .unwrap();
+    let output = build(&[twice.to_str().unwrap(), "--stdout"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("error[E212]"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = build(&[
+        base.to_str().unwrap(),
+        "--stdout",
+        "--enforcement",
+        "sideways=off",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("`sideways` is not a direction"),
+        "{}",
+        text(&output.stderr)
     );
 }

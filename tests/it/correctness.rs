@@ -40,7 +40,14 @@ fn examples() -> Vec<String> {
 fn every_example_allows_exactly_what_it_declares() {
     for example in examples() {
         let (sources, program) = load(&example);
-        for enforcement in [None, Some(true), Some(false)] {
+        let one = |ingress, egress| netpc::ir::EnforcementOverride { ingress, egress };
+        for enforcement in [
+            one(None, None),
+            one(Some(true), Some(true)),
+            one(Some(false), Some(false)),
+            one(None, Some(false)),
+            one(Some(false), None),
+        ] {
             let manifests = verify::compiled(&netpc::lower::plan(
                 program.clone(),
                 netpc::lower::Options { enforcement },
@@ -77,7 +84,7 @@ fn connections(example: &str) -> String {
             .map(|(p, f)| (p.clone(), Some(f.clone()))),
     );
     let analysis = Analysis::new(&probes.cluster, Default::default()).unwrap();
-    let model = Expectation::new(&program, None);
+    let model = Expectation::new(&program, Default::default());
     let pods = model.pods();
     let workload = |point: Point| {
         let name = model.display(point);
@@ -133,5 +140,127 @@ fn connections(example: &str) -> String {
 fn allowed_connections_of_each_example() {
     for example in examples() {
         insta::assert_snapshot!(format!("connections_{example}"), connections(&example));
+    }
+}
+
+/// The allowed connections of `program` compiled with `enforcement`, as the independent
+/// evaluator sees them, between every two probe pods and from every pod to every
+/// sample address: (source, destination, allowed).
+fn evaluated(
+    program: &Program,
+    enforcement: netpc::ir::EnforcementOverride,
+) -> Vec<(Point, Point, netpc::analyze::ConnSet)> {
+    let manifests = verify::compiled(&netpc::lower::plan(
+        program.clone(),
+        netpc::lower::Options { enforcement },
+        &mut netpc::diagnostic::Diagnostics::new(),
+    ))
+    .unwrap();
+    let probes = netpc::probe::build(
+        &manifests.contract,
+        manifests
+            .policies
+            .iter()
+            .map(|(p, f)| (p.clone(), Some(f.clone()))),
+    );
+    let analysis = Analysis::new(&probes.cluster, Default::default()).unwrap();
+    let model = Expectation::new(program, Default::default());
+    let endpoint = |point: Point| match point {
+        Point::Address(ip) => Endpoint::Ip(ip),
+        pod => {
+            let name = model.display(pod);
+            Endpoint::Workload(
+                probes
+                    .probes
+                    .iter()
+                    .find(|p| p.display() == name)
+                    .unwrap()
+                    .workload,
+            )
+        }
+    };
+    let pods = model.pods();
+    let mut out = Vec::new();
+    for &src in &pods {
+        for &dst in pods.iter().chain(&model.addresses()) {
+            if src != dst {
+                out.push((src, dst, analysis.allowed(endpoint(src), endpoint(dst))));
+            }
+        }
+    }
+    out
+}
+
+/// Issue 11: with egress off (in the program, or by `--enforcement egress=off`) every
+/// pod may send anywhere, and ingress is still exactly what the program declares: a
+/// connection to a pod is allowed exactly when its ingress side allows it with every
+/// egress side open, and everything to an address is allowed.
+#[test]
+fn egress_off_opens_every_egress_and_keeps_ingress_as_declared() {
+    for example in examples() {
+        let (_, program) = load(&example);
+        let mut written = program.clone();
+        for ns in &mut written.namespaces {
+            ns.enforcement.egress = netpc::ir::Switch {
+                on: false,
+                span: None,
+            };
+        }
+        let forced = netpc::ir::EnforcementOverride {
+            ingress: None,
+            egress: Some(false),
+        };
+        let both_on = evaluated(&program, Default::default());
+        for (label, world) in [
+            (
+                "enforcement egress off;",
+                evaluated(&written, Default::default()),
+            ),
+            ("--enforcement egress=off", evaluated(&program, forced)),
+        ] {
+            let model = Expectation::new(&program, Default::default());
+            let mut denied = 0;
+            for ((src, dst, allowed), (_, _, before)) in world.iter().zip(&both_on) {
+                let expected = if let Point::Address(_) = dst {
+                    netpc::analyze::ConnSet::all()
+                } else if !model.restricted_in(*dst, netpc::ir::Direction::Ingress) {
+                    netpc::analyze::ConnSet::all()
+                } else {
+                    // What the ingress side admits: the union of the needs whose target
+                    // covers the destination and whose subject covers the source,
+                    // whatever the source's own egress policies say.
+                    let open = Expectation::new(
+                        &program,
+                        netpc::ir::EnforcementOverride {
+                            ingress: None,
+                            egress: Some(false),
+                        },
+                    );
+                    open.between(*src, *dst).granted
+                };
+                assert_eq!(
+                    allowed,
+                    &expected,
+                    "{example} ({label}): {} -> {}",
+                    model.display(*src),
+                    model.display(*dst)
+                );
+                // Turning egress off never removes a connection.
+                assert!(
+                    before.intersect(allowed) == *before,
+                    "{example}: {} -> {}",
+                    model.display(*src),
+                    model.display(*dst)
+                );
+                if allowed.is_empty() {
+                    denied += 1;
+                }
+            }
+            let managed = program.namespaces.iter().any(|n| n.managed);
+            assert!(
+                !managed || denied > 0,
+                "{example} ({label}): ingress is still enforced somewhere"
+            );
+        }
     }
 }

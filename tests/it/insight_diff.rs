@@ -36,8 +36,8 @@ fn reversed_sides_swap_added_and_removed() {
         let mut lines: Vec<String> = String::from_utf8_lossy(text)
             .lines()
             .map(|l| match l.split_at(1) {
-                ("+", rest) => format!("-{rest}"),
-                ("-", rest) => format!("+{rest}"),
+                ("+", rest) => format!("-{}", rest.replace("(granted through", "(revoked through")),
+                ("-", rest) => format!("+{}", rest.replace("(revoked through", "(granted through")),
                 _ => l.to_owned(),
             })
             .collect();
@@ -254,4 +254,46 @@ fn a_git_side_outside_a_repository_exits_2() {
         String::from_utf8_lossy(&output.stderr),
         "error: `git:HEAD:netp`: the current folder is not inside a git repository\n"
     );
+}
+
+/// Issue 11, item 6: a new client that reuses a label other clients already wear
+/// changes no policy object, only `labels.yaml`; the diff says so on its line.
+#[test]
+fn access_granted_only_through_a_label_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = "namespace grid {\n  service api;\n  service btrdb { port 4410, 4411; }\n  api needs btrdb:4410;\n}\n";
+    let new = old.replace(
+        "  api needs btrdb:4410;\n",
+        "  service newjob;\n  api needs btrdb:4410;\n  newjob needs btrdb:4410;\n",
+    );
+    let widened = old.replace("api needs btrdb:4410;", "api needs btrdb:{4410, 4411};");
+    for (name, text) in [
+        ("old", old),
+        ("new", new.as_str()),
+        ("widened", widened.as_str()),
+    ] {
+        std::fs::create_dir(dir.path().join(name)).unwrap();
+        std::fs::write(dir.path().join(name).join("app.netp"), text).unwrap();
+    }
+    let run = |a: &str, b: &str| {
+        let output = diff(&[
+            dir.path().join(a).to_str().unwrap(),
+            dir.path().join(b).to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let text = run("old", "new");
+    assert!(
+        text.contains("+ grid/newjob -> grid/btrdb TCP 4410 (granted through the label `needs-btrdb`; no policy object changed)\n"),
+        "{text}"
+    );
+    assert!(run("new", "old").contains(
+        "- grid/newjob -> grid/btrdb TCP 4410 (revoked through the label `needs-btrdb`; no policy object changed)\n"
+    ));
+    // A change that goes through a policy object gets no such note.
+    let text = run("old", "widened");
+    assert!(text.contains("+ grid/api -> grid/btrdb TCP 4411"), "{text}");
+    assert!(!text.contains("through the label"), "{text}");
 }

@@ -59,7 +59,7 @@ fn protocol(text: &str) -> Protocol {
 fn every_line_agrees_with_the_ir_expectation() {
     for example in examples() {
         let (plan, kit) = kit(&example);
-        let model = Expectation::new(&plan.program, None);
+        let model = Expectation::new(&plan.program, netpc::ir::EnforcementOverride::default());
         let points: HashMap<String, Point> = model
             .pods()
             .into_iter()
@@ -110,7 +110,7 @@ fn every_line_agrees_with_the_ir_expectation() {
 fn every_declared_port_is_probed_at_both_ends_of_its_range() {
     for example in examples() {
         let (plan, kit) = kit(&example);
-        let model = Expectation::new(&plan.program, None);
+        let model = Expectation::new(&plan.program, netpc::ir::EnforcementOverride::default());
         let allows: BTreeSet<(String, String, u64, String)> = lines(&kit)
             .iter()
             .filter(|l| l["expect"] == "allow")
@@ -186,7 +186,7 @@ fn every_deny_is_paired_with_an_allow_to_the_same_server_and_port() {
 fn every_enforcing_managed_namespace_has_a_canary_and_every_failure_mode_is_aimed_at() {
     for example in examples() {
         let (plan, kit) = kit(&example);
-        let model = Expectation::new(&plan.program, None);
+        let model = Expectation::new(&plan.program, netpc::ir::EnforcementOverride::default());
         let lines = lines(&kit);
         for ns in plan.program.namespace_ids() {
             let unmatched = Point::Pod {

@@ -137,20 +137,25 @@ fn custom_exempt_label_and_per_namespace_enforcement() {
             .iter()
             .any(|f| f.path.starts_with("namespaces/a/allow-all"))
     );
-    assert!(file(&files, "namespaces/z/kustomization.yaml").contains("- allow-all-ingress.yaml"));
-    assert!(file(&files, "namespaces/z/kustomization.yaml").contains("- allow-all-egress.yaml"));
+    assert!(
+        file(&files, "namespaces/z/ingress/kustomization.yaml")
+            .contains("- allow-all-ingress.yaml")
+    );
+    assert!(
+        file(&files, "namespaces/z/egress/kustomization.yaml").contains("- allow-all-egress.yaml")
+    );
     insta::assert_snapshot!(format!(
         "{}---\n{}---\n{}",
-        file(&files, "namespaces/a/default-deny-ingress.yaml"),
-        file(&files, "namespaces/a/exempt-allow-egress.yaml"),
-        file(&files, "namespaces/z/allow-all-ingress.yaml"),
+        file(&files, "namespaces/a/ingress/default-deny-ingress.yaml"),
+        file(&files, "namespaces/a/egress/exempt-allow-egress.yaml"),
+        file(&files, "namespaces/z/ingress/allow-all-ingress.yaml"),
     ));
     // --enforcement on overrides the program.
     let mut diagnostics = Diagnostics::new();
     let plan = plan(
         program.clone(),
         Options {
-            enforcement: Some(true),
+            enforcement: netpc::ir::EnforcementOverride::both(true),
         },
         &mut diagnostics,
     );
@@ -158,7 +163,8 @@ fn custom_exempt_label_and_per_namespace_enforcement() {
     assert!(
         !files
             .iter()
-            .any(|f| f.path.starts_with("namespaces/z/allow-all"))
+            .any(|f| f.path.starts_with("namespaces/z/ingress/allow-all")
+                || f.path.starts_with("namespaces/z/egress/allow-all"))
     );
     assert!(files.iter().any(|f| f.path == "failsafe/z.yaml"));
 }
@@ -421,15 +427,12 @@ fn the_egress_of_every_pod_is_one_policy_per_target_named_after_it() {
     assert!(diagnostics.is_empty());
     let egress: Vec<&str> = files
         .iter()
-        .filter_map(|f| f.path.strip_prefix("namespaces/a/egress/"))
+        .filter_map(|f| {
+            f.path
+                .strip_prefix("namespaces/a/egress/allow-egress-all-pods-")
+        })
         .collect();
-    assert_eq!(
-        egress,
-        [
-            "allow-egress-all-pods-to-db.yaml",
-            "allow-egress-all-pods-to-kube-system.kube-dns.yaml"
-        ]
-    );
+    assert_eq!(egress, ["to-db.yaml", "to-kube-system.kube-dns.yaml"]);
     let dns_policy = file(
         &files,
         "namespaces/a/egress/allow-egress-all-pods-to-kube-system.kube-dns.yaml",

@@ -94,13 +94,9 @@ fn parallel_files_hold_every_policy_once() {
     assert_eq!(by_path.len(), files.len(), "no path twice");
     let mut policy_files = 0;
     for ns in &plan.namespaces {
-        for (policies, wide) in [
-            (&ns.namespace_wide, true),
-            (&ns.ingress, false),
-            (&ns.egress, false),
-        ] {
+        for policies in [&ns.ingress, &ns.egress] {
             for policy in policies {
-                let path = netpc::emit::policy_path(ns, policy, wide);
+                let path = netpc::emit::policy_path(ns, policy);
                 let expected = format!(
                     "{}{}",
                     netpc::emit::HEADER,
@@ -116,6 +112,7 @@ fn parallel_files_hold_every_policy_once() {
         assert!(by_path.contains_key(format!("failsafe/{}.yaml", ns.name).as_str()));
     }
     assert_eq!(policy_files, 23_400);
-    // kustomizations, failsafe files, labels.yaml, root kustomization, manifest
-    assert_eq!(files.len(), 23_400 + 100 + 100 + 3);
+    // namespace and direction kustomizations, failsafe files, labels.yaml, the root
+    // kustomization and its two direction ones, the manifest, the admission folder
+    assert_eq!(files.len(), 23_400 + 100 + 200 + 100 + 1 + 3 + 1 + 3);
 }

@@ -89,6 +89,7 @@ fn policies(files: &[netpc::emit::File]) -> Vec<NetworkPolicy> {
     for file in files {
         if !file.path.ends_with(".yaml")
             || file.path.ends_with("kustomization.yaml")
+            || file.path.starts_with("admission/")
             || file.path == "labels.yaml"
         {
             continue;
@@ -125,14 +126,19 @@ fn stdout_stream_is_the_kustomization_order() {
     // Same objects, same order, as the files the kustomizations list.
     let files = netpc::emit::files(&plan).unwrap();
     let mut expected = Vec::new();
-    for ns in ["grid", "monitoring"] {
+    for dir in [
+        "namespaces/grid/ingress",
+        "namespaces/grid/egress",
+        "namespaces/monitoring/ingress",
+        "namespaces/monitoring/egress",
+    ] {
         let kustomization = files
             .iter()
-            .find(|f| f.path == format!("namespaces/{ns}/kustomization.yaml"))
+            .find(|f| f.path == format!("{dir}/kustomization.yaml"))
             .unwrap();
         let value: serde_yaml::Value = serde_yaml::from_str(&kustomization.text).unwrap();
         for resource in value["resources"].as_sequence().unwrap() {
-            let path = format!("namespaces/{ns}/{}", resource.as_str().unwrap());
+            let path = format!("{dir}/{}", resource.as_str().unwrap());
             let file = files.iter().find(|f| f.path == path).unwrap();
             expected.push(file.text.lines().skip(1).collect::<Vec<_>>().join("\n"));
         }
@@ -149,6 +155,10 @@ fn every_document_parses_back_with_explicit_single_policy_type() {
     for identity in [IdentityStyle::Labels, IdentityStyle::Selectors] {
         let (program, _) = spec_example(identity);
         for enforcement in [None, Some(false)] {
+            let enforcement = netpc::ir::EnforcementOverride {
+                ingress: enforcement,
+                egress: enforcement,
+            };
             let files = build(&program, Options { enforcement });
             let parsed = policies(&files);
             assert!(parsed.len() > 10);
@@ -209,7 +219,7 @@ fn enforcement_off_is_a_pure_addition() {
     let off = build(
         &program,
         Options {
-            enforcement: Some(false),
+            enforcement: netpc::ir::EnforcementOverride::both(false),
         },
     );
     let added: Vec<&str> = off
@@ -220,10 +230,10 @@ fn enforcement_off_is_a_pure_addition() {
     assert_eq!(
         added,
         [
-            "namespaces/grid/allow-all-egress.yaml",
-            "namespaces/grid/allow-all-ingress.yaml",
-            "namespaces/monitoring/allow-all-egress.yaml",
-            "namespaces/monitoring/allow-all-ingress.yaml",
+            "namespaces/grid/egress/allow-all-egress.yaml",
+            "namespaces/grid/ingress/allow-all-ingress.yaml",
+            "namespaces/monitoring/egress/allow-all-egress.yaml",
+            "namespaces/monitoring/ingress/allow-all-ingress.yaml",
         ]
     );
     for file in &on {
@@ -294,10 +304,11 @@ fn one_more_need_changes_only_the_files_it_concerns() {
     assert_eq!(
         changed,
         [
+            "admission/label-guard-policy.yaml",
             "labels.yaml",
             "namespaces/monitoring/egress/allow-egress-to-pushgateway.yaml",
+            "namespaces/monitoring/egress/kustomization.yaml",
             "namespaces/monitoring/ingress/allow-ingress-pushgateway.yaml",
-            "namespaces/monitoring/kustomization.yaml",
             ".netpc-generated",
         ]
     );

@@ -9,6 +9,7 @@
     reason = "a test fails by panicking"
 )]
 
+mod admission_guard;
 mod analyze_cli;
 mod analyze_cyclonus;
 mod analyze_load;

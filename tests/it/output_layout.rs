@@ -60,7 +60,7 @@ fn a_namespace_named_failsafe_does_not_share_the_emergency_folder() {
         "{policies:?}"
     );
     assert!(
-        policies.contains(&"default-deny-egress.yaml".to_owned()),
+        policies.contains(&"egress/default-deny-egress.yaml".to_owned()),
         "{policies:?}"
     );
     // Deleting the emergency folder's objects after an emergency deletes only allow-all
@@ -158,9 +158,141 @@ fn a_folder_in_the_layout_before_namespaces_is_refused_with_a_reason() {
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert!(
         text(&output.stderr).contains(
-            "`namespaces/shop/` is missing although `labels.yaml` lists `shop` as managed"
+            "`namespaces/shop/ingress/kustomization.yaml` is missing although `labels.yaml` lists `shop` as managed"
         ),
         "{}",
         text(&output.stderr)
     );
+}
+
+/// Issue 11: the namespace-wide policies moved into the direction folders. A folder
+/// of the layout before (default denies in `namespaces/<ns>/`, no direction
+/// kustomizations) is refused, not read as a namespace without default deny.
+#[test]
+fn a_folder_in_the_layout_before_direction_folders_is_refused_with_a_reason() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    build(&out);
+    let shop = out.join("namespaces/shop");
+    for direction in ["ingress", "egress"] {
+        let name = format!("default-deny-{direction}.yaml");
+        std::fs::rename(shop.join(direction).join(&name), shop.join(&name)).unwrap();
+        std::fs::remove_file(shop.join(direction).join("kustomization.yaml")).unwrap();
+    }
+    let program = format!("{CASE}/app.netp");
+    let output = netpc(&["verify", &program, "--against", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        text(&output.stderr).contains(
+            "`namespaces/shop/ingress/kustomization.yaml` is missing although `labels.yaml` lists `shop` as managed: the folder is incomplete, or was written by a netpc before the per-direction layout"
+        ),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+/// `kubectl kustomize DIR` (kubectl's kustomize, default load restrictions), or `None`
+/// when kubectl is not installed (CI on this project's machines has it).
+fn kustomize(dir: &Path) -> Option<Vec<serde_yaml::Value>> {
+    let output = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .ok()?;
+    assert!(
+        output.status.success(),
+        "kubectl kustomize {}: {}",
+        dir.display(),
+        text(&output.stderr)
+    );
+    Some(
+        serde_yaml::Deserializer::from_str(&text(&output.stdout))
+            .map(|d| serde::Deserialize::deserialize(d).unwrap())
+            .collect(),
+    )
+}
+
+/// (namespace, name, policy type) of every NetworkPolicy, in order.
+fn summary(objects: &[serde_yaml::Value]) -> Vec<String> {
+    objects
+        .iter()
+        .map(|o| {
+            let kind = o["kind"].as_str().unwrap();
+            let name = o["metadata"]["name"].as_str().unwrap();
+            match kind {
+                "NetworkPolicy" => format!(
+                    "{}/{name} {}",
+                    o["metadata"]["namespace"].as_str().unwrap(),
+                    o["spec"]["policyTypes"][0].as_str().unwrap()
+                ),
+                _ => format!("{kind} {name}"),
+            }
+        })
+        .collect()
+}
+
+/// Issue 11: each direction folder renders with `kubectl kustomize` (so under its
+/// default load restrictor) to exactly that direction's objects, every allow object
+/// of a namespace before its default deny, and `out/` to the `--stdout` stream.
+#[test]
+fn kubectl_kustomize_renders_each_direction_in_the_safe_order() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    let program = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/platform");
+    let built = netpc(&[
+        "build",
+        program,
+        "-o",
+        out.to_str().unwrap(),
+        "--enforcement",
+        "egress=off",
+    ]);
+    assert_eq!(built.status.code(), Some(0), "{built:?}");
+    let Some(everything) = kustomize(&out) else {
+        eprintln!("SKIPPED: kubectl not installed");
+        return;
+    };
+    let stdout = netpc(&["build", program, "--stdout", "--enforcement", "egress=off"]);
+    let streamed: Vec<serde_yaml::Value> =
+        serde_yaml::Deserializer::from_str(&text(&stdout.stdout))
+            .map(|d| serde::Deserialize::deserialize(d).unwrap())
+            .collect();
+    assert_eq!(
+        summary(&everything),
+        summary(&streamed),
+        "out/ is the --stdout stream, in order"
+    );
+    let mut rendered = String::new();
+    for (dir, only) in [
+        ("ingress", "Ingress"),
+        ("egress", "Egress"),
+        ("namespaces/grid/ingress", "Ingress"),
+        ("namespaces/monitoring/egress", "Egress"),
+    ] {
+        let objects = summary(&kustomize(&out.join(dir)).unwrap());
+        assert!(!objects.is_empty());
+        for (i, object) in objects.iter().enumerate() {
+            assert!(object.ends_with(only), "{dir}: {object}");
+            // Nothing of the same namespace comes after its default deny.
+            let (ns, _) = object.split_once('/').unwrap();
+            if object.contains("/default-deny-") {
+                assert!(
+                    objects[i + 1..]
+                        .iter()
+                        .all(|o| !o.starts_with(&format!("{ns}/"))),
+                    "{dir}: {objects:#?}"
+                );
+            }
+        }
+        rendered.push_str(&format!(
+            "kubectl kustomize out/{dir}\n  {}\n",
+            objects.join("\n  ")
+        ));
+    }
+    let admission = summary(&kustomize(&out.join("admission")).unwrap());
+    rendered.push_str(&format!(
+        "kubectl kustomize out/admission\n  {}\n",
+        admission.join("\n  ")
+    ));
+    insta::assert_snapshot!(rendered);
 }

@@ -15,7 +15,7 @@ use crate::cli::ProgramArgs;
 use crate::compile::{Compilation, Input, Options};
 use crate::diagnostic::{Diagnostics, Severity};
 use crate::insight::side::{self, Side};
-use crate::output::{self, Kind};
+use crate::output;
 use crate::source::{FileId, FileKey, LoadFailure, Loader, Origin, Sources};
 
 /// The largest blob a git side reads (a `.netp` file or a policy file).
@@ -236,12 +236,7 @@ fn git_folder(
 ) -> Result<Loaded, SideError> {
     let wanted: Vec<(&Blob, String)> = under
         .into_iter()
-        .filter(|(_, rel)| {
-            matches!(
-                output::classify(rel),
-                Kind::Contract | Kind::Policy(_) | Kind::NamespaceKustomization(_)
-            )
-        })
+        .filter(|(_, rel)| output::classify(rel).is_listed())
         .collect();
     let texts = repo.read_blobs(wanted.iter().map(|(b, _)| *b))?;
     let files: Vec<(String, String)> = wanted.into_iter().map(|(_, rel)| rel).zip(texts).collect();

@@ -63,6 +63,7 @@ impl Builder {
                 needs: Vec::new(),
                 identity,
                 exempt: ExemptLabel::default(),
+                guard: None,
             },
             text: String::new(),
         }
@@ -85,10 +86,7 @@ impl Builder {
         self.program.namespaces.push(Namespace {
             name: name.to_owned(),
             managed,
-            enforcement: Enforcement {
-                on: true,
-                span: None,
-            },
+            enforcement: Enforcement::ON,
             span,
         });
         NamespaceId(self.program.namespaces.len() as u32 - 1)
@@ -96,9 +94,13 @@ impl Builder {
 
     pub fn enforcement_off(&mut self, ns: NamespaceId) {
         let span = self.line("enforcement off;");
-        self.program.namespaces[ns.0 as usize].enforcement = Enforcement {
+        let off = netpc::ir::Switch {
             on: false,
             span: Some(span),
+        };
+        self.program.namespaces[ns.0 as usize].enforcement = Enforcement {
+            ingress: off,
+            egress: off,
         };
     }
 
@@ -217,13 +219,7 @@ pub fn render_files(files: &[netpc::emit::File]) -> String {
 /// its k8s-openapi reference object, key order aside.
 pub fn assert_view_matches_object(plan: &netpc::lower::Plan) {
     for ns in &plan.namespaces {
-        for policy in ns
-            .namespace_wide
-            .iter()
-            .chain(&ns.ingress)
-            .chain(&ns.egress)
-            .chain(&ns.failsafe)
-        {
+        for policy in ns.ingress.iter().chain(&ns.egress).chain(&ns.failsafe) {
             let object = serde_json::to_value(plan.object(ns, policy)).unwrap();
             let text = netpc::emit::policy_yaml(plan, ns, policy).unwrap();
             let read: serde_json::Value = serde_yaml::from_str(&text).unwrap();

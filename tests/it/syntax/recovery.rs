@@ -61,7 +61,15 @@ fn errors_name_what_was_expected() {
     );
     assert_eq!(
         message("enforcement maybe;"),
+        "expected `on`, `off`, `ingress` or `egress`, found `maybe`"
+    );
+    assert_eq!(
+        message("enforcement egress maybe;"),
         "expected `on` or `off`, found `maybe`"
+    );
+    assert_eq!(
+        message("guard labels maybe;"),
+        "expected `warn` or `;`, found `maybe`"
     );
     assert_eq!(message("use std;"), "expected `/`, found `;`");
     assert_eq!(message(";"), "expected an item, found `;`");

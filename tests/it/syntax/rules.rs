@@ -1,7 +1,7 @@
 //! One test per grammar rule, whole files, and odd but valid text.
 
 use super::*;
-use netpc::ast::{IdentityStyle, LabelPair, UseTarget};
+use netpc::ast::{Direction, GuardAction, IdentityStyle, LabelPair, UseTarget};
 
 // ---------------------------------------------------------------------------------
 // One test per grammar rule
@@ -330,11 +330,43 @@ fn exempt_item() {
 fn enforcement_item() {
     assert_eq!(
         one("enforcement on;"),
-        ItemKind::Enforcement(Spanned::new(true, NO_SPAN))
+        ItemKind::Enforcement {
+            direction: None,
+            on: Spanned::new(true, NO_SPAN)
+        }
     );
     assert_eq!(
         one("enforcement off;"),
-        ItemKind::Enforcement(Spanned::new(false, NO_SPAN))
+        ItemKind::Enforcement {
+            direction: None,
+            on: Spanned::new(false, NO_SPAN)
+        }
+    );
+    assert_eq!(
+        one("enforcement egress off;"),
+        ItemKind::Enforcement {
+            direction: Some(Spanned::new(Direction::Egress, NO_SPAN)),
+            on: Spanned::new(false, NO_SPAN)
+        }
+    );
+    assert_eq!(
+        one("enforcement ingress on;"),
+        ItemKind::Enforcement {
+            direction: Some(Spanned::new(Direction::Ingress, NO_SPAN)),
+            on: Spanned::new(true, NO_SPAN)
+        }
+    );
+}
+
+#[test]
+fn guard_item() {
+    assert_eq!(
+        one("guard labels;"),
+        ItemKind::Guard(Spanned::new(GuardAction::Deny, NO_SPAN))
+    );
+    assert_eq!(
+        one("guard labels warn;"),
+        ItemKind::Guard(Spanned::new(GuardAction::Warn, NO_SPAN))
     );
 }
 
