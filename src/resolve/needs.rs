@@ -5,9 +5,10 @@
 
 use rustc_hash::FxHashSet;
 
+use super::Resolver;
+use super::declarations::Decl;
 use super::program::Tables;
-use super::values;
-use super::{Decl, Resolver};
+use super::value_checks;
 use crate::ast::{Reference, ReferenceKind, Target};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::ir::{Endpoint, Port, PortKind, Ports, Protocol};
@@ -29,7 +30,7 @@ impl Resolver {
             name.span,
             "no namespace of this name",
         );
-        d = match did_you_mean(&name.node, self.namespaces.keys().map(String::as_str)) {
+        d = match did_you_mean(&name.node, self.decls.namespaces.keys().map(String::as_str)) {
             Some(near) => d.with_help(format!("did you mean `{near}`?")),
             None => d.with_help(format!(
                 "declare it with `namespace {0} {{ ... }}`, or `external namespace {0} {{ ... }}` if this program does not manage it",
@@ -73,6 +74,7 @@ impl Resolver {
                     return Vec::new();
                 };
                 match self
+                    .decls
                     .scope(Some(&ns.node))
                     .and_then(|s| s.get(&name.node))
                     .map(|(d, _)| *d)
@@ -88,6 +90,7 @@ impl Resolver {
                     }
                     None => {
                         let candidates: Vec<&str> = self
+                            .decls
                             .services
                             .iter()
                             .filter(|s| s.namespace == ns.node)
@@ -108,7 +111,7 @@ impl Resolver {
                                 ns.node, name.node
                             )),
                         };
-                        if let Some(decl) = self.namespaces.get(&ns.node) {
+                        if let Some(decl) = self.decls.namespaces.get(&ns.node) {
                             d = d.with_secondary(
                                 decl.span,
                                 format!("namespace `{}` declared here", ns.node),
@@ -120,10 +123,10 @@ impl Resolver {
                 }
             }
             ReferenceKind::Name(name) => {
-                let local =
-                    namespace.and_then(|ns| self.scope(Some(ns)).and_then(|s| s.get(&name.node)));
+                let local = namespace
+                    .and_then(|ns| self.decls.scope(Some(ns)).and_then(|s| s.get(&name.node)));
                 let found = local
-                    .or_else(|| self.scope(None).and_then(|s| s.get(&name.node)))
+                    .or_else(|| self.decls.scope(None).and_then(|s| s.get(&name.node)))
                     .map(|(d, _)| *d);
                 match found {
                     Some(Decl::Service(i)) => vec![Endpoint::Service(tables.service_ids[i])],
@@ -141,10 +144,10 @@ impl Resolver {
 
     fn unknown_name(&mut self, name: &crate::ast::Ident, namespace: Option<&str>) {
         let mut candidates: Vec<&str> = Vec::new();
-        if let Some(scope) = namespace.and_then(|ns| self.scope(Some(ns))) {
+        if let Some(scope) = namespace.and_then(|ns| self.decls.scope(Some(ns))) {
             candidates.extend(scope.keys().map(String::as_str));
         }
-        if let Some(scope) = self.scope(None) {
+        if let Some(scope) = self.decls.scope(None) {
             candidates.extend(scope.keys().map(String::as_str));
         }
         let place = namespace.map_or_else(
@@ -161,6 +164,7 @@ impl Resolver {
             Some(near) => d.with_help(format!("did you mean `{near}`?")),
             None => {
                 let elsewhere: Vec<String> = self
+                    .decls
                     .services
                     .iter()
                     .filter(|s| s.name.node == name.node)
@@ -188,12 +192,12 @@ impl Resolver {
         expanding: &mut Vec<usize>,
     ) -> Vec<Endpoint> {
         if let Some(pos) = expanding.iter().position(|g| *g == group) {
-            let name = self.groups[group].name.clone();
+            let name = self.decls.groups[group].name.clone();
             let mut d = Diagnostic::new(Code::GroupCycle, format!("group `{}` contains itself", name.node), used_at, "used inside its own definition")
                 .with_secondary(name.span, "group declared here")
                 .with_help("a group lists services, externals and other groups, but cannot include itself, directly or through another group");
             for g in &expanding[pos + 1..] {
-                d = d.with_secondary(self.groups[*g].name.span, "through this group");
+                d = d.with_secondary(self.decls.groups[*g].name.span, "through this group");
             }
             self.errors.push(d);
             return Vec::new();
@@ -202,8 +206,8 @@ impl Resolver {
             return done.clone();
         }
         expanding.push(group);
-        let scope = self.groups[group].scope.clone();
-        let members = self.groups[group].members.clone();
+        let scope = self.decls.groups[group].scope.clone();
+        let members = self.decls.groups[group].members.clone();
         let mut out = Vec::new();
         for member in &members {
             out.extend(self.resolve_reference(tables, member, scope.as_deref(), expanding));
@@ -269,7 +273,7 @@ impl Resolver {
         let mut list = Vec::new();
         for spec in specs {
             let Some((name, numbers, protocol)) =
-                values::check_port_spec(spec, false, &mut problems)
+                value_checks::check_port_spec(spec, false, &mut problems)
             else {
                 continue;
             };

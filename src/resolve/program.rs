@@ -6,7 +6,8 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::{Decl, Resolver};
+use super::Resolver;
+use super::declarations::Decl;
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::ir::{
     self, Endpoint, Enforcement, ExternalId, NamespaceId, Need, NeedOrigin, Ports, Program,
@@ -41,9 +42,9 @@ struct ExportEntry {
 
 impl Resolver {
     pub(super) fn check_namespaces_exist(&mut self) {
-        let refs = std::mem::take(&mut self.namespace_refs);
+        let refs = std::mem::take(&mut self.decls.namespace_refs);
         for name in refs {
-            if self.namespaces.contains_key(&name.node) {
+            if self.decls.namespaces.contains_key(&name.node) {
                 continue;
             }
             let d = Diagnostic::new(
@@ -52,7 +53,7 @@ impl Resolver {
                 name.span,
                 "no namespace of this name",
             );
-            let d = match did_you_mean(&name.node, self.namespaces.keys().map(String::as_str)) {
+            let d = match did_you_mean(&name.node, self.decls.namespaces.keys().map(String::as_str)) {
                 Some(near) => d.with_help(format!("did you mean `{near}`?")),
                 None => d.with_help(format!("declare it with `namespace {0} {{ ... }}` or `external namespace {0} {{ ... }}`", name.node)),
             };
@@ -62,50 +63,54 @@ impl Resolver {
 
     fn tables(&self) -> Tables {
         let namespace_ids: FxHashMap<String, NamespaceId> = self
+            .decls
             .namespaces
             .keys()
             .enumerate()
             .map(|(i, n)| (n.clone(), NamespaceId(i as u32)))
             .collect();
-        let managed = self.namespaces.values().map(|n| n.managed).collect();
-        let mut order: Vec<usize> = (0..self.services.len()).collect();
+        let managed = self.decls.namespaces.values().map(|n| n.managed).collect();
+        let mut order: Vec<usize> = (0..self.decls.services.len()).collect();
         order.sort_by(|&a, &b| {
-            let (a, b) = (&self.services[a], &self.services[b]);
+            let (a, b) = (&self.decls.services[a], &self.decls.services[b]);
             (&a.namespace, &a.name.node).cmp(&(&b.namespace, &b.name.node))
         });
-        let mut service_ids = vec![ServiceId(0); self.services.len()];
+        let mut service_ids = vec![ServiceId(0); self.decls.services.len()];
         for (pos, &decl) in order.iter().enumerate() {
             service_ids[decl] = ServiceId(pos as u32);
         }
-        let mut ext_order: Vec<usize> = (0..self.externals.len()).collect();
+        let mut ext_order: Vec<usize> = (0..self.decls.externals.len()).collect();
         ext_order.sort_by(|&a, &b| {
-            let (a, b) = (&self.externals[a], &self.externals[b]);
+            let (a, b) = (&self.decls.externals[a], &self.decls.externals[b]);
             (&a.scope, &a.name.node).cmp(&(&b.scope, &b.name.node))
         });
-        let mut external_ids = vec![ExternalId(0); self.externals.len()];
+        let mut external_ids = vec![ExternalId(0); self.decls.externals.len()];
         for (pos, &decl) in ext_order.iter().enumerate() {
             external_ids[decl] = ExternalId(pos as u32);
         }
         Tables {
             service_ports: order
                 .iter()
-                .map(|&d| self.services[d].ports.clone())
+                .map(|&d| self.decls.services[d].ports.clone())
                 .collect(),
             service_names: order
                 .iter()
                 .map(|&d| {
                     format!(
                         "{}/{}",
-                        self.services[d].namespace, self.services[d].name.node
+                        self.decls.services[d].namespace, self.decls.services[d].name.node
                     )
                 })
                 .collect(),
-            service_spans: order.iter().map(|&d| self.services[d].name.span).collect(),
+            service_spans: order
+                .iter()
+                .map(|&d| self.decls.services[d].name.span)
+                .collect(),
             service_namespace: order
                 .iter()
                 .map(|&d| {
                     namespace_ids
-                        .get(&self.services[d].namespace)
+                        .get(&self.decls.services[d].namespace)
                         .copied()
                         .unwrap_or(NamespaceId(0))
                 })
@@ -120,10 +125,10 @@ impl Resolver {
     /// Which services may be reached from which namespaces, by `ServiceId`.
     fn export_index(&mut self, tables: &Tables) -> FxHashMap<ServiceId, Vec<ExportEntry>> {
         let mut index: FxHashMap<ServiceId, Vec<ExportEntry>> = FxHashMap::default();
-        let exports = std::mem::take(&mut self.exports);
+        let exports = std::mem::take(&mut self.decls.exports);
         for export in &exports {
             for service in &export.services {
-                let scope = self.scope(Some(&export.namespace));
+                let scope = self.decls.scope(Some(&export.namespace));
                 match scope.and_then(|s| s.get(&service.node)).map(|(d, _)| *d) {
                     Some(Decl::Service(i)) => {
                         index
@@ -149,6 +154,7 @@ impl Resolver {
                     ),
                     None => {
                         let candidates: Vec<&str> = self
+                            .decls
                             .services
                             .iter()
                             .filter(|s| s.namespace == export.namespace)
@@ -174,7 +180,7 @@ impl Resolver {
                 }
             }
         }
-        self.exports = exports;
+        self.decls.exports = exports;
         index
     }
 
@@ -182,12 +188,13 @@ impl Resolver {
     /// the `use` that brought it there.
     fn module_applications(&self, tables: &Tables) -> FxHashMap<FileId, Vec<(String, Span)>> {
         let mut edges: FxHashMap<FileId, Vec<FileId>> = FxHashMap::default();
-        for u in &self.uses {
-            if u.namespace.is_none() && self.module_files.contains(&u.from) {
+        for u in &self.decls.uses {
+            if u.namespace.is_none() && self.decls.module_files.contains(&u.from) {
                 edges.entry(u.from).or_default().push(u.module);
             }
         }
         let managed: Vec<&String> = self
+            .decls
             .namespaces
             .iter()
             .filter(|(_, d)| d.managed)
@@ -195,8 +202,8 @@ impl Resolver {
             .collect();
         let mut applications: FxHashMap<FileId, Vec<(String, Span)>> = FxHashMap::default();
         let mut seen: FxHashSet<(FileId, String)> = FxHashSet::default();
-        for u in &self.uses {
-            if u.namespace.is_none() && self.module_files.contains(&u.from) {
+        for u in &self.decls.uses {
+            if u.namespace.is_none() && self.decls.module_files.contains(&u.from) {
                 continue;
             }
             let namespaces: Vec<String> = match &u.namespace {
@@ -226,18 +233,17 @@ impl Resolver {
 
     pub(super) fn build_program(&mut self) -> Option<Program> {
         let tables = self.tables();
-        self.namespace_names = self.namespaces.keys().cloned().collect();
         let exports = self.export_index(&tables);
         let applications = self.module_applications(&tables);
         let mut used_exports: FxHashSet<(Span, String)> = FxHashSet::default();
         let mut needs: Vec<Need> = Vec::new();
         // Expand every group once, used or not, so cycles and unknown members are
         // reported once, where the group is defined.
-        for group in 0..self.groups.len() {
-            let span = self.groups[group].name.span;
+        for group in 0..self.decls.groups.len() {
+            let span = self.decls.groups[group].name.span;
             let _ = self.expand_group(&tables, group, span, &mut Vec::new());
         }
-        let decls = std::mem::take(&mut self.needs);
+        let decls = std::mem::take(&mut self.decls.needs);
         for decl in &decls {
             let contexts: Vec<(String, Option<Span>)> = match &decl.namespace {
                 Some(ns) => vec![(ns.clone(), None)],
@@ -298,13 +304,14 @@ impl Resolver {
                 }
             }
         }
-        self.needs = decls;
+        self.decls.needs = decls;
         // With errors, some needs were not resolved: an export or DNS access could look
         // unused only because of them, so these warnings would cascade from the errors.
-        if !self
-            .errors
-            .iter()
-            .any(|d| d.severity() == crate::diagnostic::Severity::Error)
+        if !self.prior_errors
+            && !self
+                .errors
+                .iter()
+                .any(|d| d.severity() == crate::diagnostic::Severity::Error)
         {
             self.unused_exports(&exports, &used_exports);
             self.dns_warnings(&tables, &needs);
@@ -363,6 +370,7 @@ impl Resolver {
             && tables.managed[target_ns.0 as usize]
         {
             let owner = self
+                .decls
                 .namespaces
                 .keys()
                 .nth(target_ns.0 as usize)
@@ -394,7 +402,7 @@ impl Resolver {
                                 tables.service_spans[id.0 as usize],
                                 "service declared here",
                             );
-                            if let Some(decl) = self.namespaces.get(&owner) {
+                            if let Some(decl) = self.decls.namespaces.get(&owner) {
                                 d = d.with_secondary(
                                     decl.span,
                                     format!("namespace `{owner}` declared here"),
@@ -488,7 +496,7 @@ impl Resolver {
     }
 
     fn dns_warnings(&mut self, tables: &Tables, needs: &[Need]) {
-        let count = self.namespaces.len();
+        let count = self.decls.namespaces.len();
         let mut has_needs = vec![false; count];
         let mut has_dns = vec![false; count];
         for need in needs {
@@ -509,7 +517,7 @@ impl Resolver {
             }
         }
         let mut warnings = Vec::new();
-        for (i, (name, decl)) in self.namespaces.iter().enumerate() {
+        for (i, (name, decl)) in self.decls.namespaces.iter().enumerate() {
             if decl.managed && has_needs[i] && !has_dns[i] {
                 warnings.push(
                     Diagnostic::new(
@@ -530,8 +538,9 @@ impl Resolver {
     }
 
     fn assemble(&mut self, tables: &Tables, needs: Vec<Need>) -> Program {
-        let program_enforcement = self.enforcement;
+        let program_enforcement = self.decls.enforcement;
         let namespaces = self
+            .decls
             .namespaces
             .iter()
             .map(|(name, decl)| {
@@ -548,8 +557,8 @@ impl Resolver {
             })
             .collect();
         let mut services: Vec<Option<ir::Service>> =
-            (0..self.services.len()).map(|_| None).collect();
-        for (decl, service) in self.services.drain(..).enumerate() {
+            (0..self.decls.services.len()).map(|_| None).collect();
+        for (decl, service) in self.decls.services.drain(..).enumerate() {
             let id = tables.service_ids[decl];
             services[id.0 as usize] = Some(ir::Service {
                 namespace: tables
@@ -565,8 +574,8 @@ impl Resolver {
             });
         }
         let mut externals: Vec<Option<ir::External>> =
-            (0..self.externals.len()).map(|_| None).collect();
-        for (decl, external) in self.externals.drain(..).enumerate() {
+            (0..self.decls.externals.len()).map(|_| None).collect();
+        for (decl, external) in self.decls.externals.drain(..).enumerate() {
             let id = tables.external_ids[decl];
             externals[id.0 as usize] = Some(ir::External {
                 name: external.name.node,
@@ -584,8 +593,8 @@ impl Resolver {
             services: services.into_iter().flatten().collect(),
             externals: externals.into_iter().flatten().collect(),
             needs,
-            identity: self.identity.map(|(s, _)| s).unwrap_or_default(),
-            exempt: self.exempt.clone().unwrap_or_default(),
+            identity: self.decls.identity.map(|(s, _)| s).unwrap_or_default(),
+            exempt: self.decls.exempt.clone().unwrap_or_default(),
         }
     }
 }
