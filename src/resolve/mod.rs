@@ -4,25 +4,31 @@
 //! cross-namespace consent, and assembles the IR. Collects every error and carries on;
 //! never stops at the first. Must never know anything about Kubernetes objects.
 
+mod assemble;
+mod check;
+mod check_ports;
 mod collect;
 mod declaration_checks;
 mod declarations;
+mod ids;
 mod modules;
-mod needs;
 mod overlap;
-mod program;
+mod references;
 pub mod value_checks;
-
-use rustc_hash::FxHashMap;
+mod warnings;
 
 use crate::diagnostic::Diagnostics;
-use crate::ir::{self, Program};
+use crate::ir::Program;
 use crate::source::{FileId, Loader, Sources};
-use declarations::Declarations;
 
 /// Resolve and check the program made of `roots`; modules named by `use` are loaded
 /// through `loader` and added to `sources`. Returns `None` only when nothing usable
 /// could be built; callers must still look at `diagnostics` for errors.
+///
+/// Each stage reads what the earlier ones produced and pushes into `diagnostics`:
+/// load (`modules`) → declarations (`collect`) → ids (`ids`) → references
+/// (`references`) → needs that pass the value, port and consent checks (`check`) →
+/// the IR (`assemble`) → warnings.
 pub fn resolve(
     sources: &mut Sources,
     roots: &[FileId],
@@ -31,27 +37,19 @@ pub fn resolve(
 ) -> Option<Program> {
     let loaded = modules::load_all(sources, roots, loader, diagnostics);
     let decls = collect::collect(loaded, diagnostics);
-    let mut resolver = Resolver {
-        decls,
-        prior_errors: diagnostics.has_errors(),
-        errors: Vec::new(),
-        group_cache: FxHashMap::default(),
-    };
-    resolver.check_namespaces_exist();
-    let program = resolver.build_program();
-    if let Some(program) = &program {
-        resolver.errors.extend(overlap::warnings(program));
-    }
-    for d in resolver.errors.drain(..) {
+    let tables = ids::Tables::new(&decls);
+    let resolved = references::resolve(&decls, &tables, diagnostics);
+    let checked = check::check(&decls, &tables, &resolved, diagnostics);
+    let exports = resolved.exports;
+    let program = assemble::assemble(decls, &tables, checked.needs, diagnostics);
+    // Reported with or without errors, as they always were.
+    for d in overlap::warnings(&program) {
         diagnostics.push(d);
     }
-    program
-}
-
-pub(crate) struct Resolver {
-    pub decls: Declarations,
-    pub prior_errors: bool,
-    pub errors: Vec<crate::diagnostic::Diagnostic>,
-    /// Expanded groups, by declaration.
-    pub group_cache: FxHashMap<usize, Vec<ir::Endpoint>>,
+    if !diagnostics.has_errors() {
+        for d in warnings::warnings(&program, &exports, &checked.used_exports) {
+            diagnostics.push(d);
+        }
+    }
+    Some(program)
 }
