@@ -5,14 +5,14 @@
 //! never stops at the first. Must never know anything about Kubernetes objects.
 
 mod assemble;
-mod check;
-mod check_ports;
 mod collect;
 mod declaration_checks;
 mod declarations;
 mod ids;
 mod modules;
+mod need_checks;
 mod overlap;
+mod port_checks;
 mod references;
 pub mod value_checks;
 mod warnings;
@@ -27,7 +27,7 @@ use crate::source::{FileId, Loader, Sources};
 ///
 /// Each stage reads what the earlier ones produced and pushes into `diagnostics`:
 /// load (`modules`) → declarations (`collect`) → ids (`ids`) → references
-/// (`references`) → needs that pass the value, port and consent checks (`check`) →
+/// (`references`) → needs that pass the port, end and consent checks (`need_checks`, `port_checks`) →
 /// the IR (`assemble`) → warnings.
 pub fn resolve(
     sources: &mut Sources,
@@ -39,7 +39,7 @@ pub fn resolve(
     let decls = collect::collect(loaded, diagnostics);
     let tables = ids::Tables::new(&decls);
     let resolved = references::resolve(&decls, &tables, diagnostics);
-    let checked = check::check(&decls, &tables, &resolved, diagnostics);
+    let checked = need_checks::check(&decls, &tables, &resolved, diagnostics);
     let exports = resolved.exports;
     let program = assemble::assemble(decls, &tables, checked.needs, diagnostics);
     // Reported with or without errors, as they always were.

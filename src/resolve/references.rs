@@ -3,7 +3,7 @@
 //! the statement stands in and then in the global scope; `N/S`, `N/*` and `*` name
 //! namespaces directly; groups are expanded (each once, cycles diagnosed). A module's
 //! top-level `needs` is resolved once per namespace that uses the module. Unknown names
-//! are reported with a did-you-mean. Ports and consent are the `check` stage's.
+//! are reported with a did-you-mean. Ports and consent are checked by `need_checks`.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 

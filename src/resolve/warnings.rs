@@ -4,11 +4,11 @@
 //! endpoints but cannot resolve DNS. With errors, some needs were dropped, so an
 //! export or DNS access could look unused only because of them: the caller runs this
 //! pass only when there is no error. Warnings that hold whatever else is wrong are
-//! reported where their facts are: W002 in `check`, W003 in `collect` (it needs the
+//! reported where their facts are: W002 in `need_checks`, W003 in `collect` (it needs the
 //! span of each range), W006 in `assemble` (the IR keeps no repeat), and W007/W008 by
 //! `overlap` on the assembled program.
 
-use super::check::UsedExports;
+use super::need_checks::UsedExports;
 use super::references::ExportIndex;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{Endpoint, PortKind, Ports, Program, Protocol};

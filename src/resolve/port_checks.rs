@@ -1,4 +1,4 @@
-//! Port checks of the `check` stage: the ports a need asks for, as written after the
+//! Port checks of the check stage (`need_checks`): the ports a need asks for, as written after the
 //! target (`api:443`, `db:postgres`, `dns:53/udp`), checked as values and against the
 //! ports the target service declares. A bare target means every declared port, which
 //! is refused for a service that declares none (it would open every port).

@@ -1,14 +1,14 @@
-//! The `check` stage: every resolved `needs` statement becomes one [`Need`] per subject
+//! The check stage: every resolved `needs` statement becomes one [`Need`] per subject
 //! and target that passes its checks. Owns the checks of a need's ports (through
-//! `check_ports`), of its two ends (E215 two externals, W002 a service needing
+//! `port_checks`), of its two ends (E215 two externals, W002 a service needing
 //! itself) and of consent: a need into another managed namespace must be exported to
 //! the needing namespace (E204). Records which exports were used, for W005.
 
 use rustc_hash::FxHashSet;
 
-use super::check_ports::target_ports;
 use super::declarations::Declarations;
 use super::ids::Tables;
+use super::port_checks::target_ports;
 use super::references::{ExportIndex, Resolved, Statement};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Endpoint, Need, NeedOrigin};
