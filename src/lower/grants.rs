@@ -2,7 +2,7 @@
 //! `needs-*` label ask for, and W004 when that union gives a client ports it did not
 //! ask for. Pure computation on IR ports; never builds objects or names.
 
-use super::plan::Group;
+use super::clients::Group;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Need, Port, PortKind, Ports, Program};
 

@@ -12,6 +12,7 @@
 //! program declares (except the documented union of ports behind one `needs-*` label,
 //! which is reported as W004).
 
+mod clients;
 mod contract;
 mod grants;
 mod names;

@@ -1,40 +1,19 @@
 //! Grouping the needs of a checked program into policies ([`Plan`]), in time linear in
-//! the number of needs (ids index vectors; the only hash maps key label groups). Decides
-//! every name and reports W004 (a label grants more ports than a client asked for) and
-//! E321 (two things would get one name). Never builds a Kubernetes object.
+//! the number of needs (ids index vectors; the only hash maps key label groups). Steps:
+//! recognise every need's client (`clients`), index the needs by the policy they land
+//! in, then build each managed namespace's policies. Decides every name and reports
+//! W004 (a label grants more ports than a client asked for) and E320/E321 (a name too
+//! long, two things would get one name). Never builds a Kubernetes object.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::grants::{broader_grants, union};
+use super::clients::{Client, Clients, Group};
+use super::grants::broader_grants;
 use super::names;
 use super::{Direction, NamespacePlan, Options, Peer, Plan, Policy, Rule, Rules, Selects};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::{Endpoint, IdentityStyle, NamespaceId, Need, Ports, Program};
+use crate::ir::{Endpoint, NamespaceId, Ports, Program};
 use crate::source::Span;
-
-/// How the client of one need is recognised.
-#[derive(Clone, Copy, Debug)]
-enum Client {
-    /// By the label of a label group.
-    Label(u32),
-    /// By its own selector (a service in the `selectors` style, a service of an
-    /// external namespace, or any service whose target is `N/*`).
-    Selector(crate::ir::ServiceId),
-    /// Every pod of a namespace (`*` or `N/*` as subject).
-    AllPods(NamespaceId),
-    /// An address range.
-    External(crate::ir::ExternalId),
-}
-
-/// The clients in one namespace that reach one target through one `needs-*` label.
-pub(super) struct Group {
-    pub(super) namespace: NamespaceId,
-    pub(super) target: Endpoint,
-    pub(super) target_name: String,
-    pub(super) label: u32,
-    pub(super) ports: Ports,
-    pub(super) needs: Vec<u32>,
-}
 
 /// Lower `program` to a plan. Errors (E320, E321) go to `diagnostics`; the plan is
 /// still returned, but must not be written when there are errors.
@@ -54,292 +33,124 @@ fn plan_parts(
     options: Options,
     diagnostics: &mut Diagnostics,
 ) -> (Vec<NamespacePlan>, Vec<String>, Vec<Vec<u32>>) {
-    let managed = |ns: NamespaceId| program.namespace(ns).managed;
-    let n_services = program.services.len();
-    let n_namespaces = program.namespaces.len();
-
-    let mut clients = Vec::with_capacity(program.needs.len());
-    let mut groups: Vec<Group> = Vec::new();
-    let mut group_of: FxHashMap<(NamespaceId, Endpoint), u32> = FxHashMap::default();
-    let mut label_ids: FxHashMap<String, u32> = FxHashMap::default();
-    let mut labels: Vec<String> = Vec::new();
-    let mut label_owner: FxHashMap<(NamespaceId, u32), u32> = FxHashMap::default();
-    let mut client_labels: Vec<Vec<u32>> = vec![Vec::new(); n_services];
-
-    // (key, need index) pairs, grouped into buckets after the loop.
-    let mut service_ingress: Vec<(u32, u32)> = Vec::new();
-    let mut namespace_ingress: Vec<(u32, u32)> = Vec::new();
-    let mut service_egress: Vec<(u32, u32)> = Vec::new();
-    let mut namespace_egress: Vec<(u32, u32)> = Vec::new();
-
+    let mut clients = Clients::new(program);
     for (index, need) in program.needs.iter().enumerate() {
-        let index = index as u32;
-        let client = match need.subject {
-            Endpoint::Namespace(ns) => Client::AllPods(ns),
-            Endpoint::External(id) => Client::External(id),
-            Endpoint::Service(id) => {
-                let ns = program.service(id).namespace;
-                let by_label = program.identity == IdentityStyle::Labels
-                    && managed(ns)
-                    && !matches!(need.target, Endpoint::Namespace(_));
-                if by_label {
-                    let key = (ns, need.target);
-                    let group = match group_of.get(&key) {
-                        Some(&g) => g,
-                        None => {
-                            let g = groups.len() as u32;
-                            let target_name = names::target_name(program, ns, need.target);
-                            let key_text = names::client_label(&target_name);
-                            let label = match label_ids.get(&key_text) {
-                                Some(&l) => l,
-                                None => {
-                                    let l = labels.len() as u32;
-                                    label_ids.insert(key_text.clone(), l);
-                                    labels.push(key_text);
-                                    l
-                                }
-                            };
-                            if let Some(&other) = label_owner.get(&(ns, label)) {
-                                diagnostics.push(label_collision(
-                                    program,
-                                    &labels[label as usize],
-                                    need,
-                                    &groups[other as usize],
-                                ));
-                            } else {
-                                label_owner.insert((ns, label), g);
-                            }
-                            groups.push(Group {
-                                namespace: ns,
-                                target: need.target,
-                                target_name,
-                                label,
-                                ports: need.ports.clone(),
-                                needs: Vec::new(),
-                            });
-                            group_of.insert(key, g);
-                            g
-                        }
-                    };
-                    let entry = &mut groups[group as usize];
-                    if entry.ports != need.ports {
-                        entry.ports = union(&entry.ports, &need.ports);
-                    }
-                    entry.needs.push(index);
-                    let carried = &mut client_labels[id.0 as usize];
-                    if !carried.contains(&entry.label) {
-                        carried.push(entry.label);
-                    }
-                    Client::Label(group)
-                } else {
-                    Client::Selector(id)
-                }
-            }
-        };
-        clients.push(client);
-        match need.target {
-            Endpoint::Service(id) if managed(program.service(id).namespace) => {
-                service_ingress.push((id.0, index));
-            }
-            Endpoint::Namespace(ns) if managed(ns) => namespace_ingress.push((ns.0, index)),
-            _ => {}
-        }
-        match client {
-            Client::Selector(id) if managed(program.service(id).namespace) => {
-                service_egress.push((id.0, index));
-            }
-            Client::AllPods(ns) if managed(ns) => namespace_egress.push((ns.0, index)),
-            _ => {}
-        }
+        clients.add(program, index as u32, need, diagnostics);
     }
-
-    for group in &groups {
-        broader_grants(program, group, &labels[group.label as usize], diagnostics);
+    // W004 needs each group's final ports, the union over all its needs.
+    for group in &clients.groups {
+        broader_grants(
+            program,
+            group,
+            &clients.labels[group.label as usize],
+            diagnostics,
+        );
     }
-    for carried in &mut client_labels {
+    let labels = &clients.labels;
+    for carried in &mut clients.client_labels {
         carried.sort_by(|a, b| labels[*a as usize].cmp(&labels[*b as usize]));
     }
+    let index = Index::new(program, &clients);
+    let mut namespaces = Vec::new();
+    for ns_id in program.namespace_ids() {
+        if program.namespace(ns_id).managed {
+            namespaces.push(namespace_plan(
+                program,
+                options,
+                &clients,
+                &index,
+                ns_id,
+                diagnostics,
+            ));
+        }
+    }
+    namespaces.sort_by(|a, b| a.name.cmp(&b.name));
+    (namespaces, clients.labels, clients.client_labels)
+}
 
-    let service_ingress = Buckets::new(n_services, &service_ingress);
-    let namespace_ingress = Buckets::new(n_namespaces, &namespace_ingress);
-    let service_egress = Buckets::new(n_services, &service_egress);
-    let namespace_egress = Buckets::new(n_namespaces, &namespace_egress);
-    let services_of = Buckets::new(
-        n_namespaces,
-        &program
+/// The needs of each policy, by the service or namespace it selects, and the services
+/// and label groups of each namespace.
+struct Index {
+    service_ingress: Buckets,
+    namespace_ingress: Buckets,
+    service_egress: Buckets,
+    namespace_egress: Buckets,
+    services_of: Buckets,
+    groups_of: Buckets,
+}
+
+impl Index {
+    fn new(program: &Program, clients: &Clients) -> Index {
+        let n_services = program.services.len();
+        let n_namespaces = program.namespaces.len();
+        let services: Vec<(u32, u32)> = program
             .services
             .iter()
             .enumerate()
             .map(|(i, s)| (s.namespace.0, i as u32))
-            .collect::<Vec<_>>(),
-    );
-    let groups_of = Buckets::new(
-        n_namespaces,
-        &groups
+            .collect();
+        let groups: Vec<(u32, u32)> = clients
+            .groups
             .iter()
             .enumerate()
             .map(|(g, group)| (group.namespace.0, g as u32))
-            .collect::<Vec<_>>(),
-    );
-
-    let mut namespaces = Vec::new();
-    for ns_id in program.namespace_ids() {
-        let namespace = program.namespace(ns_id);
-        if !namespace.managed {
-            continue;
+            .collect();
+        Index {
+            service_ingress: Buckets::new(n_services, &clients.service_ingress),
+            namespace_ingress: Buckets::new(n_namespaces, &clients.namespace_ingress),
+            service_egress: Buckets::new(n_services, &clients.service_egress),
+            namespace_egress: Buckets::new(n_namespaces, &clients.namespace_egress),
+            services_of: Buckets::new(n_namespaces, &services),
+            groups_of: Buckets::new(n_namespaces, &groups),
         }
-        let ns_index = ns_id.0 as usize;
-        let ingress_on = options
-            .enforcement
-            .on(&namespace.enforcement, Direction::Ingress);
-        let egress_on = options
-            .enforcement
-            .on(&namespace.enforcement, Direction::Egress);
-        let here = namespace.span;
-        let mut namespace_wide = vec![
-            fixed(
-                "default-deny-ingress",
-                Direction::Ingress,
-                Selects::NotExempt,
-                Rules::None,
-                here,
-            ),
-            fixed(
-                "default-deny-egress",
-                Direction::Egress,
-                Selects::NotExempt,
-                Rules::None,
-                here,
-            ),
-            fixed(
-                "exempt-allow-ingress",
-                Direction::Ingress,
-                Selects::Exempt,
-                Rules::AllowAll,
-                here,
-            ),
-            fixed(
-                "exempt-allow-egress",
-                Direction::Egress,
-                Selects::Exempt,
-                Rules::AllowAll,
-                here,
-            ),
-        ];
-        let failsafe = [
-            fixed(
-                "allow-all-ingress",
-                Direction::Ingress,
-                Selects::AllPods,
-                Rules::AllowAll,
-                here,
-            ),
-            fixed(
-                "allow-all-egress",
-                Direction::Egress,
-                Selects::AllPods,
-                Rules::AllowAll,
-                here,
-            ),
-        ];
-        if !ingress_on {
-            namespace_wide.push(failsafe[0].clone());
-        }
-        if !egress_on {
-            namespace_wide.push(failsafe[1].clone());
-        }
-
-        let mut ingress = Vec::new();
-        for &id in services_of.get(ns_index) {
-            let id = crate::ir::ServiceId(id);
-            let needs = service_ingress.get(id.0 as usize);
-            if needs.is_empty() {
-                continue;
-            }
-            let service = program.service(id);
-            ingress.push(Policy {
-                name: names::ingress_name(&service.name),
-                direction: Direction::Ingress,
-                selects: Selects::Service(id),
-                rules: ingress_rules(program, &clients, &groups, needs),
-                origin: service.span,
-            });
-        }
-        if !namespace_ingress.get(ns_index).is_empty() {
-            let needs = namespace_ingress.get(ns_index);
-            ingress.push(Policy {
-                name: names::INGRESS_ALL_PODS.to_owned(),
-                direction: Direction::Ingress,
-                selects: Selects::AllPods,
-                rules: ingress_rules(program, &clients, &groups, needs),
-                origin: program.needs[needs[0] as usize].origin.target,
-            });
-        }
-
-        let mut egress = Vec::new();
-        for &g in groups_of.get(ns_index) {
-            let group = &groups[g as usize];
-            egress.push(Policy {
-                name: names::egress_to_name(&group.target_name),
-                direction: Direction::Egress,
-                selects: Selects::Label(group.label),
-                rules: Rules::List(vec![Rule {
-                    peers: vec![peer_of(group.target)],
-                    ports: group.ports.clone(),
-                }]),
-                origin: program.needs[group.needs[0] as usize].origin.target,
-            });
-        }
-        for &id in services_of.get(ns_index) {
-            let id = crate::ir::ServiceId(id);
-            let needs = service_egress.get(id.0 as usize);
-            if needs.is_empty() {
-                continue;
-            }
-            let service = program.service(id);
-            egress.push(Policy {
-                name: names::egress_from_name(&service.name),
-                direction: Direction::Egress,
-                selects: Selects::Service(id),
-                rules: egress_rules(program, needs),
-                origin: service.span,
-            });
-        }
-        // The egress of `*`: one policy per target, named after it, so a reader sees
-        // what it allows (`allow-egress-all-pods-to-kube-system.kube-dns`) and a new
-        // target adds a file instead of changing one.
-        for (target, needs) in by_target(program, namespace_egress.get(ns_index)) {
-            egress.push(Policy {
-                name: names::egress_all_pods_to_name(&names::target_name(program, ns_id, target)),
-                direction: Direction::Egress,
-                selects: Selects::AllPods,
-                rules: egress_rules(program, &needs),
-                origin: program.needs[needs[0] as usize].origin.target,
-            });
-        }
-
-        ingress.sort_by(|a, b| a.name.cmp(&b.name));
-        egress.sort_by(|a, b| a.name.cmp(&b.name));
-        check_names(
-            &namespace.name,
-            &namespace_wide,
-            &ingress,
-            &egress,
-            diagnostics,
-        );
-        namespaces.push(NamespacePlan {
-            namespace: ns_id,
-            name: namespace.name.clone(),
-            ingress_on,
-            egress_on,
-            ingress: safe_order(ingress, &namespace_wide, Direction::Ingress),
-            egress: safe_order(egress, &namespace_wide, Direction::Egress),
-            failsafe,
-        });
     }
-    namespaces.sort_by(|a, b| a.name.cmp(&b.name));
+}
 
-    (namespaces, labels, client_labels)
+/// The policies of managed namespace `ns_id`, with E320/E321 for their names.
+fn namespace_plan(
+    program: &Program,
+    options: Options,
+    clients: &Clients,
+    index: &Index,
+    ns_id: NamespaceId,
+    diagnostics: &mut Diagnostics,
+) -> NamespacePlan {
+    let namespace = program.namespace(ns_id);
+    let ingress_on = options
+        .enforcement
+        .on(&namespace.enforcement, Direction::Ingress);
+    let egress_on = options
+        .enforcement
+        .on(&namespace.enforcement, Direction::Egress);
+    let (mut namespace_wide, failsafe) = fixed_policies(namespace.span);
+    // A direction that is off: its allow-all policy sits beside its default deny, so
+    // every connection that way is allowed while the generated rules are in place.
+    if !ingress_on {
+        namespace_wide.push(failsafe[0].clone());
+    }
+    if !egress_on {
+        namespace_wide.push(failsafe[1].clone());
+    }
+    let mut ingress = ingress_policies(program, clients, index, ns_id);
+    let mut egress = egress_policies(program, clients, index, ns_id);
+    ingress.sort_by(|a, b| a.name.cmp(&b.name));
+    egress.sort_by(|a, b| a.name.cmp(&b.name));
+    check_names(
+        &namespace.name,
+        &namespace_wide,
+        &ingress,
+        &egress,
+        diagnostics,
+    );
+    NamespacePlan {
+        namespace: ns_id,
+        name: namespace.name.clone(),
+        ingress_on,
+        egress_on,
+        ingress: safe_order(ingress, &namespace_wide, Direction::Ingress),
+        egress: safe_order(egress, &namespace_wide, Direction::Egress),
+        failsafe,
+    }
 }
 
 /// One direction's policies in the order they are applied: the allow policies
@@ -354,6 +165,151 @@ fn safe_order(mut allowing: Vec<Policy>, wide: &[Policy], direction: Direction) 
     allowing.extend(allow.into_iter().cloned());
     allowing.extend(deny.into_iter().cloned());
     allowing
+}
+
+/// The namespace-wide policies (default deny, exempt pods allowed) and the failsafe
+/// pair (allow all), every one traced to the namespace declaration at `here`.
+fn fixed_policies(here: Span) -> (Vec<Policy>, [Policy; 2]) {
+    use Direction::{Egress, Ingress};
+    let wide = vec![
+        fixed(
+            "default-deny-ingress",
+            Ingress,
+            Selects::NotExempt,
+            Rules::None,
+            here,
+        ),
+        fixed(
+            "default-deny-egress",
+            Egress,
+            Selects::NotExempt,
+            Rules::None,
+            here,
+        ),
+        fixed(
+            "exempt-allow-ingress",
+            Ingress,
+            Selects::Exempt,
+            Rules::AllowAll,
+            here,
+        ),
+        fixed(
+            "exempt-allow-egress",
+            Egress,
+            Selects::Exempt,
+            Rules::AllowAll,
+            here,
+        ),
+    ];
+    let failsafe = [
+        fixed(
+            "allow-all-ingress",
+            Ingress,
+            Selects::AllPods,
+            Rules::AllowAll,
+            here,
+        ),
+        fixed(
+            "allow-all-egress",
+            Egress,
+            Selects::AllPods,
+            Rules::AllowAll,
+            here,
+        ),
+    ];
+    (wide, failsafe)
+}
+
+/// One ingress policy per service of the namespace that something needs, and one for
+/// `*` as a target.
+fn ingress_policies(
+    program: &Program,
+    clients: &Clients,
+    index: &Index,
+    ns_id: NamespaceId,
+) -> Vec<Policy> {
+    let ns_index = ns_id.0 as usize;
+    let rules = |needs: &[u32]| ingress_rules(program, &clients.clients, &clients.groups, needs);
+    let mut ingress = Vec::new();
+    for &id in index.services_of.get(ns_index) {
+        let id = crate::ir::ServiceId(id);
+        let needs = index.service_ingress.get(id.0 as usize);
+        if needs.is_empty() {
+            continue;
+        }
+        let service = program.service(id);
+        ingress.push(Policy {
+            name: names::ingress_name(&service.name),
+            direction: Direction::Ingress,
+            selects: Selects::Service(id),
+            rules: rules(needs),
+            origin: service.span,
+        });
+    }
+    let needs = index.namespace_ingress.get(ns_index);
+    if !needs.is_empty() {
+        ingress.push(Policy {
+            name: names::INGRESS_ALL_PODS.to_owned(),
+            direction: Direction::Ingress,
+            selects: Selects::AllPods,
+            rules: rules(needs),
+            origin: program.needs[needs[0] as usize].origin.target,
+        });
+    }
+    ingress
+}
+
+/// The egress policies of a namespace: one per label group (named after its target),
+/// one per service recognised by its selector, and one per target of `*`.
+fn egress_policies(
+    program: &Program,
+    clients: &Clients,
+    index: &Index,
+    ns_id: NamespaceId,
+) -> Vec<Policy> {
+    let ns_index = ns_id.0 as usize;
+    let mut egress = Vec::new();
+    for &g in index.groups_of.get(ns_index) {
+        let group = &clients.groups[g as usize];
+        egress.push(Policy {
+            name: names::egress_to_name(&group.target_name),
+            direction: Direction::Egress,
+            selects: Selects::Label(group.label),
+            rules: Rules::List(vec![Rule {
+                peers: vec![peer_of(group.target)],
+                ports: group.ports.clone(),
+            }]),
+            origin: program.needs[group.needs[0] as usize].origin.target,
+        });
+    }
+    for &id in index.services_of.get(ns_index) {
+        let id = crate::ir::ServiceId(id);
+        let needs = index.service_egress.get(id.0 as usize);
+        if needs.is_empty() {
+            continue;
+        }
+        let service = program.service(id);
+        egress.push(Policy {
+            name: names::egress_from_name(&service.name),
+            direction: Direction::Egress,
+            selects: Selects::Service(id),
+            rules: egress_rules(program, needs),
+            origin: service.span,
+        });
+    }
+    // The egress of `*`: one policy per target, named after it, so a reader sees
+    // what it allows (`allow-egress-all-pods-to-kube-system.kube-dns`) and a new
+    // target adds a file instead of changing one.
+    for (target, needs) in by_target(program, index.namespace_egress.get(ns_index)) {
+        egress.push(Policy {
+            name: names::egress_all_pods_to_name(&names::target_name(program, ns_id, target)),
+            direction: Direction::Egress,
+            selects: Selects::AllPods,
+            rules: egress_rules(program, &needs),
+            origin: program.needs[needs[0] as usize].origin.target,
+        });
+    }
+    egress
 }
 
 /// Values grouped by a dense key and stored flat (a counting sort): two allocations
@@ -496,25 +452,6 @@ fn egress_rules(program: &Program, needs: &[u32]) -> Rules {
         rules.add(peer_of(need.target), &need.ports);
     }
     rules.finish()
-}
-
-fn label_collision(program: &Program, label: &str, need: &Need, other: &Group) -> Diagnostic {
-    let first = &program.needs[other.needs[0] as usize];
-    Diagnostic::new(
-        Code::GeneratedNameCollision,
-        format!(
-            "`{}` and `{}` would get the same client label `{label}`",
-            program.endpoint_name(need.target),
-            program.endpoint_name(other.target)
-        ),
-        need.origin.target,
-        "this target's label",
-    )
-    .with_secondary(
-        first.origin.target,
-        "collides with the label for this target",
-    )
-    .with_help("rename one of the two targets so their `needs-*` labels differ")
 }
 
 /// E321 for two policies of one namespace with one name; E320 for a name too long.

@@ -4,22 +4,31 @@
 //! the global scope for externals and groups declared outside every namespace).
 //! Resolves no reference: that is `needs`' job, once every name is known.
 
-use std::collections::BTreeMap;
-
-use super::values::{self, push_err};
-use super::{
-    Context, Decl, ExportDecl, ExternalDecl, GroupDecl, NamespaceDecl, NeedsDecl, ParsedFile,
-    Resolver, ServiceDecl,
+use super::declarations::{
+    Decl, Declarations, EnforcementSlots, ExportDecl, ExternalDecl, GroupDecl, Loaded,
+    NamespaceDecl, NeedsDecl, ServiceDecl,
 };
-use crate::ast::{ExportTo, Ident, IdentityStyle, Item, ItemKind, ServiceItem, Spanned};
-use crate::diagnostic::{Code, Diagnostic};
+use super::{declaration_checks, value_checks};
+use crate::ast::{
+    ExportTo, Ident, IdentityStyle, Item, ItemKind, Reference, ServiceItem, Spanned, Target,
+};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir;
-use crate::source::Span;
+use crate::source::{FileId, Span};
 
-impl Resolver {
-    pub(super) fn collect_file(&mut self, file: ParsedFile) {
+/// Collect the declarations of every loaded file, in load order.
+pub(super) fn collect(loaded: Loaded, diagnostics: &mut Diagnostics) -> Declarations {
+    let mut collector = Collector {
+        decls: Declarations {
+            uses: loaded.uses,
+            ..Declarations::default()
+        },
+        diagnostics,
+        block_depth: 0,
+    };
+    for file in loaded.files {
         if file.is_module {
-            self.module_files.insert(file.id);
+            collector.decls.module_files.insert(file.id);
         }
         let mut context = Context {
             file: file.id,
@@ -28,30 +37,54 @@ impl Resolver {
             is_module: file.is_module,
         };
         for item in file.ast.items {
+            // `namespace N;` sets the namespace of the rest of the file, so the
+            // context changes between items instead of nesting.
             if let ItemKind::NamespaceDecl { name } = &item.kind {
-                if self.declare_namespace(name, true, item.span) {
+                if collector.declare_namespace(name, true, item.span) {
                     context.namespace = Some(name.node.clone());
                 }
                 continue;
             }
-            self.collect_item(item, &context);
+            collector.collect_item(item, &context);
         }
     }
+    collector.decls
+}
 
+/// Where an item stands.
+#[derive(Clone, Debug)]
+struct Context {
+    file: FileId,
+    /// The namespace the item is in; `None` outside every namespace.
+    namespace: Option<String>,
+    /// Inside `external namespace N { ... }`.
+    external: bool,
+    is_module: bool,
+}
+
+/// The declarations so far, and the one sink.
+struct Collector<'d> {
+    decls: Declarations,
+    diagnostics: &'d mut Diagnostics,
+    /// How many namespace blocks enclose the item being collected.
+    block_depth: usize,
+}
+
+impl Collector<'_> {
     /// Record a namespace; `false` if its name is invalid.
     fn declare_namespace(&mut self, name: &Ident, managed: bool, span: Span) -> bool {
-        if let Err(d) = values::check_name(name, "namespace") {
-            self.errors.push(d);
+        if let Err(d) = value_checks::check_name(name, "namespace") {
+            self.diagnostics.push(d);
             return false;
         }
-        match self.namespaces.get(&name.node) {
+        match self.decls.namespaces.get(&name.node) {
             Some(existing) if existing.managed != managed => {
                 let (this, other) = if managed {
                     ("managed", "external")
                 } else {
                     ("external", "managed")
                 };
-                self.errors.push(
+                self.diagnostics.push(
                     Diagnostic::new(
                         Code::NamespaceKindConflict,
                         format!("namespace `{}` is declared both {other} and {this}", name.node),
@@ -67,12 +100,12 @@ impl Resolver {
             }
             Some(_) => {}
             None => {
-                self.namespaces.insert(
+                self.decls.namespaces.insert(
                     name.node.clone(),
                     NamespaceDecl {
                         managed,
                         span,
-                        enforcement: super::EnforcementSlots::default(),
+                        enforcement: EnforcementSlots::default(),
                     },
                 );
             }
@@ -81,7 +114,7 @@ impl Resolver {
     }
 
     fn misplaced(&mut self, span: Span, what: &str, help: &str) {
-        self.errors.push(
+        self.diagnostics.push(
             Diagnostic::new(
                 Code::MisplacedItem,
                 format!("{what} is not allowed here"),
@@ -101,39 +134,10 @@ impl Resolver {
                 "`namespace N;` sets the namespace of the rest of a file; inside a block, close the block first",
             ),
             ItemKind::NamespaceBlock { name, external, items } => {
-                if context.external || self.block_depth > 0 {
-                    self.misplaced(span, "a namespace inside a namespace block", "namespaces cannot be nested: close the outer block first");
-                    return;
-                }
-                if !self.declare_namespace(&name, !external, name.span) {
-                    return;
-                }
-                let inner = Context {
-                    file: context.file,
-                    namespace: Some(name.node.clone()),
-                    external,
-                    is_module: context.is_module,
-                };
-                self.block_depth += 1;
-                for item in items {
-                    self.collect_item(item, &inner);
-                }
-                self.block_depth -= 1;
+                self.collect_block(span, &name, external, items, context);
             }
             ItemKind::Service { name, body } => self.collect_service(span, &name, &body, context),
-            ItemKind::Group { name, members } => {
-                if context.external {
-                    self.misplaced(span, "a group in an external namespace", "declare groups in a managed namespace or outside every namespace");
-                    return;
-                }
-                if self.declare(context.namespace.clone(), &name, "group", Decl::Group(self.groups.len())) {
-                    self.groups.push(GroupDecl {
-                        scope: context.namespace.clone(),
-                        name,
-                        members,
-                    });
-                }
-            }
+            ItemKind::Group { name, members } => self.collect_group(span, name, members, context),
             ItemKind::External { name, cidrs, except } => {
                 if context.external {
                     self.misplaced(span, "an external address range in an external namespace", "declare externals in a managed namespace or outside every namespace");
@@ -141,50 +145,8 @@ impl Resolver {
                 }
                 self.collect_external(&name, &cidrs, &except, context);
             }
-            ItemKind::Needs { subjects, targets } => {
-                if context.external {
-                    self.misplaced(span, "`needs` in an external namespace", "an external namespace is not managed: write the `needs` in the namespace of a managed subject or target");
-                    return;
-                }
-                if context.namespace.is_none() && !context.is_module {
-                    self.errors.push(
-                        Diagnostic::new(Code::OutsideNamespace, "`needs` outside a namespace", span, "not in any namespace")
-                            .with_help("write it inside `namespace N { ... }` or after `namespace N;`; only modules may have top-level `needs`, which apply in every namespace that uses them"),
-                    );
-                    return;
-                }
-                self.needs.push(NeedsDecl {
-                    namespace: context.namespace.clone(),
-                    file: context.file,
-                    subjects,
-                    targets,
-                    span,
-                });
-            }
-            ItemKind::Export { services, to } => {
-                let Some(namespace) = context.namespace.clone().filter(|_| !context.external) else {
-                    let (what, help) = if context.external {
-                        ("`export` in an external namespace", "external namespaces need no consent: their services can be reached without `export`")
-                    } else {
-                        ("`export` outside a namespace", "write it in the namespace that owns the services")
-                    };
-                    self.misplaced(span, what, help);
-                    return;
-                };
-                let to = match to {
-                    ExportTo::Everyone(_) => None,
-                    ExportTo::Namespaces(names) => {
-                        self.namespace_refs.extend(names.iter().cloned());
-                        Some(names)
-                    }
-                };
-                self.exports.push(ExportDecl {
-                    namespace,
-                    services,
-                    to,
-                    span,
-                });
-            }
+            ItemKind::Needs { subjects, targets } => self.collect_needs(span, subjects, targets, context),
+            ItemKind::Export { services, to } => self.collect_export(span, services, to, context),
             ItemKind::Use(_) => {
                 if context.external {
                     self.misplaced(span, "`use` in an external namespace", "external namespaces are not managed: `use` a module in a managed namespace");
@@ -197,10 +159,10 @@ impl Resolver {
             ItemKind::Guard(action) => {
                 if context.namespace.is_some() || context.is_module {
                     self.setting_not_here(span, "`guard`", "the guard is program-wide: write it outside every namespace, in a file of the program (not a module)");
-                } else if let Some((_, first)) = self.guard {
+                } else if let Some((_, first)) = self.decls.guard {
                     self.setting_twice(span, "`guard`", first);
                 } else {
-                    self.guard = Some((action.node, span));
+                    self.decls.guard = Some((action.node, span));
                 }
             }
             ItemKind::Identity(style) => {
@@ -208,17 +170,147 @@ impl Resolver {
                     self.setting_not_here(span, "`identity`", "identity is program-wide: write it outside every namespace, in a file of the program (not a module)");
                     return;
                 }
-                if let Some((_, first)) = self.identity {
+                if let Some((_, first)) = self.decls.identity {
                     self.setting_twice(span, "`identity`", first);
                 } else {
-                    self.identity = Some((style.node, span));
+                    self.decls.identity = Some((style.node, span));
                 }
             }
         }
     }
 
+    /// `namespace N { ... }` or `external namespace N { ... }`: its items in a context
+    /// of their own. Blocks do not nest, so a reference's namespace is always the one
+    /// innermost block (or `namespace N;`), never a path of them.
+    fn collect_block(
+        &mut self,
+        span: Span,
+        name: &Ident,
+        external: bool,
+        items: Vec<Item>,
+        context: &Context,
+    ) {
+        if context.external || self.block_depth > 0 {
+            self.misplaced(
+                span,
+                "a namespace inside a namespace block",
+                "namespaces cannot be nested: close the outer block first",
+            );
+            return;
+        }
+        if !self.declare_namespace(name, !external, name.span) {
+            return;
+        }
+        let inner = Context {
+            file: context.file,
+            namespace: Some(name.node.clone()),
+            external,
+            is_module: context.is_module,
+        };
+        self.block_depth += 1;
+        for item in items {
+            self.collect_item(item, &inner);
+        }
+        self.block_depth -= 1;
+    }
+
+    fn collect_group(
+        &mut self,
+        span: Span,
+        name: Ident,
+        members: Vec<Reference>,
+        context: &Context,
+    ) {
+        if context.external {
+            self.misplaced(
+                span,
+                "a group in an external namespace",
+                "declare groups in a managed namespace or outside every namespace",
+            );
+            return;
+        }
+        // Members stay unresolved: a group may name what is declared after it, even
+        // in a later file, so they are resolved once every name is known.
+        let decl = Decl::Group(self.decls.groups.len());
+        if self.declare(context.namespace.clone(), &name, "group", decl) {
+            self.decls.groups.push(GroupDecl {
+                scope: context.namespace.clone(),
+                name,
+                members,
+            });
+        }
+    }
+
+    fn collect_needs(
+        &mut self,
+        span: Span,
+        subjects: Vec<Reference>,
+        targets: Vec<Target>,
+        context: &Context,
+    ) {
+        if context.external {
+            self.misplaced(span, "`needs` in an external namespace", "an external namespace is not managed: write the `needs` in the namespace of a managed subject or target");
+            return;
+        }
+        // A module's top-level `needs` has no namespace of its own: it is kept with
+        // its file and applied in every namespace that uses the module.
+        if context.namespace.is_none() && !context.is_module {
+            self.diagnostics.push(
+                Diagnostic::new(Code::OutsideNamespace, "`needs` outside a namespace", span, "not in any namespace")
+                    .with_help("write it inside `namespace N { ... }` or after `namespace N;`; only modules may have top-level `needs`, which apply in every namespace that uses them"),
+            );
+            return;
+        }
+        self.decls.needs.push(NeedsDecl {
+            namespace: context.namespace.clone(),
+            file: context.file,
+            subjects,
+            targets,
+            span,
+        });
+    }
+
+    fn collect_export(
+        &mut self,
+        span: Span,
+        services: Vec<Ident>,
+        to: ExportTo,
+        context: &Context,
+    ) {
+        let Some(namespace) = context.namespace.clone().filter(|_| !context.external) else {
+            let (what, help) = if context.external {
+                (
+                    "`export` in an external namespace",
+                    "external namespaces need no consent: their services can be reached without `export`",
+                )
+            } else {
+                (
+                    "`export` outside a namespace",
+                    "write it in the namespace that owns the services",
+                )
+            };
+            self.misplaced(span, what, help);
+            return;
+        };
+        // The namespaces of `to` may be declared later; they are checked to exist
+        // once every file is collected.
+        let to = match to {
+            ExportTo::Everyone(_) => None,
+            ExportTo::Namespaces(names) => {
+                self.decls.namespace_refs.extend(names.iter().cloned());
+                Some(names)
+            }
+        };
+        self.decls.exports.push(ExportDecl {
+            namespace,
+            services,
+            to,
+            span,
+        });
+    }
+
     fn setting_not_here(&mut self, span: Span, what: &str, help: &str) {
-        self.errors.push(
+        self.diagnostics.push(
             Diagnostic::new(
                 Code::SettingNotHere,
                 format!("{what} is not allowed here"),
@@ -230,7 +322,7 @@ impl Resolver {
     }
 
     fn setting_twice(&mut self, span: Span, what: &str, first: Span) {
-        self.errors.push(
+        self.diagnostics.push(
             Diagnostic::new(
                 Code::ConflictingSetting,
                 format!("{what} is set twice"),
@@ -244,11 +336,12 @@ impl Resolver {
 
     /// Record a name in a scope; `false` (and E202) if the scope already has it.
     fn declare(&mut self, scope: Option<String>, name: &Ident, what: &str, decl: Decl) -> bool {
-        if let Err(d) = values::check_name(name, what) {
-            self.errors.push(d);
+        if let Err(d) = value_checks::check_name(name, what) {
+            self.diagnostics.push(d);
             return false;
         }
         let names = self
+            .decls
             .scopes
             .entry(scope.clone().unwrap_or_default())
             .or_default();
@@ -258,7 +351,7 @@ impl Resolver {
                 |ns| format!("in namespace `{ns}`"),
             );
             let first = *first;
-            self.errors.push(
+            self.diagnostics.push(
                 Diagnostic::new(
                     Code::DuplicateDeclaration,
                     format!("`{}` is declared twice {place}", name.node),
@@ -282,114 +375,30 @@ impl Resolver {
         context: &Context,
     ) {
         let Some(namespace) = context.namespace.clone() else {
-            self.errors.push(
+            self.diagnostics.push(
                 Diagnostic::new(Code::OutsideNamespace, format!("service `{}` is outside a namespace", name.node), span, "not in any namespace")
                     .with_help("a service is pods of one namespace: write it inside `namespace N { ... }` or after `namespace N;`"),
             );
             return;
         };
-        let mut selector = BTreeMap::new();
-        let mut selector_spans: BTreeMap<String, Span> = BTreeMap::new();
-        let mut explicit = false;
-        let mut ports: Vec<ir::ServicePort> = Vec::new();
         let mut problems = Vec::new();
-        for entry in body {
-            match entry {
-                ServiceItem::Select(pairs, _) => {
-                    explicit = true;
-                    for pair in pairs {
-                        let key_ok =
-                            push_err(values::check_label_key(&pair.key), &mut problems).is_some();
-                        let value_ok =
-                            push_err(values::check_label_value(&pair.value), &mut problems)
-                                .is_some();
-                        if let Some(first) = selector_spans.get(&pair.key.node) {
-                            problems.push(
-                                Diagnostic::new(
-                                    Code::DuplicateLabelKey,
-                                    format!("label key `{}` is given twice", pair.key.node),
-                                    pair.key.span,
-                                    "given again here",
-                                )
-                                .with_secondary(*first, "first given here")
-                                .with_help("a pod has one value per label key: keep one"),
-                            );
-                        } else if key_ok && value_ok {
-                            selector_spans.insert(pair.key.node.clone(), pair.key.span);
-                            selector.insert(pair.key.node.clone(), pair.value.node.clone());
-                        }
-                    }
-                }
-                ServiceItem::Port(specs, _) => {
-                    for spec in specs {
-                        let Some((port_name, numbers, protocol)) =
-                            values::check_port_spec(spec, true, &mut problems)
-                        else {
-                            continue;
-                        };
-                        let Some((first, last)) = numbers else {
-                            continue;
-                        };
-                        let port = ir::ServicePort {
-                            name: port_name,
-                            first,
-                            last,
-                            protocol,
-                            span: spec.span,
-                        };
-                        if let Some(clash) = ports.iter().find(|p| {
-                            (p.name.is_some() && p.name == port.name)
-                                || (p.protocol == port.protocol
-                                    && p.first <= port.last
-                                    && port.first <= p.last)
-                        }) {
-                            let what = if clash.name.is_some() && clash.name == port.name {
-                                "port name"
-                            } else {
-                                "port"
-                            };
-                            problems.push(
-                                Diagnostic::new(Code::DuplicatePort, format!("{what} declared twice in service `{}`", name.node), spec.span, "declared again here")
-                                    .with_secondary(clash.span, "first declared here")
-                                    .with_help("each port number (per protocol) and each port name is declared once"),
-                            );
-                            continue;
-                        }
-                        ports.push(port);
-                    }
-                }
-            }
+        let mut body = declaration_checks::service_body(name, span, body, &mut problems);
+        for d in problems {
+            self.diagnostics.push(d);
         }
-        if explicit && selector.is_empty() && problems.is_empty() {
-            problems.push(
-                Diagnostic::new(
-                    Code::SyntaxError,
-                    "empty `select`",
-                    span,
-                    "selects nothing",
-                )
-                .with_help(
-                    "give at least one `key = value` pair, or remove `select` to use `app=<name>`",
-                ),
-            );
+        // A service with invalid values is still declared (with what passed), so its
+        // name resolves and its needs are checked too.
+        if !body.explicit {
+            body.selector.insert("app".to_owned(), name.node.clone());
         }
-        self.errors.extend(problems);
-        if !explicit {
-            selector.insert("app".to_owned(), name.node.clone());
-        }
-        ports.sort_by_key(|p| (p.protocol, p.first, p.last));
-        if self.declare(
-            Some(namespace.clone()),
-            name,
-            "service",
-            Decl::Service(self.services.len()),
-        ) {
-            self.services.push(ServiceDecl {
+        let decl = Decl::Service(self.decls.services.len());
+        if self.declare(Some(namespace.clone()), name, "service", decl) {
+            self.decls.services.push(ServiceDecl {
                 namespace,
                 name: name.clone(),
-                selector,
-                explicit_selector: explicit,
-                ports,
+                selector: body.selector,
+                explicit_selector: body.explicit,
+                ports: body.ports,
             });
         }
     }
@@ -402,77 +411,18 @@ impl Resolver {
         context: &Context,
     ) {
         let mut problems = Vec::new();
-        let nets: Vec<(ipnet::IpNet, Span)> = cidrs
-            .iter()
-            .filter_map(|c| push_err(values::check_cidr(c), &mut problems).map(|n| (n, c.span)))
-            .collect();
-        let excepts: Vec<(ipnet::IpNet, Span)> = except
-            .iter()
-            .filter_map(|c| push_err(values::check_cidr(c), &mut problems).map(|n| (n, c.span)))
-            .collect();
-        for (net, span) in &excepts {
-            if nets
-                .iter()
-                .any(|(outer, _)| values::strictly_inside(net, outer))
-            {
-                continue;
-            }
-            let same_family: Vec<&(ipnet::IpNet, Span)> = nets
-                .iter()
-                .filter(|(o, _)| {
-                    matches!(
-                        (o, net),
-                        (ipnet::IpNet::V4(_), ipnet::IpNet::V4(_))
-                            | (ipnet::IpNet::V6(_), ipnet::IpNet::V6(_))
-                    )
-                })
-                .collect();
-            if same_family.is_empty() && !nets.is_empty() {
-                let family = if net.addr().is_ipv4() { "IPv4" } else { "IPv6" };
-                problems.push(
-                    Diagnostic::new(Code::MixedFamilies, format!("`except {net}` is {family}, but no range of `{}` is", name.node), *span, format!("{family} exception"))
-                        .with_secondary(nets[0].1, "the ranges are of the other family")
-                        .with_help("an exception narrows a range of the same IP family: add that range, or remove the exception"),
-                );
-            } else if !nets.is_empty() {
-                let mut d = Diagnostic::new(
-                    Code::ExceptNotInside,
-                    format!(
-                        "`except {net}` is not strictly inside a range of `{}`",
-                        name.node
-                    ),
-                    *span,
-                    "not strictly inside",
-                );
-                for (outer, outer_span) in same_family {
-                    d = d.with_secondary(
-                        *outer_span,
-                        format!("`{outer}` does not strictly contain it"),
-                    );
-                }
-                problems.push(d.with_help("Kubernetes requires each `except` to be a smaller range inside its CIDR (equal ranges are rejected too)"));
-            }
-        }
-        let unbounded: Vec<&(ipnet::IpNet, Span)> =
-            nets.iter().filter(|(n, _)| n.prefix_len() == 0).collect();
-        for (net, span) in unbounded {
-            if !excepts.iter().any(|(e, _)| net.contains(e)) {
-                problems.push(
-                    Diagnostic::new(Code::UnboundedExternal, format!("`{}` covers every {} address", name.node, if net.addr().is_ipv4() { "IPv4" } else { "IPv6" }), *span, format!("`{net}` without `except`"))
-.with_help(if net.addr().is_ipv4() {
-                            "on several network plugins this also matches the cluster's own pod and service addresses: except them, e.g. `except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16`; but traffic from a LoadBalancer with `externalTrafficPolicy: Cluster` reaches pods from node addresses, so keep the node range out of `except` (except only the pod and service ranges) if this external is a client"
-                        } else {
-                            "on several network plugins this also matches the cluster's own pod and service addresses: except them, e.g. `except fd00::/8`; but traffic from a LoadBalancer with `externalTrafficPolicy: Cluster` reaches pods from node addresses, so keep the node range out of `except` (except only the pod and service ranges) if this external is a client"
-                        }),
-                );
-            }
-        }
+        let (nets, excepts) =
+            declaration_checks::external_ranges(name, cidrs, except, &mut problems);
         let failed = problems
             .iter()
             .any(|d| d.severity() == crate::diagnostic::Severity::Error);
-        self.errors.extend(problems);
+        for d in problems {
+            self.diagnostics.push(d);
+        }
         if failed {
-            // Still declare the name so references to it do not cascade into E200.
+            // Unlike a service, a half-checked external would open a range nobody
+            // wrote; the name is still declared so references to it do not cascade
+            // into E200.
             let _ = self.declare(context.namespace.clone(), name, "external", Decl::Rejected);
             return;
         }
@@ -482,13 +432,9 @@ impl Resolver {
         cidrs.dedup();
         except.sort();
         except.dedup();
-        if self.declare(
-            context.namespace.clone(),
-            name,
-            "external",
-            Decl::External(self.externals.len()),
-        ) {
-            self.externals.push(ExternalDecl {
+        let decl = Decl::External(self.decls.externals.len());
+        if self.declare(context.namespace.clone(), name, "external", decl) {
+            self.decls.externals.push(ExternalDecl {
                 scope: context.namespace.clone(),
                 name: name.clone(),
                 cidrs,
@@ -508,20 +454,20 @@ impl Resolver {
             self.setting_not_here(span, "`exempt label`", "the exempt label is program-wide: write it outside every namespace, in a file of the program (not a module)");
             return;
         }
-        if let Some(first) = self.exempt.as_ref().and_then(|e| e.span) {
+        if let Some(first) = self.decls.exempt.as_ref().and_then(|e| e.span) {
             self.setting_twice(span, "`exempt label`", first);
             return;
         }
-        let key_ok = values::check_label_key(key)
-            .map_err(|d| self.errors.push(d))
+        let key_ok = value_checks::check_label_key(key)
+            .map_err(|d| self.diagnostics.push(d))
             .is_ok();
         let value_ok = value.is_none_or(|v| {
-            values::check_label_value(v)
-                .map_err(|d| self.errors.push(d))
+            value_checks::check_label_value(v)
+                .map_err(|d| self.diagnostics.push(d))
                 .is_ok()
         });
         if key_ok && value_ok {
-            self.exempt = Some(ir::ExemptLabel {
+            self.decls.exempt = Some(ir::ExemptLabel {
                 key: key.node.clone(),
                 value: value.map_or_else(|| "true".to_owned(), |v| v.node.clone()),
                 span: Some(span),
@@ -536,18 +482,18 @@ impl Resolver {
         on: &Spanned<bool>,
         context: &Context,
     ) {
+        use crate::ast::Direction;
         if context.external || context.is_module {
             self.setting_not_here(span, "`enforcement`", "enforcement is set for the whole program or for one managed namespace, in a file of the program");
             return;
         }
         let slot = match &context.namespace {
-            None => &mut self.enforcement,
-            Some(ns) => match self.namespaces.get_mut(ns) {
+            None => &mut self.decls.enforcement,
+            Some(ns) => match self.decls.namespaces.get_mut(ns) {
                 Some(decl) => &mut decl.enforcement,
                 None => return,
             },
         };
-        use crate::ast::Direction;
         let mut slots = Vec::with_capacity(2);
         if direction != Some(Direction::Egress) {
             slots.push(&mut slot.ingress);
@@ -556,8 +502,7 @@ impl Resolver {
             slots.push(&mut slot.egress);
         }
         // A direction set twice in one scope is E212, reported once per item.
-        let first = slots.iter().find_map(|s| s.map(|(_, first)| first));
-        if let Some(first) = first {
+        if let Some(first) = slots.iter().find_map(|s| s.map(|(_, first)| first)) {
             self.setting_twice(span, "`enforcement`", first);
             return;
         }
@@ -565,27 +510,27 @@ impl Resolver {
             *s = Some((on.node, span));
         }
     }
+}
 
-    /// `guard labels;` guards the `needs-*` labels: with `identity selectors;` there
-    /// are none (E217).
-    pub(crate) fn check_guard(&mut self) {
-        let (Some((_, guard)), Some((IdentityStyle::Selectors, identity))) =
-            (self.guard, self.identity)
-        else {
-            return;
-        };
-        self.errors.push(
-            Diagnostic::new(
-                Code::GuardWithoutLabels,
-                "`guard labels` guards the `needs-*` labels, but this program has none",
-                guard,
-                "nothing to guard",
-            )
-            .with_secondary(
-                identity,
-                "clients are recognised by their own selectors here",
-            )
-            .with_help("remove `guard labels;`, or use `identity labels;`"),
-        );
-    }
+/// `guard labels;` guards the `needs-*` labels: with `identity selectors;` there are
+/// none (E217).
+pub(super) fn check_guard(decls: &Declarations, diagnostics: &mut Diagnostics) {
+    let (Some((_, guard)), Some((IdentityStyle::Selectors, identity))) =
+        (decls.guard, decls.identity)
+    else {
+        return;
+    };
+    diagnostics.push(
+        Diagnostic::new(
+            Code::GuardWithoutLabels,
+            "`guard labels` guards the `needs-*` labels, but this program has none",
+            guard,
+            "nothing to guard",
+        )
+        .with_secondary(
+            identity,
+            "clients are recognised by their own selectors here",
+        )
+        .with_help("remove `guard labels;`, or use `identity labels;`"),
+    );
 }

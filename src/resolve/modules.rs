@@ -4,19 +4,19 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use super::{ParsedFile, Resolver, UseDecl};
+use super::declarations::{Loaded, ParsedFile, UseDecl};
 use crate::ast::{self, ItemKind, UseTarget};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::source::{FileId, LoadFailure, Loader, Origin, Sources, Span};
 
 /// Parse `roots` and every module they use, transitively. Returns the files in load
-/// order (roots first, in the given order).
+/// order (roots first, in the given order) and the `use` items between them.
 pub(super) fn load_all(
     sources: &mut Sources,
     roots: &[FileId],
     loader: &dyn Loader,
-    resolver: &mut Resolver,
-) -> Vec<ParsedFile> {
+    diagnostics: &mut Diagnostics,
+) -> Loaded {
     let parsed = parse_parallel(sources, roots);
     let mut loader = ModuleLoader {
         parsed,
@@ -25,12 +25,16 @@ pub(super) fn load_all(
         files: Vec::new(),
         index: rustc_hash::FxHashMap::default(),
         stack: Vec::new(),
-        resolver,
+        uses: Vec::new(),
+        diagnostics,
     };
     for &root in roots {
         loader.visit(root, false, None);
     }
-    loader.files.into_iter().flatten().collect()
+    Loaded {
+        files: loader.files.into_iter().flatten().collect(),
+        uses: loader.uses,
+    }
 }
 
 /// Parse the root files on every core: parsing dominates checking, and files are
@@ -81,7 +85,8 @@ struct ModuleLoader<'a> {
     index: rustc_hash::FxHashMap<FileId, usize>,
     /// Files whose `use` items are being followed (for cycle detection).
     stack: Vec<(FileId, Option<Span>)>,
-    resolver: &'a mut Resolver,
+    uses: Vec<UseDecl>,
+    diagnostics: &'a mut Diagnostics,
 }
 
 impl ModuleLoader<'_> {
@@ -100,7 +105,7 @@ impl ModuleLoader<'_> {
             ast.shrink_to_fit();
             (ast, diagnostics)
         });
-        self.resolver.errors.extend(diagnostics.into_vec());
+        self.diagnostics.extend(diagnostics);
         let slot = self.files.len();
         self.files.push(None);
         self.index.insert(id, slot);
@@ -113,7 +118,7 @@ impl ModuleLoader<'_> {
                 self.report_cycle(pos, module, span);
                 continue;
             }
-            self.resolver.uses.push(UseDecl {
+            self.uses.push(UseDecl {
                 namespace,
                 from: id,
                 module,
@@ -151,7 +156,7 @@ impl ModuleLoader<'_> {
                 diagnostic = diagnostic.with_secondary(*used_at, "used here");
             }
         }
-        self.resolver.errors.push(diagnostic);
+        self.diagnostics.push(diagnostic);
     }
 
     /// Find (loading if new) the file a `use` names.
@@ -183,7 +188,7 @@ impl ModuleLoader<'_> {
                                     .join(", ")
                             )),
                         };
-                        self.resolver.errors.push(d);
+                        self.diagnostics.push(d);
                         None
                     }
                 }
@@ -198,7 +203,7 @@ impl ModuleLoader<'_> {
     fn locate_file(&mut self, from: FileId, written: &str, span: Span) -> Option<FileId> {
         let file = self.sources.get(from);
         let (Origin::File(from_path), Some(from_key)) = (&file.origin, &file.key) else {
-            self.resolver.errors.push(
+            self.diagnostics.push(
                 Diagnostic::new(
                     Code::UseNotFound,
                     "a standard-library module cannot use a file",
@@ -227,7 +232,7 @@ impl ModuleLoader<'_> {
                 return Some(id);
             }
             Err(LoadFailure::Refused { reason, help }) => {
-                self.resolver.errors.push(
+                self.diagnostics.push(
                     Diagnostic::new(
                         Code::UseRefused,
                         format!("`use` may not read `{written}`: {reason}"),
@@ -241,7 +246,7 @@ impl ModuleLoader<'_> {
             Err(LoadFailure::NotFound) => "no such file".to_owned(),
             Err(LoadFailure::Unreadable(reason)) => reason,
         };
-        self.resolver.errors.push(
+        self.diagnostics.push(
             Diagnostic::new(
                 Code::UseNotFound,
                 format!("cannot use `{written}`: {reason}"),

@@ -11,7 +11,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::ast::{Ident, PortSpec, Spanned};
+use crate::ast::{Ident, PortNumbers, PortSpec, Spanned};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::Protocol;
 use crate::source::Span;
@@ -218,45 +218,10 @@ pub fn check_port_spec(
     if let Some(name) = &spec.name {
         let _ = check_port_name(name).map_err(|d| out.push(d));
     }
-    let mut numbers = None;
-    if let Some(n) = &spec.numbers {
-        let first = check_port_number(&n.first).map_err(|d| out.push(d)).ok();
-        let last = match &n.last {
-            Some(last) => check_port_number(last).map_err(|d| out.push(d)).ok(),
-            None => first,
-        };
-        if let (Some(first), Some(last)) = (first, last) {
-            if first > last {
-                let span = n
-                    .last
-                    .as_ref()
-                    .map_or(n.first.span, |l| n.first.span.to(l.span));
-                out.push(
-                    Diagnostic::new(
-                        Code::ReversedRange,
-                        format!("port range `{first}-{last}` is reversed"),
-                        span,
-                        "the first port is greater than the last",
-                    )
-                    .with_help(format!("write `{last}-{first}`")),
-                );
-            }
-            numbers = Some((first, last));
-        }
-        if n.last.is_some() && spec.name.is_some() {
-            out.push(
-                Diagnostic::new(
-                    Code::NamedRange,
-                    "a named port cannot be a range",
-                    spec.span,
-                    "named range",
-                )
-                .with_help(
-                    "Kubernetes names single container ports: declare the range without a name",
-                ),
-            );
-        }
-    }
+    let numbers = spec
+        .numbers
+        .as_ref()
+        .and_then(|n| check_port_numbers(n, spec, out));
     if !in_service && spec.name.is_some() && spec.numbers.is_some() {
         out.push(
             Diagnostic::new(
@@ -289,6 +254,53 @@ pub fn check_port_spec(
         numbers,
         protocol.unwrap_or(Protocol::Tcp),
     ))
+}
+
+/// The numbers of a port spec: each in range, the range not reversed (E301), and not
+/// named (E302: Kubernetes names single container ports). `None` if a number is out
+/// of range; a reversed range is reported and still returned (the caller sees the
+/// problem in `out`).
+fn check_port_numbers(
+    n: &PortNumbers,
+    spec: &PortSpec,
+    out: &mut Vec<Diagnostic>,
+) -> Option<(u16, u16)> {
+    let mut numbers = None;
+    let first = check_port_number(&n.first).map_err(|d| out.push(d)).ok();
+    let last = match &n.last {
+        Some(last) => check_port_number(last).map_err(|d| out.push(d)).ok(),
+        None => first,
+    };
+    if let (Some(first), Some(last)) = (first, last) {
+        if first > last {
+            let span = n
+                .last
+                .as_ref()
+                .map_or(n.first.span, |l| n.first.span.to(l.span));
+            out.push(
+                Diagnostic::new(
+                    Code::ReversedRange,
+                    format!("port range `{first}-{last}` is reversed"),
+                    span,
+                    "the first port is greater than the last",
+                )
+                .with_help(format!("write `{last}-{first}`")),
+            );
+        }
+        numbers = Some((first, last));
+    }
+    if n.last.is_some() && spec.name.is_some() {
+        out.push(
+            Diagnostic::new(
+                Code::NamedRange,
+                "a named port cannot be a range",
+                spec.span,
+                "named range",
+            )
+            .with_help("Kubernetes names single container ports: declare the range without a name"),
+        );
+    }
+    numbers
 }
 
 /// Parse a CIDR as written: the network must be canonical (no host bits).
