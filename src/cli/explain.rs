@@ -119,6 +119,13 @@ fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[Pat
         (Ok(s), Ok(d)) => (s, d),
         (Err(message), _) | (_, Err(message)) => return fatal(message),
     };
+    if matches!((&src_end, &dst_end), (End::Ip(_), End::Ip(_))) {
+        return fatal("one end must be a pod: `ns/service` or `ns/*`");
+    }
+    let ports = match explain_connection::ports(program, &dst_end, port.as_ref()) {
+        Ok(ports) => ports,
+        Err(message) => return fatal(message),
+    };
     let side = match crate::verify::compiled(plan) {
         Ok(folder) => crate::insight::side::from_folder(folder),
         Err(message) => return fatal(message),
@@ -132,30 +139,46 @@ fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[Pat
             return ExitCode::from(EXIT_INPUT);
         }
     };
-    let ends = (
+    let ids = match (
         explain_connection::endpoint(&side.probes, &src_end),
         explain_connection::endpoint(&side.probes, &dst_end),
-    );
-    let (src_id, dst_id) = match ends {
+    ) {
         (Ok(s), Ok(d)) => (s, d),
         (Err(message), _) | (_, Err(message)) => return fatal(message),
     };
-    if matches!((&src_end, &dst_end), (End::Ip(_), End::Ip(_))) {
-        return fatal("one end must be a pod: `ns/service` or `ns/*`");
-    }
-    let ports = match explain_connection::ports(program, &dst_end, port.as_ref()) {
-        Ok(ports) => ports,
-        Err(message) => return fatal(message),
+    let query = Query {
+        texts: (src, dst),
+        ends: (&src_end, &dst_end),
+        ids,
     };
+    explain_ports(args, sources, program, &analysis, &query, ports)
+}
+
+/// One connection being explained: the ends as written, parsed, and as probe pods.
+struct Query<'q> {
+    texts: (&'q str, &'q str),
+    ends: (&'q End, &'q End),
+    ids: (crate::analyze::Endpoint, crate::analyze::Endpoint),
+}
+
+/// The verdict for every port asked about, printed as text or JSON.
+fn explain_ports(
+    args: &ExplainArgs,
+    sources: &crate::source::Sources,
+    program: &crate::ir::Program,
+    analysis: &Analysis<'_>,
+    query: &Query<'_>,
+    ports: Vec<(crate::analyze::Protocol, u16)>,
+) -> ExitCode {
     let color = args.diagnostics.color.enabled();
     let (mut denied, mut text, mut explained) = (false, Vec::new(), Vec::new());
     for (protocol, number) in ports {
         let verdict = explain_connection::verdict(
             sources,
             program,
-            &analysis,
-            (&src_end, src_id),
-            (&dst_end, dst_id),
+            analysis,
+            (query.ends.0, query.ids.0),
+            (query.ends.1, query.ids.1),
             protocol,
             number,
         );
@@ -163,8 +186,8 @@ fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[Pat
         match args.format {
             ExplainFormat::Json => explained.push(json::port(
                 sources,
-                &analysis,
-                (src_id, dst_id),
+                analysis,
+                query.ids,
                 (protocol, number),
                 &verdict,
             )),
@@ -172,7 +195,9 @@ fn explain_connection_cmd(args: &ExplainArgs, src: &str, dst: &str, paths: &[Pat
         }
     }
     let out = match args.format {
-        ExplainFormat::Json => json::connection(src, dst, explained).into_bytes(),
+        ExplainFormat::Json => {
+            json::connection(query.texts.0, query.texts.1, explained).into_bytes()
+        }
         ExplainFormat::Text => text,
     };
     finish(&out, args.exit_code && denied)

@@ -332,22 +332,15 @@ pub fn verdict(
     port: u16,
 ) -> Verdict {
     let explanation: Explanation = analysis.explain(src_end, dst_end, protocol, port);
-    let conn = format!("{protocol} {port}");
-    let mut text = format!(
-        "{src} -> {dst} {conn}: {}\n",
-        if explanation.allowed {
-            "allowed"
-        } else {
-            "denied"
-        }
-    );
-    if explanation.loopback {
-        text.push_str("  a pod may always connect to itself\n");
-    }
-    let reach = format!("lets it reach {dst} on {conn}");
-    side_text(&mut text, &explanation.egress, "egress", src, &reach);
-    let admit = format!("admits {src} on {conn}");
-    side_text(&mut text, &explanation.ingress, "ingress", dst, &admit);
+    let ask = Ask {
+        src,
+        dst,
+        protocol,
+        port,
+        conn: format!("{protocol} {port}"),
+        allowed: explanation.allowed,
+    };
+    let mut text = header(&ask, &explanation);
     let undeclared = undeclared(program, dst, protocol, port);
     if let Some(line) = &undeclared {
         let _ = writeln!(text, "  {line}");
@@ -361,8 +354,9 @@ pub fn verdict(
         .into_iter()
         .partition(|n| grants(n, protocol, port));
     let mut snippets = Vec::new();
+    let conn = &ask.conn;
     for need in &granting {
-        let message = if explanation.allowed {
+        let message = if ask.allowed {
             format!("allowed by `{}`", need_text(sources, need))
         } else {
             format!(
@@ -372,74 +366,138 @@ pub fn verdict(
         };
         snippets.push(need_snippet(program, need, message));
     }
-    if explanation.allowed && granting.is_empty() && !other.is_empty() {
-        // The labels identity style: every client wearing `needs-T` gets the ports that
-        // any need of its namespace asks of T (W004).
-        let src_namespace = other
-            .first()
-            .and_then(|n| program.endpoint_namespace(n.subject));
-        for need in program.needs.iter().filter(|n| {
-            covers(program, n.target, dst)
-                && grants(n, protocol, port)
-                && program.endpoint_namespace(n.subject) == src_namespace
-        }) {
-            let message = format!(
-                "{conn} comes from `{}`, through the client label both needs share (see W004)",
-                need_text(sources, need)
-            );
-            let _ = writeln!(text, "  {message}");
-            snippets.push(need_snippet(program, need, message));
-        }
+    if ask.allowed && granting.is_empty() && !other.is_empty() {
+        shared_label(sources, program, &ask, &other, &mut text, &mut snippets);
     }
     for need in &other {
-        let message = if explanation.allowed {
-            format!(
-                "`{}` asks only for {}",
-                need_text(sources, need),
-                ports_text(&need.ports)
-            )
-        } else {
-            format!(
-                "`{}` grants only {}",
-                need_text(sources, need),
-                ports_text(&need.ports)
-            )
-        };
-        if !explanation.allowed {
+        let message = format!(
+            "`{}` {} {}",
+            need_text(sources, need),
+            if ask.allowed {
+                "asks only for"
+            } else {
+                "grants only"
+            },
+            ports_text(&need.ports)
+        );
+        if !ask.allowed {
             let _ = writeln!(text, "  {message}");
         }
         snippets.push(need_snippet(program, need, message));
     }
     if granting.is_empty() && other.is_empty() {
-        if explanation.allowed {
-            text.push_str("  no `needs` of the program asks for it: it is allowed because an end is not isolated, or through a client label that another `needs` grants\n");
-        } else {
-            let _ = writeln!(text, "  no `needs` of the program lets {src} reach {dst}");
-        }
-        if let Some(id) = find_service(program, dst) {
-            let service = program.service(id);
-            let mut snippet = Snippet {
-                message: format!("{dst} is declared here"),
-                labels: vec![(service.span, service_label(program, id), true)],
-                notes: Vec::new(),
-            };
-            if !explanation.allowed && !matches!(src, End::Ip(_)) {
-                let declare = if undeclared.is_some() {
-                    format!("declare {conn} in `service {}`, then ", service.name)
-                } else {
-                    String::new()
-                };
-                snippet.notes.push(format!(
-                    "help: to allow it, {declare}add a `needs` line whose client is {src} and whose target is {dst}:{port}{}",
-                    if protocol == Protocol::Tcp { String::new() } else { format!("/{}", protocol.as_str().to_ascii_lowercase()) }
-                ));
-            }
-            snippets.push(snippet);
-        }
+        no_need(
+            program,
+            &ask,
+            undeclared.is_some(),
+            &mut text,
+            &mut snippets,
+        );
     }
     Verdict {
-        allowed: explanation.allowed,
+        allowed: ask.allowed,
         text,
         snippets,
     }
+}
+
+/// The verdict line and, per end, the policies that isolate it and the rule that lets
+/// the connection through.
+fn header(ask: &Ask<'_>, explanation: &Explanation) -> String {
+    let (src, dst, conn) = (ask.src, ask.dst, &ask.conn);
+    let mut text = format!(
+        "{src} -> {dst} {conn}: {}\n",
+        if ask.allowed { "allowed" } else { "denied" }
+    );
+    if explanation.loopback {
+        text.push_str("  a pod may always connect to itself\n");
+    }
+    let reach = format!("lets it reach {dst} on {conn}");
+    side_text(&mut text, &explanation.egress, "egress", src, &reach);
+    let admit = format!("admits {src} on {conn}");
+    side_text(&mut text, &explanation.ingress, "ingress", dst, &admit);
+    text
+}
+
+/// What one verdict is about.
+struct Ask<'a> {
+    src: &'a End,
+    dst: &'a End,
+    protocol: Protocol,
+    port: u16,
+    /// `TCP 443`.
+    conn: String,
+    allowed: bool,
+}
+
+/// An allowed port that no need between the two ends asks for: in the labels identity
+/// style, every client wearing `needs-T` gets the ports that any need of its namespace
+/// asks of T (W004). Names those needs.
+fn shared_label(
+    sources: &Sources,
+    program: &Program,
+    ask: &Ask<'_>,
+    other: &[&Need],
+    text: &mut String,
+    snippets: &mut Vec<Snippet>,
+) {
+    let src_namespace = other
+        .first()
+        .and_then(|n| program.endpoint_namespace(n.subject));
+    for need in program.needs.iter().filter(|n| {
+        covers(program, n.target, ask.dst)
+            && grants(n, ask.protocol, ask.port)
+            && program.endpoint_namespace(n.subject) == src_namespace
+    }) {
+        let message = format!(
+            "{} comes from `{}`, through the client label both needs share (see W004)",
+            ask.conn,
+            need_text(sources, need)
+        );
+        let _ = writeln!(text, "  {message}");
+        snippets.push(need_snippet(program, need, message));
+    }
+}
+
+/// No need covers the two ends: say so, point at the destination's declaration, and
+/// for a denied connection say what to add.
+fn no_need(
+    program: &Program,
+    ask: &Ask<'_>,
+    undeclared: bool,
+    text: &mut String,
+    snippets: &mut Vec<Snippet>,
+) {
+    let (src, dst) = (ask.src, ask.dst);
+    if ask.allowed {
+        text.push_str("  no `needs` of the program asks for it: it is allowed because an end is not isolated, or through a client label that another `needs` grants\n");
+    } else {
+        let _ = writeln!(text, "  no `needs` of the program lets {src} reach {dst}");
+    }
+    let Some(id) = find_service(program, dst) else {
+        return;
+    };
+    let service = program.service(id);
+    let mut snippet = Snippet {
+        message: format!("{dst} is declared here"),
+        labels: vec![(service.span, service_label(program, id), true)],
+        notes: Vec::new(),
+    };
+    if !ask.allowed && !matches!(src, End::Ip(_)) {
+        let declare = if undeclared {
+            format!("declare {} in `service {}`, then ", ask.conn, service.name)
+        } else {
+            String::new()
+        };
+        let protocol = if ask.protocol == Protocol::Tcp {
+            String::new()
+        } else {
+            format!("/{}", ask.protocol.as_str().to_ascii_lowercase())
+        };
+        snippet.notes.push(format!(
+            "help: to allow it, {declare}add a `needs` line whose client is {src} and whose target is {dst}:{}{protocol}",
+            ask.port
+        ));
+    }
+    snippets.push(snippet);
 }

@@ -2,7 +2,7 @@
 //! (`verify/gen.rs`) are compiled in memory as `netpc build` does, and `verify` must
 //! find no mismatch: the independent evaluator on probe pods agrees with the program's
 //! expected connectivity. 2,000 cases in the normal run; 100,000 in an ignored test
-//! (`cargo test --test differential -- --ignored`, result in docs/verify.md). Shrunk
+//! (`cargo test --release --test it differential -- --ignored`, result in docs/verify.md). Shrunk
 //! failures are kept as fixtures in tests/verify/differential/*.netp and checked here.
 use crate::common;
 

@@ -125,12 +125,11 @@ fn the_library_does_no_io() {
     );
 }
 
-/// Functions outside the resolve/plan rework that are still longer than
-/// [`MAX_FN_LINES`]; they are being shortened, and this list only shrinks.
-/// (file, function)
+/// Functions allowed over [`MAX_FN_LINES`], each with the reason; the list only
+/// shrinks (a listed function that gets short fails the test). (file, function)
 const LONG_FUNCTIONS: &[(&str, &str)] = &[
-    ("src/insight/explain.rs", "verdict"),
-    ("src/cli/explain.rs", "explain_connection_cmd"),
+    // One exhaustive `match` over every grammar rule: a table of words, read a row at
+    // a time; splitting it would only hide rules from the exhaustiveness check.
     ("src/syntax/expected.rs", "rule_words"),
 ];
 
