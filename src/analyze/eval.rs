@@ -10,10 +10,10 @@ use std::net::IpAddr;
 
 use rustc_hash::FxHashMap;
 
+use super::compiled_policy::{CompiledPolicy, Direction, NamespaceMatch, Peer, Rule};
 use super::connset::{ConnSet, Protocol};
 use super::iprange::Ipv4Range;
 use super::model::{Cluster, ContainerPort, WorkloadId};
-use super::policy::{CompiledPolicy, Direction, NamespaceMatch, Peer, Rule};
 use super::selector::Labels;
 use super::validate::{Issue, lint_named_port_to_ip_blocks, validate_policy, validate_policy_name};
 

@@ -8,11 +8,11 @@
 
 use rustc_hash::FxHashMap;
 
+use super::compiled_policy::{Direction, Peer, Rule};
 use super::connset::ConnSet;
 use super::eval::{Analysis, PeerRef};
 use super::iprange::{Ipv4Range, atoms};
 use super::model::WorkloadId;
-use super::policy::{Direction, Peer, Rule};
 
 /// A peer of the connection list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

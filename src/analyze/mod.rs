@@ -35,28 +35,28 @@
 //! connlist has no node peers. The manifest loader reads no nodes and no
 //! hostNetwork (as netpol-analyzer): those are for library callers.
 
+mod compiled_policy;
 mod connset;
 mod depth;
 mod eval;
+mod formats;
 mod iprange;
-mod load;
+mod manifests;
 mod matrix;
 mod model;
-mod output;
-mod policy;
 mod selector;
 mod validate;
 
+pub use compiled_policy::Direction;
 pub use connset::{ConnSet, PortSet, Protocol};
 pub use depth::{MAX_FLOW_DEPTH, check_flow_depth};
 pub use eval::{
     Analysis, AnalyzeError, Endpoint, Explanation, HostNetwork, IpBlockPods, Options, PolicyRef,
     RuleRef, SelfTraffic, Severity, Side, check,
 };
+pub use formats::{Format, render, write};
 pub use iprange::{Ipv4Range, subtract as subtract_ranges};
-pub use load::{LoadError, ManifestLoader, labels, load_texts};
+pub use manifests::{LoadError, ManifestLoader, labels, load_texts};
 pub use matrix::{ConnList, Connection, PeerId};
 pub use model::{Cluster, ContainerPort, NAMESPACE_NAME_LABEL, PolicySource, Workload, WorkloadId};
-pub use output::{Format, render, write};
-pub use policy::Direction;
 pub use selector::Labels;

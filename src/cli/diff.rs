@@ -4,7 +4,7 @@
 //! connectivity. Exit 0 (with `--exit-code`: 0 same, 1 different), 2 when a side cannot
 //! be read, compiled or evaluated, or on usage errors.
 
-pub(super) mod side;
+pub(super) mod read_side;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use super::{EXIT_INPUT, EXIT_USAGE};
-use crate::insight::{conns, diff};
+use crate::insight::{conn_diff, conns};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
@@ -53,8 +53,8 @@ pub(super) fn evaluate(
     paths: &[PathBuf],
     color: bool,
     flags: &super::ProgramArgs,
-) -> Result<(side::Loaded, conns::Connections), ExitCode> {
-    let loaded = side::load(paths, color, flags).map_err(|error| {
+) -> Result<(read_side::Loaded, conns::Connections), ExitCode> {
+    let loaded = read_side::load(paths, color, flags).map_err(|error| {
         eprintln!("error: {}", error.message);
         ExitCode::from(error.status)
     })?;
@@ -84,10 +84,10 @@ pub fn run(args: &DiffArgs) -> ExitCode {
         Ok(side) => side,
         Err(code) => return code,
     };
-    let connections = diff::diff(&old, &new);
-    let objects = diff::objects(&old_side.side, &new_side.side, &connections);
-    let labels = diff::through_labels(&old_side.side, &new_side.side, &connections);
-    let report = diff::Report {
+    let connections = conn_diff::diff(&old, &new);
+    let objects = conn_diff::objects(&old_side.side, &new_side.side, &connections);
+    let labels = conn_diff::through_labels(&old_side.side, &new_side.side, &connections);
+    let report = conn_diff::Report {
         old: args.old.display().to_string(),
         new: args.new.display().to_string(),
         connections,

@@ -1,7 +1,7 @@
 //! `netpc explain CODE`: the long description of a diagnostic code, with an example.
 //! `netpc explain SRC DST[:PORT[/PROTO]] [PATH...] [--format text|json]`: whether a connection is allowed by
 //! the program's compiled policies, the policy objects that decide it at each end, and
-//! the `.netp` lines responsible (built by `crate::insight::explain`). Exit 0 (with
+//! the `.netp` lines responsible (built by `crate::insight::connection`). Exit 0 (with
 //! `--exit-code`: 1 when a connection is denied), 1 when the program has errors, 2 on
 //! usage errors.
 
@@ -15,7 +15,7 @@ use super::program::compiled;
 use super::{DiagnosticArgs, EXIT_INPUT, EXIT_USAGE, MessageFormat, fatal};
 use crate::analyze::{Analysis, Options};
 use crate::diagnostic::Code;
-use crate::insight::explain::{self as explain_connection, End};
+use crate::insight::connection::{self as explain_connection, End};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExplainFormat {

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 
-use crate::insight::graph::{GraphOptions, graph};
+use crate::insight::drawing::{GraphOptions, graph};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum GraphFormat {

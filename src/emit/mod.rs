@@ -6,8 +6,8 @@
 //! The layout (every file name) belongs to `crate::output`; this module only decides
 //! what each file says.
 
-pub mod guard;
-mod policy;
+pub mod label_guard;
+mod policy_view;
 pub mod yaml;
 pub mod yaml11;
 
@@ -16,7 +16,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::lower::{Direction, NamespacePlan, Plan, Policy};
-pub use policy::PolicyView;
+pub use policy_view::PolicyView;
 
 use crate::output::{self, MANIFEST};
 
@@ -134,7 +134,7 @@ pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
         .iter()
         .map(|n| output::namespace_dir(&n.name))
         .collect();
-    let admission = guard::files(plan)?;
+    let admission = label_guard::files(plan)?;
     if plan.program.guard.is_some() && !admission.is_empty() {
         root.push(output::ADMISSION.to_owned());
     }
@@ -273,7 +273,7 @@ fn namespaces_files(plan: &Plan, namespaces: &[NamespacePlan]) -> Result<Vec<Fil
 pub fn stream(plan: &Plan, out: &mut impl Write) -> Result<(), EmitError> {
     stream_policies(plan, out)?;
     if plan.program.guard.is_some() {
-        for (i, text) in guard::objects(plan)?.iter().enumerate() {
+        for (i, text) in label_guard::objects(plan)?.iter().enumerate() {
             if i > 0 || plan.applied_count() > 0 {
                 out.write_all(b"---\n")?;
             }

@@ -5,9 +5,9 @@
 //! (`crate::analyze`), and compares, draws or explains the result. It never uses
 //! `lower` to decide connectivity: it reads what lowering wrote.
 
+pub mod conn_diff;
+pub mod connection;
 pub mod conns;
-pub mod diff;
-pub mod explain;
-pub mod graph;
+pub mod drawing;
 pub mod ranges;
 pub mod side;

@@ -15,11 +15,11 @@
 //! work is linear in the size of the text (a broken region is re-parsed at most twice,
 //! only for the first 50 errors of a file).
 
-mod build;
-mod expected;
-mod explain;
+mod ast_build;
+mod failure;
 mod grammar;
 mod prescan;
+mod rule_words;
 mod values;
 
 use pest::Parser;
@@ -27,7 +27,7 @@ use pest::Parser;
 use crate::ast;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
-use build::Builder;
+use ast_build::Builder;
 use grammar::{NetpParser, Rule};
 
 pub use prescan::MAX_DEPTH;

@@ -5,7 +5,7 @@
 
 use pest::iterators::Pair;
 
-use super::build::{Builder, children};
+use super::ast_build::{Builder, children};
 use super::grammar::Rule;
 use crate::ast::{self, PortNumbers, PortSpec, Reference, ReferenceKind, Spanned, Target};
 use crate::diagnostic::{Code, Diagnostic};

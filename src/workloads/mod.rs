@@ -9,7 +9,7 @@
 //!
 //! - [`parse`]: texts → [`Manifests`] (values with serde_yaml, spans from [`scan`]);
 //! - [`matching`]: which `.netp` services each workload stands for (selector ⊆ labels);
-//! - [`check`]: the findings E400–E404 and W400–W404 of `netpc check --workloads`;
+//! - [`check`] (`findings`): the findings E400–E404 and W400–W404 of `netpc check --workloads`;
 //! - [`fix`]: the kustomize Component of `--fix-labels`;
 //! - [`real`]: `netpc verify --workloads`, the policies evaluated over the real pods.
 //!
@@ -36,14 +36,14 @@
 //! let report = workloads::verify(&plan.program, &verify::compiled(&plan)?, &manifests)?;
 //! ```
 
-pub mod check;
+pub mod findings;
 pub mod fix;
 pub mod matching;
 pub mod parse;
 pub mod real;
 pub mod scan;
 
-pub use check::{Checked, check};
+pub use findings::{Checked, check};
 pub use fix::component;
 pub use parse::{KubeService, Manifests, Workload};
 pub use real::{RealReport, render, verify};

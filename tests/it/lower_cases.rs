@@ -361,7 +361,7 @@ fn yaml_1_1_booleans_are_quoted_everywhere() {
         }
     }
     insta::assert_snapshot!(file(&files, "namespaces/on/ingress/allow-ingress-yes.yaml"));
-    // serde_yaml (YAML 1.2) reads the names back as strings (YAML 1.1: tests/emit_yaml.rs).
+    // serde_yaml (YAML 1.2) reads the names back as strings (YAML 1.1: tests/it/emit_yaml.rs).
     for file in files.iter().filter(|f| f.path.starts_with("on/")) {
         let value: serde_yaml::Value = serde_yaml::from_str(&file.text).unwrap();
         assert_eq!(

@@ -1,7 +1,7 @@
 //! UI tests: every fixture under `tests/ui/<group>/` (a `.netp` file, or a folder that is
 //! one program) goes through the whole pipeline, and its sources and rendered
 //! diagnostics (colour off) are snapshotted together (`tests/ui/syntax/` is snapshotted
-//! by `tests/syntax.rs`, at the parser). A fixture named `E204-...` must
+//! by `tests/it/syntax.rs`, at the parser). A fixture named `E204-...` must
 //! report E204; every diagnostic code has a fixture.
 
 use std::path::{Path, PathBuf};
@@ -91,8 +91,8 @@ fn ui_fixtures() {
     let fixtures = fixtures();
     assert!(fixtures.len() > 30, "fixtures not found");
     for path in &fixtures {
-        // Syntax fixtures are snapshotted at the parser level by tests/syntax.rs, and
-        // workloads fixtures (a program and its manifests) by tests/workloads.rs.
+        // Syntax fixtures are snapshotted at the parser level by tests/it/syntax.rs, and
+        // workloads fixtures (a program and its manifests) by tests/it/workloads.rs.
         if path
             .parent()
             .is_some_and(|p| p.ends_with("syntax") || p.ends_with("workloads"))

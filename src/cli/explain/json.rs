@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::analyze::{Analysis, Endpoint, Protocol, Side};
-use crate::insight::explain::Verdict;
+use crate::insight::connection::Verdict;
 use crate::source::{Sources, Span};
 
 /// One explained (protocol, port): the verdict and the two sides, as JSON.

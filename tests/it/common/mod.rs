@@ -44,7 +44,7 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, String> {
 
 /// Reads `use "file"` targets from disk for tests: relative to the using file, with
 /// no boundary (the binary's loader, with its boundary and limits, is tested through
-/// the binary in `tests/limits.rs`). Keys are canonical paths.
+/// the binary in `tests/it/limits.rs`). Keys are canonical paths.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DiskLoader;
 

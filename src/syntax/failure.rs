@@ -8,13 +8,13 @@ use pest::Parser;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 
-use super::build::Builder;
-use super::expected::{
+use super::ast_build::Builder;
+use super::grammar::{NetpParser, Rule};
+use super::prescan::unterminated_quote;
+use super::rule_words::{
     ANY_ITEM_FORM, ITEM_KEYWORDS, SERVICE_LINE_FORM, expected_list, found_words, item_form,
     keywords,
 };
-use super::grammar::{NetpParser, Rule};
-use super::prescan::unterminated_quote;
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 
 /// After this many syntax errors in one file (binary garbage, a file in another

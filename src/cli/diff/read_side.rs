@@ -102,7 +102,7 @@ fn program(mut compiled: Compilation, shown: &str, color: bool) -> Result<Loaded
     let folder = crate::verify::compiled(&plan)?;
     Ok(Loaded {
         side: side::from_folder(folder),
-        external_names: crate::insight::graph::external_names(&plan.program),
+        external_names: crate::insight::drawing::external_names(&plan.program),
     })
 }
 

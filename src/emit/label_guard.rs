@@ -6,7 +6,7 @@
 //! `needs-*` label naming no target, or one whose labels match the selector of no
 //! service the program declares as a client behind that label. Standard CEL only (no
 //! Kubernetes CEL library function), so it can be evaluated outside an API server
-//! (tests/admission_guard.rs). Pure: text out, no I/O.
+//! (tests/it/admission_guard.rs). Pure: text out, no I/O.
 
 use std::collections::BTreeMap;
 
