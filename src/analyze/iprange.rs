@@ -116,7 +116,12 @@ pub fn atoms<'a>(ranges: impl IntoIterator<Item = &'a Ipv4Range>) -> Vec<Ipv4Ran
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
 mod tests {
     use super::*;
 

@@ -40,10 +40,24 @@ pub struct KitArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub shape: ShapeArgs,
+    /// What to write: the kit folder, or a netassert v2 test file for the real
+    /// workloads (`--workloads`; to `-o FILE`, or stdout)
+    #[arg(long = "format", value_enum, default_value_t = KitFormat::Kit)]
+    pub kit_format: KitFormat,
+    #[command(flatten)]
+    pub workloads: super::workloads::WorkloadArgs,
     #[command(flatten)]
     pub program: ProgramArgs,
     #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum KitFormat {
+    /// the probe kit folder (`-o DIR`)
+    Kit,
+    /// a netassert v2 test file for the workloads given with `--workloads`
+    Netassert,
 }
 
 /// Flags that change the kit's manifests.
@@ -112,6 +126,9 @@ pub fn compile_kit(
 }
 
 fn write_kit(args: &KitArgs) -> ExitCode {
+    if args.kit_format == KitFormat::Netassert {
+        return write_netassert(args);
+    }
     let Some(output) = &args.output else {
         return fatal("`netpc probe` needs `-o DIR`, the folder to write the kit to");
     };
@@ -125,6 +142,53 @@ fn write_kit(args: &KitArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(status) => status,
+    }
+}
+
+/// `--format netassert`: the kit's probes between services whose workloads the
+/// manifests hold, as a netassert v2 test file.
+fn write_netassert(args: &KitArgs) -> ExitCode {
+    if args.workloads.workloads.is_empty() {
+        return fatal(
+            "`netpc probe --format netassert` needs `--workloads SRC`: netassert tests name real workloads",
+        );
+    }
+    let (mut compilation, kit) =
+        match compile_kit(&args.paths, &args.program, args.diagnostics, &args.shape) {
+            Ok(found) => found,
+            Err(status) => return status,
+        };
+    let mut diagnostics = crate::diagnostic::Diagnostics::new();
+    let manifests =
+        match super::workloads::load(&args.workloads, &mut compilation.sources, &mut diagnostics) {
+            Ok(manifests) => manifests,
+            Err(message) => return fatal(message),
+        };
+    let Some(plan) = &compilation.plan else {
+        return ExitCode::from(EXIT_INPUT);
+    };
+    let workloads: Vec<kit::netassert::Workload> = manifests
+        .workloads
+        .iter()
+        .map(|w| kit::netassert::Workload {
+            kind: w.kind.to_ascii_lowercase(),
+            name: w.name.clone(),
+            namespace: w.namespace.clone(),
+            labels: w.labels.clone(),
+        })
+        .collect();
+    let (text, left_out) = kit::netassert::tests(&plan.program, &kit.selection.probes, &workloads);
+    eprintln!(
+        "probe: {} probes, {left_out} left out (no workload stands for one of their ends)",
+        kit.selection.probes.len()
+    );
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, text.as_bytes()),
+        None => std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => fatal(format!("cannot write the netassert tests: {err}")),
     }
 }
 

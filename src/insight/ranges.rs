@@ -128,7 +128,7 @@ pub fn range_set_text(ranges: &[Ipv4Range]) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
 

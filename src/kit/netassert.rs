@@ -4,7 +4,7 @@
 //! one test, `exitCode: 0` and `attempts: 3` for an allow, `exitCode: 1` and
 //! `attempts: 1` for a deny (with three attempts, one failure out of three would pass a
 //! deny). Probes of synthetic pods (no service, lookalikes, controls) have no workload
-//! and are left out. The workloads come from the caller (issue 10's `--workloads`);
+//! and are left out. The workloads come from the caller (`--workloads`, `crate::workloads`);
 //! this module only needs their kind, name, namespace and labels. Pure.
 
 use std::collections::BTreeMap;

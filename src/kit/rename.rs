@@ -54,7 +54,7 @@ fn walk(value: &mut Value, f: &mut dyn FnMut(&mut Value)) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
     use serde_json::json;

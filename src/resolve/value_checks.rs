@@ -368,7 +368,7 @@ pub fn cover<T>(items: &[Spanned<T>]) -> Option<Span> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
     use crate::source::FileId;

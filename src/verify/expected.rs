@@ -357,7 +357,7 @@ pub fn difference(a: &ConnSet, b: &ConnSet) -> ConnSet {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
 

@@ -78,7 +78,7 @@ fn step(ip: IpAddr, by: i8) -> Option<IpAddr> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
     use crate::ir::{ExemptLabel, External, IdentityStyle};

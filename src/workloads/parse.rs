@@ -437,7 +437,7 @@ fn container_ports(spec: &Value) -> Vec<Port> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
     use crate::source::Origin;

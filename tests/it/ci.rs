@@ -1,4 +1,4 @@
-//! netpc in CI (issue 15), with the real binary: `--message-format github` (workflow
+//! netpc in CI, with the real binary: `--message-format github` (workflow
 //! commands) and `sarif` (validated against the official SARIF 2.1.0 schema shipped in
 //! tests/schemas/), every JSON output validated against its schema in docs/schemas/,
 //! `-q/--quiet`, `analyze -o FILE`, completions, man pages, `--version`, and the help of

@@ -489,7 +489,10 @@ fn subject(
 }
 
 /// A target with its ports, written in namespace `n`; `None` when no valid one fits.
-#[allow(clippy::too_many_arguments)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one need is built from all of its parts, each a choice of the generator"
+)]
 fn target(
     c: &mut Choices,
     namespaces: &[Namespace],

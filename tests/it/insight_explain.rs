@@ -26,7 +26,7 @@ fn allowed_names_both_ends_and_the_need() {
     assert_cmd_snapshot!(explain(&["grid/plotter", "grid/api:443", PLATFORM]));
 }
 
-/// The example of issue 5: the label grants only the metrics port.
+/// Prometheus reaches `grid/api` through a client label that grants only the metrics port.
 #[test]
 fn denied_says_what_is_missing() {
     assert_cmd_snapshot!(explain(&["monitoring/prometheus", "grid/api:443", SPEC]));

@@ -165,3 +165,59 @@ fn every_job_of_a_kit_runs_this_script_on_lines_it_can_read() {
     }
     assert_eq!(fed, expected.lines().count());
 }
+
+/// `netpc probe --format netassert`: the kit's probes between services that real
+/// workloads stand for, as a netassert v2 test list: allows with three attempts and
+/// exit code 0, denies with one attempt and exit code 1, each end a named workload.
+#[test]
+fn netassert_tests_name_the_real_workloads() {
+    let output = Command::new(env!("CARGO_BIN_EXE_netpc"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "probe",
+            "examples/shop-workloads",
+            "--format",
+            "netassert",
+            "--workloads",
+            "examples/shop-workloads/k8s/base",
+            "--namespace",
+            "shop",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let tests: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(tests.len() > 10, "{}", tests.len());
+    let mut names = std::collections::BTreeSet::new();
+    for test in &tests {
+        assert_eq!(test["type"], "k8s");
+        assert!(
+            names.insert(test["name"].as_str().unwrap().to_owned()),
+            "{test}"
+        );
+        let (exit, attempts) = (test["exitCode"].as_u64(), test["attempts"].as_u64());
+        assert!(
+            matches!((exit, attempts), (Some(0), Some(3)) | (Some(1), Some(1))),
+            "{test}"
+        );
+        for end in ["src", "dst"] {
+            assert_eq!(test[end]["k8sResource"]["namespace"], "shop", "{test}");
+            assert_eq!(test[end]["k8sResource"]["kind"], "deployment", "{test}");
+        }
+    }
+    assert!(
+        tests
+            .iter()
+            .any(|t| t["src"]["k8sResource"]["name"] == "cartservice"
+                && t["dst"]["k8sResource"]["name"] == "redis-cart"
+                && t["targetPort"] == 6379
+                && t["exitCode"] == 0)
+    );
+    // Without workloads there is nothing to name: a usage error.
+    let bare = Command::new(env!("CARGO_BIN_EXE_netpc"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["probe", "examples/shop-workloads", "--format", "netassert"])
+        .output()
+        .unwrap();
+    assert_eq!(bare.status.code(), Some(2));
+}

@@ -158,7 +158,7 @@ pub fn resolve_bare(program: &Program, end: End) -> Result<End, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
 

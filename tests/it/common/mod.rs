@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests.
 
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(
+    dead_code,
+    reason = "helpers shared by test modules that each use a part"
+)]
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -3,7 +3,10 @@
 //! Callers add namespaces and services in sorted order (the IR invariant); needs are
 //! sorted by `finish`.
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "helpers shared by test modules that each use a part"
+)]
 
 mod objects;
 
