@@ -129,7 +129,8 @@ fn real_workloads(
     manifests: &crate::workloads::Manifests,
     sources: &crate::source::Sources,
 ) -> ExitCode {
-    match crate::workloads::verify(program, folder, manifests) {
+    let enforcement = EnforcementFlag::merge(&args.enforcement);
+    match crate::workloads::verify(program, folder, manifests, enforcement) {
         Ok(found) => {
             let text = match args.format {
                 ReportFormat::Text => crate::workloads::render(&found, program, sources),

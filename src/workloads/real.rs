@@ -104,11 +104,13 @@ fn classes(program: &Program, manifests: &Manifests) -> Vec<Class> {
     classes
 }
 
-/// Evaluate `folder`'s policies over the workloads of `manifests`.
+/// Evaluate `folder`'s policies over the workloads of `manifests`, expecting what the
+/// program declares under `enforcement` (the `--enforcement` the folder was built with).
 pub fn verify(
     program: &Program,
     folder: &Folder,
     manifests: &Manifests,
+    enforcement: crate::ir::EnforcementOverride,
 ) -> Result<RealReport, Vec<AnalyzeError>> {
     let classes = classes(program, manifests);
     let mut cluster = Cluster::new();
@@ -127,7 +129,7 @@ pub fn verify(
         cluster.add_workload(model);
     }
     let analysis = Analysis::new(&cluster, analyze::Options::default())?;
-    let expectation = Expectation::new(program, crate::ir::EnforcementOverride::default());
+    let expectation = Expectation::new(program, enforcement);
     let names: Vec<String> = classes
         .iter()
         .map(|c| display(&manifests.workloads[c.members[0]], c.members.len() - 1))

@@ -344,3 +344,49 @@ fn unreadable_sources_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("`no/such/file.yaml` does not exist"));
 }
+
+/// `verify --workloads` expects what the program declares under the same
+/// `--enforcement` as the compiled policies: with enforcement off everything is
+/// expected, so the unlabelled workloads match (before, the expectation ignored the
+/// flag and reported 420 undeclared connections).
+#[test]
+fn verify_workloads_follows_the_enforcement_flag() {
+    let output = netpc()
+        .args([
+            "verify",
+            SHOP,
+            "--workloads",
+            BASE,
+            "--namespace",
+            "shop",
+            "--enforcement",
+            "off",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("the real workloads get exactly what the program declares"));
+    // With egress off only, the missing labels still deny on the ingress side.
+    let output = netpc()
+        .args([
+            "verify",
+            SHOP,
+            "--workloads",
+            BASE,
+            "--namespace",
+            "shop",
+            "--enforcement",
+            "egress=off",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert_eq!(
+        text.matches("declared but denied on the real workloads")
+            .count(),
+        9,
+        "{text}"
+    );
+    assert!(!text.contains("allowed on the real workloads but not declared"), "{text}");
+}
