@@ -388,5 +388,8 @@ fn verify_workloads_follows_the_enforcement_flag() {
         9,
         "{text}"
     );
-    assert!(!text.contains("allowed on the real workloads but not declared"), "{text}");
+    assert!(
+        !text.contains("allowed on the real workloads but not declared"),
+        "{text}"
+    );
 }
