@@ -166,12 +166,6 @@ pub fn classify(path: &str) -> Kind<'_> {
     }
 }
 
-/// Whether a folder whose root holds the files `root_names` is a compiled output
-/// folder (it has the label contract).
-pub fn is_compiled<'a>(mut root_names: impl Iterator<Item = &'a str>) -> bool {
-    root_names.any(|name| name == CONTRACT)
-}
-
 /// The paths a manifest lists (comments and blank lines skipped; paths that try to
 /// leave the folder are dropped, so a tampered manifest cannot make netpc delete
 /// anything outside it).

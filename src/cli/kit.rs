@@ -4,7 +4,7 @@
 //! (in `kubectl`). Exit 0 everything matched (or the kit was written), 1 a mismatch or
 //! input errors, 2 usage, file-system or `kubectl` failure.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -294,18 +294,11 @@ fn is_program_path(path: &Path) -> bool {
     path != Path::new("-") && (path.is_dir() || path.extension().is_some_and(|e| e == "netp"))
 }
 
-/// Result files are bounded like manifests (64 MiB).
-const RESULTS_LIMIT: u64 = super::read::MANIFEST_LIMIT;
-
+/// A result file or standard input, bounded like manifests (64 MiB).
 fn read_results(path: &Path) -> Result<String, String> {
     if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .lock()
-            .take(RESULTS_LIMIT)
-            .read_to_string(&mut text)
-            .map_err(|e| format!("standard input: {e}"))?;
-        return Ok(text);
+        return super::read::read_stdin(super::read::MANIFEST_LIMIT)
+            .map_err(|e| format!("standard input: {e}"));
     }
     super::read::read_text(path, super::read::MANIFEST_LIMIT)
         .map_err(|e| format!("`{}`: {e}", path.display()))

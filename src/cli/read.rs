@@ -157,3 +157,17 @@ fn read_checked(path: &Path, limit: u64, follow: bool) -> Result<Vec<u8>, ReadEr
 pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
     String::from_utf8(read_bounded(path, limit)?).map_err(|_| ReadError::NotUtf8)
 }
+
+/// Standard input as UTF-8 text, at most `limit` bytes (more is `TooLarge`, never a
+/// silently cut text).
+pub fn read_stdin(limit: u64) -> Result<String, ReadError> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge(limit));
+    }
+    String::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)
+}

@@ -5,10 +5,9 @@
 //! `--fix-labels DIR`, written by the output-folder writer (`write`), which refuses to
 //! replace files netpc did not write.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::read::{MANIFEST_LIMIT, ReadError, read_text};
+use super::read::{MANIFEST_LIMIT, ReadError, read_stdin, read_text};
 use crate::diagnostic::Diagnostics;
 use crate::source::{FileId, Origin, Sources};
 use crate::workloads::{self, Manifests};
@@ -37,19 +36,6 @@ fn is_hidden(entry: &walkdir::DirEntry) -> bool {
             .file_name()
             .to_str()
             .is_some_and(|n| n.starts_with('.'))
-}
-
-/// Standard input, at most `MANIFEST_LIMIT` bytes of UTF-8.
-fn read_stdin() -> Result<String, ReadError> {
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(MANIFEST_LIMIT + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MANIFEST_LIMIT {
-        return Err(ReadError::TooLarge(MANIFEST_LIMIT));
-    }
-    String::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)
 }
 
 /// The manifest paths `sources` name, expanded (folders sorted), as (name, path).
@@ -89,7 +75,8 @@ pub fn load(
                 continue;
             }
             stdin_read = true;
-            let text = read_stdin().map_err(|e| format!("cannot read standard input: {e}"))?;
+            let text = read_stdin(MANIFEST_LIMIT)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
             (PathBuf::from("<stdin>"), text)
         } else {
             let text = read_text(&path, MANIFEST_LIMIT).map_err(|e| match e {

@@ -7,8 +7,9 @@
 use std::io;
 use std::path::Path;
 
-/// The most `.netpc-generated` may hold (64 MiB: a million paths of 64 bytes).
-pub(super) const MANIFEST_LIMIT: u64 = 64 << 20;
+/// The most `.netpc-generated` may hold: the bound of every manifest-like file
+/// (64 MiB: a million paths of 64 bytes).
+pub(super) use crate::cli::read::MANIFEST_LIMIT;
 
 /// What is at a path of the output folder.
 #[derive(Debug)]
