@@ -1,6 +1,7 @@
 //! Every integration test of netpc in one binary (one link instead of one per file):
 //! one module per area, fixtures under `tests/` (ui, verify, insight, analyze, output),
-//! snapshots under `tests/it/snapshots/` (and `tests/it/<area>/snapshots/`).
+//! snapshots under `tests/it/snapshots/`, except the fixture-driven ones, which sit
+//! beside their fixtures (`tests/ui/**`, `tests/lower/`).
 
 #![allow(
     clippy::unwrap_used,

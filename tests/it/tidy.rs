@@ -356,3 +356,29 @@ fn source_file_names_are_unique() {
         twice.join("\n")
     );
 }
+
+/// Every `#[allow(...)]` and `#[expect(...)]` (in `src/` and `tests/`) gives its reason.
+#[test]
+fn every_lint_exception_says_why() {
+    let mut files = Vec::new();
+    rust_files(Path::new("src"), &mut files);
+    rust_files(Path::new("tests"), &mut files);
+    let mut problems = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        // Found in code only (not in strings or comments), read in the text.
+        let code = String::from_utf8(code_only(&text)).unwrap();
+        for (at, _) in code
+            .match_indices("[allow(")
+            .chain(code.match_indices("[expect("))
+        {
+            let attribute = &text[at..];
+            let end = attribute.find(")]").unwrap_or(attribute.len());
+            if !attribute[..end].contains("reason = \"") {
+                let line = text[..at].lines().count();
+                problems.push(format!("{}:{line}: no `reason = \"...\"`", file.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

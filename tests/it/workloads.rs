@@ -1,102 +1,10 @@
-//! `--workloads`: the real manifests checked against the program. UI fixtures under
-//! `tests/ui/workloads/<CODE-name>/` (a program, its manifests, and optionally
-//! `namespace.txt`, the `--namespace`) are snapshotted with manifest and `.netp` spans
-//! together; CLI tests run the binary on standard input, folders, `List`s, JSON,
+//! `--workloads`: the real manifests checked against the program (the UI fixtures under
+//! `tests/ui/workloads/` go through the one UI harness, `tests/it/ui.rs`); CLI tests run the binary on standard input, folders, `List`s, JSON,
 //! CronJobs and manifests without namespaces; `--fix-labels` is checked through
 //! `kubectl kustomize` where kubectl exists; `verify --workloads` exits 0 / 1.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-use netpc::diagnostic::{Code, Diagnostics};
-use netpc::source::Origin;
-
-use crate::common;
-
-fn fixtures() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir("tests/ui/workloads")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    out.sort();
-    out
-}
-
-fn manifest_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json"))
-        .collect();
-    out.sort();
-    out
-}
-
-/// Compile the fixture's program, check its manifests; the snapshot text.
-fn run(dir: &Path) -> (String, Diagnostics) {
-    let (sources, roots, diagnostics) = common::load_program(&[dir.to_path_buf()]);
-    let loader = common::DiskLoader;
-    let input = netpc::compile::Input {
-        sources,
-        roots,
-        diagnostics,
-        loader: &loader,
-    };
-    let mut compiled = netpc::compile(input, Default::default());
-    let plan = compiled
-        .plan
-        .as_ref()
-        .expect("the fixture's program compiles");
-    let namespace = std::fs::read_to_string(dir.join("namespace.txt"))
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_else(|_| "default".to_owned());
-    let files: Vec<_> = manifest_files(dir)
-        .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(&p).unwrap();
-            compiled.sources.add(Origin::File(p), text)
-        })
-        .collect();
-    let mut diagnostics = Diagnostics::new();
-    let manifests = netpc::workloads::read(&compiled.sources, &files, &namespace, &mut diagnostics);
-    let checked = netpc::workloads::check(plan, &manifests);
-    diagnostics.extend(checked.diagnostics);
-    diagnostics.sort();
-    let mut text = String::new();
-    for (_, file) in compiled.sources.iter() {
-        if let Origin::File(_) = file.origin {
-            text.push_str(&format!("----- SOURCE CODE {}\n{}", file.name, file.text));
-            if !file.text.ends_with('\n') {
-                text.push('\n');
-            }
-        }
-    }
-    let rendered = netpc::render::human(&compiled.sources, &diagnostics, false);
-    text.push_str("----- DIAGNOSTICS\n");
-    text.push_str(&String::from_utf8(rendered).unwrap());
-    (text, diagnostics)
-}
-
-#[test]
-fn ui_fixtures() {
-    let fixtures = fixtures();
-    assert!(fixtures.len() >= 10, "fixtures not found");
-    for dir in &fixtures {
-        let name = dir.file_name().unwrap().to_str().unwrap().to_owned();
-        let code = Code::parse(name.split('-').next().unwrap()).unwrap();
-        let (text, diagnostics) = run(dir);
-        assert!(
-            diagnostics.iter().any(|d| d.code == code),
-            "{name} should report {}:\n{text}",
-            code.as_str()
-        );
-        insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
-            insta::assert_snapshot!(format!("workloads__{name}"), text);
-        });
-    }
-}
 
 fn netpc() -> Command {
     Command::new(env!("CARGO_BIN_EXE_netpc"))

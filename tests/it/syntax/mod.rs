@@ -1,12 +1,11 @@
 //! The parser: one test per grammar rule comparing the AST (spans are ignored by
-//! equality), the spec's complete example, recovery, hostile input, properties, and
-//! snapshots of every syntax diagnostic (`tests/ui/syntax/*.netp`). Helpers live here;
-//! the tests live in `tests/syntax/*.rs`.
+//! equality), the spec's complete example, recovery, hostile input and properties (the
+//! syntax diagnostics of `tests/ui/syntax/*.netp` are snapshotted by `tests/it/ui.rs`).
+//! Helpers live here; the tests live in `tests/it/syntax/*.rs`.
 
 mod properties;
 mod recovery;
 mod rules;
-mod ui;
 
 use netpc::ast::{
     ExportTo, File, Item, ItemKind, PortNumbers, PortSpec, Reference, ReferenceKind, ServiceItem,
