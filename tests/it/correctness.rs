@@ -55,7 +55,7 @@ fn every_example_allows_exactly_what_it_declares() {
             ))
             .unwrap();
             let report =
-                verify::verify(&program, &manifests, verify::Options { enforcement }).unwrap();
+                verify::verify(&program, &manifests, verify::Options { enforcement, ..Default::default() }).unwrap();
             assert!(
                 report.matches() && report.findings.is_empty(),
                 "{example} (enforcement {enforcement:?}):\n{}",

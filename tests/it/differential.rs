@@ -63,7 +63,7 @@ fn verify_text(
         Ok(manifests) => manifests,
         Err(err) => return Err(format!("lowering failed: {err:?}\n{text}")),
     };
-    let report = verify::verify(&program, &manifests, verify::Options { enforcement })
+    let report = verify::verify(&program, &manifests, verify::Options { enforcement, ..Default::default() })
         .map_err(|e| format!("invalid policies: {e:?}\n{text}"))?;
     if !report.matches() {
         return Err(format!(
