@@ -148,7 +148,7 @@ pub struct ProgramArgs {
 }
 
 /// `--cni NAME@VERSION`: a profile, or the message with did-you-mean and the list.
-fn parse_cni(text: &str) -> Result<crate::cni::Profile, String> {
+pub(crate) fn parse_cni(text: &str) -> Result<crate::cni::Profile, String> {
     crate::cni::parse(text).map_err(|e| e.to_string())
 }
 

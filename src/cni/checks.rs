@@ -48,7 +48,7 @@ pub fn apply(
     let checker = Checker {
         program,
         profile,
-        via: if flag.is_some() { "--cni " } else { "" },
+        via: if flag.is_some() { " (--cni)" } else { "" },
     };
     checker.nothing_enforced(diagnostics);
     checker.needs(diagnostics);
@@ -70,14 +70,14 @@ fn setting_error(setting: &CniSetting, err: &ParseError) -> Diagnostic {
 struct Checker<'p> {
     program: &'p Program,
     profile: Profile,
-    /// `--cni ` when the flag chose the profile, for messages.
+    /// ` (--cni)` when the flag chose the profile, for messages.
     via: &'static str,
 }
 
 impl Checker<'_> {
-    /// `calico@3.29.0` (or `--cni calico@3.29.0`), as messages name the profile.
+    /// `calico@3.29.0` (or `calico@3.29.0 (--cni)`), as messages name the profile.
     fn name(&self) -> String {
-        format!("{}{}", self.via, self.profile.display())
+        format!("{}{}", self.profile.display(), self.via)
     }
 
     /// Where a diagnostic about the whole program points: the `cni` setting, else the
@@ -117,7 +117,12 @@ impl Checker<'_> {
     /// The features each need puts into a policy, checked against the profile.
     fn needs(&self, diagnostics: &mut Diagnostics) {
         let mut reported: FxHashSet<(Span, Feature)> = FxHashSet::default();
-        for need in self.program.needs.iter().filter(|n| writes_policy(self.program, n)) {
+        for need in self
+            .program
+            .needs
+            .iter()
+            .filter(|n| writes_policy(self.program, n))
+        {
             for feature in port_features(&need.ports) {
                 let Some(entry) = self.profile.gap(feature) else {
                     continue;
@@ -137,8 +142,11 @@ impl Checker<'_> {
                 };
                 let external = self.program.external(id);
                 for feature in external_features(external) {
-                    if self.profile.gap(feature).is_some() && reported.insert((external.span, feature)) {
-                        let d = self.gap_diagnostic(feature, external.span, "declared here")
+                    if self.profile.gap(feature).is_some()
+                        && reported.insert((external.span, feature))
+                    {
+                        let d = self
+                            .gap_diagnostic(feature, external.span, "declared here")
                             .with_secondary(need.origin.statement, "puts it in a policy here");
                         diagnostics.push(d);
                     }
@@ -157,11 +165,46 @@ impl Checker<'_> {
             .map(|v| format!(" (supported from {v})"))
             .unwrap_or_default();
         let (code, message) = match entry.failure {
-            Failure::PolicyDropped => (Code::PolicyDroppedByPlugin, format!("{} drops every policy that uses {}{since}: the pods it selects would not be isolated by it", self.name(), feature.name())),
-            Failure::FieldIgnored | Failure::NotEnforced => (Code::FieldIgnoredByPlugin, format!("{} ignores {}{since}: the policy would allow more than written", self.name(), feature.name())),
-            Failure::NeedsFlag(flag) => (Code::FeatureNeedsFlag, format!("{} enforces {} only with its flag `{flag}`", self.name(), feature.name())),
-            Failure::Partial => (Code::FeaturePartial, format!("{} has known gaps with {}{since}", self.name(), feature.name())),
-            Failure::Unverified => (Code::FeatureUnverified, format!("no source says whether {} enforces {}", self.name(), feature.name())),
+            Failure::PolicyDropped => (
+                Code::PolicyDroppedByPlugin,
+                format!(
+                    "{} drops every policy that uses {}{since}: the pods it selects would not be isolated by it",
+                    self.name(),
+                    feature.name()
+                ),
+            ),
+            Failure::FieldIgnored | Failure::NotEnforced => (
+                Code::FieldIgnoredByPlugin,
+                format!(
+                    "{} ignores {}{since}: the policy would allow more than written",
+                    self.name(),
+                    feature.name()
+                ),
+            ),
+            Failure::NeedsFlag(flag) => (
+                Code::FeatureNeedsFlag,
+                format!(
+                    "{} enforces {} only with its flag `{flag}`",
+                    self.name(),
+                    feature.name()
+                ),
+            ),
+            Failure::Partial => (
+                Code::FeaturePartial,
+                format!(
+                    "{} has known gaps with {}{since}",
+                    self.name(),
+                    feature.name()
+                ),
+            ),
+            Failure::Unverified => (
+                Code::FeatureUnverified,
+                format!(
+                    "no source says whether {} enforces {}",
+                    self.name(),
+                    feature.name()
+                ),
+            ),
         };
         Diagnostic::new(code, message, span, format!("{} {label}", feature.name()))
             .with_note(entry.note)
@@ -215,36 +258,66 @@ impl Checker<'_> {
         let list = join(&hits);
         let name = &external.name;
         let (message, help) = if declared {
-            let help = if external.cidrs.iter().all(|c| hits.iter().any(|h| h.contains(c))) {
-                format!("`{name}` lies in the pod network itself: reach those pods through their services instead")
+            let help = if external
+                .cidrs
+                .iter()
+                .all(|c| hits.iter().any(|h| h.contains(c)))
+            {
+                format!(
+                    "`{name}` lies in the pod network itself: reach those pods through their services instead"
+                )
             } else {
-                format!("add `except {list}` (the pod network) to `{name}`, or declare the need on the pods' services")
+                format!(
+                    "add `except {list}` (the pod network) to `{name}`, or declare the need on the pods' services"
+                )
             };
-            (format!("`{name}` covers the pod network {list}, and on {} an ipBlock matches pod IPs: every pod there is reached or admitted as if it were `{name}`", self.name()), help)
+            (
+                format!(
+                    "`{name}` covers the pod network {list}, and on {} an ipBlock matches pod IPs: every pod there is reached or admitted as if it were `{name}`",
+                    self.name()
+                ),
+                help,
+            )
         } else {
-            (format!("`{name}` covers private ranges ({list}) where pods usually live, and on {} an ipBlock matches pod IPs: pods there would be reached or admitted as if they were `{name}`", self.name()),
-             format!("declare the pod network (`cluster {{ pods 10.244.0.0/16; }}`) and except it from `{name}`"))
+            (
+                format!(
+                    "`{name}` covers private ranges ({list}) where pods usually live, and on {} an ipBlock matches pod IPs: pods there would be reached or admitted as if they were `{name}`",
+                    self.name()
+                ),
+                format!(
+                    "declare the pod network (`cluster {{ pods 10.244.0.0/16; }}`) and except it from `{name}`"
+                ),
+            )
         };
         let message = if unknown {
-            format!("{message} (if it does: no source says)")
+            message.replace(
+                " an ipBlock matches pod IPs:",
+                " an ipBlock may match pod IPs (no source says):",
+            )
         } else {
             message
         };
         Some(
-            Diagnostic::new(Code::IpBlockMatchesPods, message, external.span, "covers pod IPs")
-                .with_help(format!("{help}; source: {}", self.profile.plugin.ipblock_source)),
+            Diagnostic::new(
+                Code::IpBlockMatchesPods,
+                message,
+                external.span,
+                "covers pod IPs",
+            )
+            .with_help(format!(
+                "{help}; source: {}",
+                self.profile.plugin.ipblock_source
+            )),
         )
     }
 
-    /// W501: an external inside the pod, node or link-local network where an ipBlock
+    /// W501: an external inside the declared pod or node network where an ipBlock
     /// never matches those addresses (the Cilium family).
     fn misses_cluster(&self, external: &External) -> Option<Diagnostic> {
         let cluster = &self.program.cluster;
-        let link_local: [IpNet; 1] = ["169.254.0.0/16".parse().ok()?];
         let kinds = [
             ("pod network", &cluster.pods[..]),
             ("node network", &cluster.nodes[..]),
-            ("link-local range (addresses on the node)", &link_local[..]),
         ];
         let (kind, net) = kinds.iter().find_map(|(kind, nets)| {
             nets.iter()
@@ -301,7 +374,9 @@ fn external_features(external: &External) -> Vec<Feature> {
 fn fix(feature: Feature) -> &'static str {
     match feature {
         Feature::Policies => "use a plugin that enforces NetworkPolicy",
-        Feature::NamedPorts => "write the port number instead of its name (`db:9100`, and `port 9100` in the service)",
+        Feature::NamedPorts => {
+            "write the port number instead of its name (`db:9100`, and `port 9100` in the service)"
+        }
         Feature::Except => "split the external into ranges without `except`",
         Feature::EndPort => "list the ports one by one",
         Feature::Sctp => "leave SCTP out of the program, or enable it in the plugin",
@@ -345,7 +420,10 @@ fn covers_part(external: &External, net: &IpNet) -> bool {
 }
 
 fn join(nets: &[IpNet]) -> String {
-    nets.iter().map(IpNet::to_string).collect::<Vec<_>>().join(", ")
+    nets.iter()
+        .map(IpNet::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// W505 / E505: on a plugin that ignores `endPort`, a range of at most
@@ -358,7 +436,11 @@ fn expand_ranges(program: &mut Program, profile: Profile, diagnostics: &mut Diag
         return;
     }
     let mut reported: FxHashSet<Span> = FxHashSet::default();
-    let writes: Vec<bool> = program.needs.iter().map(|n| writes_policy(program, n)).collect();
+    let writes: Vec<bool> = program
+        .needs
+        .iter()
+        .map(|n| writes_policy(program, n))
+        .collect();
     for (need, writes) in program.needs.iter_mut().zip(writes) {
         let (target, via_use) = (need.origin.target, need.origin.via_use);
         let Ports::List(list) = &mut need.ports else {
@@ -375,7 +457,7 @@ fn expand_ranges(program: &mut Program, profile: Profile, diagnostics: &mut Diag
                     let count = u32::from(last) - u32::from(first) + 1;
                     if count > MAX_EXPANDED_PORTS {
                         if reported.insert(target) {
-                            let d = Diagnostic::new(Code::PortRangeTooWide, format!("{} ignores endPort (supported from {}), and the range {first}-{last} has {count} ports, more than the {MAX_EXPANDED_PORTS} netpc writes one by one", profile.display(), since(entry)), target, "range too wide")
+                            let d = Diagnostic::new(Code::PortRangeTooWide, format!("{} ignores endPort ({}), and the range {first}-{last} has {count} ports, more than the {MAX_EXPANDED_PORTS} netpc writes one by one", profile.display(), since(entry)), target, "range too wide")
                                 .with_note(entry.note)
                                 .with_help(format!("narrow the range to at most {MAX_EXPANDED_PORTS} ports, or upgrade the plugin; source: {}", entry.source));
                             diagnostics.push(with_use_at(d, via_use));
@@ -396,16 +478,20 @@ fn expand_ranges(program: &mut Program, profile: Profile, diagnostics: &mut Diag
         out.dedup();
         *list = out;
         if !expanded.is_empty() && reported.insert(target) {
-            let d = Diagnostic::new(Code::PortRangeExpanded, format!("{} ignores endPort (supported from {}): the range {} is written as single ports", profile.display(), since(entry), expanded.join(", ")), target, "expanded into single ports")
-                .with_note(format!("ranges of at most {MAX_EXPANDED_PORTS} ports are expanded; a wider one is an error (E505)"))
+            let d = Diagnostic::new(Code::PortRangeExpanded, format!("{} ignores endPort ({}): the range {} is written as single ports", profile.display(), since(entry), expanded.join(", ")), target, "expanded into single ports")
+                .with_note(format!("{}; ranges of at most {MAX_EXPANDED_PORTS} ports are expanded, a wider one is an error (E505)", entry.note))
                 .with_help(format!("upgrade the plugin to keep the range; source: {}", entry.source));
             diagnostics.push(with_use_at(d, via_use));
         }
     }
 }
 
+/// `supported from 1.16.0` or `no version supports it`.
 fn since(entry: &super::Entry) -> String {
-    entry.since.map_or_else(|| "no version".to_owned(), |v| v.to_string())
+    entry.since.map_or_else(
+        || "no version supports it".to_owned(),
+        |v| format!("supported from {v}"),
+    )
 }
 
 trait ExtendOne {

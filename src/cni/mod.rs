@@ -28,7 +28,11 @@ impl Version {
         let mut parts = text.split('.');
         let mut next = |required: bool| -> Option<u32> {
             match parts.next() {
-                Some(p) if !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()) => p.parse().ok(),
+                Some(p)
+                    if !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    p.parse().ok()
+                }
                 None if !required => Some(0),
                 _ => None,
             }
@@ -133,7 +137,10 @@ pub fn parse(spec: &str) -> Result<Profile, ParseError> {
                 "write the {what} version the cluster runs, {} or newer: `{}@{}`",
                 plugin.first, plugin.name, plugin.first
             ),
-            None => format!("`{}` takes no version: write `{}`", plugin.name, plugin.name),
+            None => format!(
+                "`{}` takes no version: write `{}`",
+                plugin.name, plugin.name
+            ),
         },
     };
     match (plugin.versioned_by, version) {
@@ -215,7 +222,10 @@ mod tests {
         assert_eq!(parse("canal@3.29").unwrap().plugin.name, "calico");
         assert_eq!(parse("flannel").unwrap().display(), "flannel");
         let e = parse("calco@3.29").unwrap_err();
-        assert!(e.unknown_name && e.help.contains("did you mean `calico`"), "{e}");
+        assert!(
+            e.unknown_name && e.help.contains("did you mean `calico`"),
+            "{e}"
+        );
         assert!(e.help.contains("kube-router"), "{e}");
         let e = parse("calico").unwrap_err();
         assert!(!e.unknown_name && e.help.contains("calico@3.0.0"), "{e}");
@@ -231,8 +241,18 @@ mod tests {
         assert!(old.gap(Feature::EndPort).is_some());
         assert!(new.gap(Feature::EndPort).is_none());
         assert!(new.gap(Feature::Sctp).is_some());
-        assert!(parse("kube-router@2.8.0").unwrap().gap(Feature::Sctp).is_none());
-        assert!(parse("weave@2.8.1").unwrap().gap(Feature::NamedPorts).is_some());
+        assert!(
+            parse("kube-router@2.8.0")
+                .unwrap()
+                .gap(Feature::Sctp)
+                .is_none()
+        );
+        assert!(
+            parse("weave@2.8.1")
+                .unwrap()
+                .gap(Feature::NamedPorts)
+                .is_some()
+        );
     }
 
     #[test]

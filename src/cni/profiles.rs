@@ -138,20 +138,68 @@ use Failure::*;
 use Feature::*;
 
 const CALICO: &[Entry] = &[
-    entry(EndPort, Some(v(3, 19, 0)), FieldIgnored, "endPort is ignored before 3.19: only `port` is allowed", "projectcalico/calico v3.19.0 release notes (libcalico-go#1357)"),
-    entry(Sctp, Some(v(3, 12, 0)), FieldIgnored, "SCTP rules are not programmed before 3.12", "projectcalico/calico v3.12.0 release notes (felix#2192)"),
+    entry(
+        EndPort,
+        Some(v(3, 19, 0)),
+        FieldIgnored,
+        "endPort is ignored before 3.19: only `port` is allowed",
+        "projectcalico/calico v3.19.0 release notes (libcalico-go#1357)",
+    ),
+    entry(
+        Sctp,
+        Some(v(3, 12, 0)),
+        FieldIgnored,
+        "SCTP rules are not programmed before 3.12",
+        "projectcalico/calico v3.12.0 release notes (felix#2192)",
+    ),
 ];
 
 const CILIUM: &[Entry] = &[
-    entry(EndPort, Some(v(1, 16, 0)), FieldIgnored, "endPort is accepted and ignored before 1.16: only `port` is allowed", "cilium PR#33463 (v1.16.0-rc.1 notes), cilium#28684"),
-    entry(Sctp, None, NeedsFlag("enable-sctp"), "SCTP is enforced only with the agent flag `enable-sctp`; Services that translate SCTP ports are unsupported", "cilium PR#20033, PR#35238, #5719"),
+    entry(
+        EndPort,
+        Some(v(1, 16, 0)),
+        FieldIgnored,
+        "endPort is accepted and ignored before 1.16: only `port` is allowed",
+        "cilium PR#33463 (v1.16.0-rc.1 notes), cilium#28684",
+    ),
+    entry(
+        Sctp,
+        None,
+        NeedsFlag("enable-sctp"),
+        "SCTP is enforced only with the agent flag `enable-sctp`; Services that translate SCTP ports are unsupported",
+        "cilium PR#20033, PR#35238, #5719",
+    ),
 ];
 
 const KUBE_ROUTER: &[Entry] = &[
-    entry(Except, Some(v(0, 2, 1)), FieldIgnored, "`except` is ignored before 0.2.1 (traffic allowed to the whole CIDR)", "kube-router#326, PR#543 (first tag v0.2.1, checked)"),
-    entry(NamedPorts, Some(v(0, 3, 0)), PolicyDropped, "a policy with a named port is skipped whole before 0.3.0", "kube-router#648, PR#679 (first tag v0.3.0, checked)"),
-    entry(EndPort, Some(v(1, 3, 0)), FieldIgnored, "endPort is ignored before 1.3.0: only `port` is allowed", "kube-router PR#1080 (first tag v1.3.0, checked)"),
-    entry(Sctp, Some(v(2, 8, 0)), Partial, "SCTP rules need v2.8.0 (ipset entries lacked SCTP on the musl image)", "kube-router commit 39efb923, #1019 (first tag v2.8.0, checked)"),
+    entry(
+        Except,
+        Some(v(0, 2, 1)),
+        FieldIgnored,
+        "`except` is ignored before 0.2.1 (traffic allowed to the whole CIDR)",
+        "kube-router#326, PR#543 (first tag v0.2.1, checked)",
+    ),
+    entry(
+        NamedPorts,
+        Some(v(0, 3, 0)),
+        PolicyDropped,
+        "a policy with a named port is skipped whole before 0.3.0",
+        "kube-router#648, PR#679 (first tag v0.3.0, checked)",
+    ),
+    entry(
+        EndPort,
+        Some(v(1, 3, 0)),
+        FieldIgnored,
+        "endPort is ignored before 1.3.0: only `port` is allowed",
+        "kube-router PR#1080 (first tag v1.3.0, checked)",
+    ),
+    entry(
+        Sctp,
+        Some(v(2, 8, 0)),
+        Partial,
+        "SCTP rules need v2.8.0 (ipset entries lacked SCTP on the musl image)",
+        "kube-router commit 39efb923, #1019 (first tag v2.8.0, checked)",
+    ),
 ];
 
 /// k3s embeds a kube-router fork older than v2.8.0 and at least v1.3.
@@ -172,28 +220,106 @@ const ANTREA: &[Entry] = &[entry(
 )];
 
 const EKS: &[Entry] = &[
-    entry(Except, None, Partial, "`except` rules merge wrongly with other rules of the same policy", "aws/aws-network-policy-agent#180"),
-    entry(NamedPorts, None, Partial, "egress named ports to an ipBlock or with no `to` are dropped, so that rule allows nothing", "aws-network-policy-agent#193, controller pkg/resolvers/endpoints.go"),
+    entry(
+        Except,
+        None,
+        Partial,
+        "`except` rules merge wrongly with other rules of the same policy",
+        "aws/aws-network-policy-agent#180",
+    ),
+    entry(
+        NamedPorts,
+        None,
+        Partial,
+        "egress named ports to an ipBlock or with no `to` are dropped, so that rule allows nothing",
+        "aws-network-policy-agent#193, controller pkg/resolvers/endpoints.go",
+    ),
 ];
 
 const AZURE_NPM: &[Entry] = &[
-    entry(EndPort, Some(v(1, 4, 15)), FieldIgnored, "NPM v1 has no endPort; v2 from tag v1.4.15", "Azure/azure-container-networking#1055 (tag v1.4.15)"),
-    entry(Ipv6IpBlock, None, PolicyDropped, "a non-IPv4 ipBlock fails translation and the whole policy is skipped (fail-open)", "azure-container-networking npm/pkg/controlplane/translation/translatePolicy.go"),
+    entry(
+        EndPort,
+        Some(v(1, 4, 15)),
+        FieldIgnored,
+        "NPM v1 has no endPort; v2 from tag v1.4.15",
+        "Azure/azure-container-networking#1055 (tag v1.4.15)",
+    ),
+    entry(
+        Ipv6IpBlock,
+        None,
+        PolicyDropped,
+        "a non-IPv4 ipBlock fails translation and the whole policy is skipped (fail-open)",
+        "azure-container-networking npm/pkg/controlplane/translation/translatePolicy.go",
+    ),
 ];
 
 const AZURE_NPM_WINDOWS: &[Entry] = &[
-    entry(NamedPorts, None, PolicyDropped, "named ports fail translation on Windows: the whole policy is skipped (fail-open)", "azure-container-networking translatePolicy.go"),
-    entry(Except, None, PolicyDropped, "`except` fails translation on Windows: the whole policy is skipped (fail-open)", "azure-container-networking translatePolicy.go"),
-    entry(Sctp, None, PolicyDropped, "SCTP fails translation on Windows: the whole policy is skipped (fail-open)", "azure-container-networking translatePolicy.go"),
-    entry(EndPort, Some(v(1, 4, 15)), FieldIgnored, "NPM v1 has no endPort; v2 from tag v1.4.15", "Azure/azure-container-networking#1055 (tag v1.4.15)"),
-    entry(Ipv6IpBlock, None, PolicyDropped, "a non-IPv4 ipBlock fails translation and the whole policy is skipped (fail-open)", "azure-container-networking translatePolicy.go"),
+    entry(
+        NamedPorts,
+        None,
+        PolicyDropped,
+        "named ports fail translation on Windows: the whole policy is skipped (fail-open)",
+        "azure-container-networking translatePolicy.go",
+    ),
+    entry(
+        Except,
+        None,
+        PolicyDropped,
+        "`except` fails translation on Windows: the whole policy is skipped (fail-open)",
+        "azure-container-networking translatePolicy.go",
+    ),
+    entry(
+        Sctp,
+        None,
+        PolicyDropped,
+        "SCTP fails translation on Windows: the whole policy is skipped (fail-open)",
+        "azure-container-networking translatePolicy.go",
+    ),
+    entry(
+        EndPort,
+        Some(v(1, 4, 15)),
+        FieldIgnored,
+        "NPM v1 has no endPort; v2 from tag v1.4.15",
+        "Azure/azure-container-networking#1055 (tag v1.4.15)",
+    ),
+    entry(
+        Ipv6IpBlock,
+        None,
+        PolicyDropped,
+        "a non-IPv4 ipBlock fails translation and the whole policy is skipped (fail-open)",
+        "azure-container-networking translatePolicy.go",
+    ),
 ];
 
 const WEAVE: &[Entry] = &[
-    entry(NamedPorts, None, PolicyDropped, "npc/analyser.go rejects a whole policy with a named port (only logged and counted)", "weaveworks/weave npc/analyser.go (v2.5.0+), #3032"),
-    entry(EndPort, None, FieldIgnored, "no EndPort handling anywhere: only `port` is allowed", "weaveworks/weave npc (v2.8.1)"),
-    entry(Except, None, Partial, "`except` misses traffic from the pod's own node", "weaveworks/weave#3924"),
-    entry(Sctp, None, Unverified, "no source says whether Weave enforces SCTP", "cni-capabilities.md (no source found)"),
+    entry(
+        NamedPorts,
+        None,
+        PolicyDropped,
+        "npc/analyser.go rejects a whole policy with a named port (only logged and counted)",
+        "weaveworks/weave npc/analyser.go (v2.5.0+), #3032",
+    ),
+    entry(
+        EndPort,
+        None,
+        FieldIgnored,
+        "no EndPort handling anywhere: only `port` is allowed",
+        "weaveworks/weave npc (v2.8.1)",
+    ),
+    entry(
+        Except,
+        None,
+        Partial,
+        "`except` misses traffic from the pod's own node",
+        "weaveworks/weave#3924",
+    ),
+    entry(
+        Sctp,
+        None,
+        Unverified,
+        "no source says whether Weave enforces SCTP",
+        "cni-capabilities.md (no source found)",
+    ),
 ];
 
 const FLANNEL: &[Entry] = &[entry(
@@ -213,8 +339,20 @@ const KINDNET: &[Entry] = &[entry(
 )];
 
 const GKE: &[Entry] = &[
-    entry(EndPort, None, Unverified, "the bundled Cilium version is not published", "cloud.google.com GKE Dataplane V2 concepts"),
-    entry(Sctp, None, Unverified, "the bundled Cilium version is not published", "cloud.google.com GKE Dataplane V2 concepts"),
+    entry(
+        EndPort,
+        None,
+        Unverified,
+        "the bundled Cilium version is not published",
+        "cloud.google.com GKE Dataplane V2 concepts",
+    ),
+    entry(
+        Sctp,
+        None,
+        Unverified,
+        "the bundled Cilium version is not published",
+        "cloud.google.com GKE Dataplane V2 concepts",
+    ),
 ];
 
 const CALICO_IPB: &str = "projectcalico/calico#6634: ipBlock 0.0.0.0/0 matches pod and Service IPs";
@@ -225,19 +363,149 @@ const NO_SOURCE: &str = "no source found";
 
 /// Every profile, sorted by name.
 pub const PLUGINS: &[Plugin] = &[
-    Plugin { name: "antrea", title: "Antrea", versioned_by: Some("Antrea"), first: v(0, 5, 1), ipblock: IpBlockRule::Unknown, ipblock_source: NO_SOURCE, host_network_source: "antrea CHANGELOG-1.1.md (#2093)", entries: ANTREA, remarks: "drop logs: Namespace annotation networkpolicy.antrea.io/enable-logging (1.8)" },
-    Plugin { name: "azure-npm", title: "Azure NPM (Linux)", versioned_by: Some("azure-container-networking (NPM)"), first: v(1, 4, 0), ipblock: IpBlockRule::Unknown, ipblock_source: NO_SOURCE, host_network_source: "azure-container-networking controllers/v2/podController.go", entries: AZURE_NPM, remarks: "a policy that fails translation is logged and skipped (fail-open)" },
-    Plugin { name: "azure-npm-windows", title: "Azure NPM (Windows, preview)", versioned_by: Some("azure-container-networking (NPM)"), first: v(1, 4, 0), ipblock: IpBlockRule::Unknown, ipblock_source: NO_SOURCE, host_network_source: "azure-container-networking controllers/v2/podController.go", entries: AZURE_NPM_WINDOWS, remarks: "Windows support is in preview (docs/npm.md); failed policies are skipped (fail-open)" },
-    Plugin { name: "calico", title: "Calico OSS (also Canal)", versioned_by: Some("Calico"), first: v(3, 0, 0), ipblock: IpBlockRule::MatchesPods, ipblock_source: CALICO_IPB, host_network_source: "felix#1361, calico#4493 (hosts need HostEndpoints)", entries: CALICO, remarks: "drop logs: a Calico-API Log rule; flow logs (Whisker) from 3.30" },
-    Plugin { name: "cilium", title: "Cilium", versioned_by: Some("Cilium"), first: v(1, 8, 0), ipblock: IpBlockRule::NeverPods, ipblock_source: CILIUM_IPB, host_network_source: "hostNetwork pods have the host identity (AKS azure-cni-powered-by-cilium.md)", entries: CILIUM, remarks: "drop logs: Hubble (names the policy from 1.18)" },
-    Plugin { name: "eks-vpc-cni", title: "AWS VPC CNI with the network policy agent", versioned_by: Some("Amazon VPC CNI"), first: v(1, 14, 0), ipblock: IpBlockRule::Unknown, ipblock_source: NO_SOURCE, host_network_source: "aws-network-policy-agent f339dac (v1.3.2)", entries: EKS, remarks: "new pods are default-allow until programmed unless strict mode (CNI 1.17.1); EC2 Linux nodes only" },
-    Plugin { name: "flannel", title: "flannel (alone)", versioned_by: None, first: v(0, 0, 0), ipblock: IpBlockRule::Unknown, ipblock_source: NO_SOURCE, host_network_source: NO_SOURCE, entries: FLANNEL, remarks: "use Canal (flannel + Calico policy) for NetworkPolicy" },
-    Plugin { name: "gke-dpv2", title: "GKE Dataplane V2 (managed Cilium)", versioned_by: None, first: v(0, 0, 0), ipblock: IpBlockRule::NeverPods, ipblock_source: "inferred from Cilium (CI1); GKE does not publish the bundled version", host_network_source: "inferred from Cilium", entries: GKE, remarks: "NodeLocal DNSCache is on by default: use std/dns-nodelocal; logging through the NetworkLogging CRD" },
-    Plugin { name: "k3s", title: "k3s (embedded kube-router fork)", versioned_by: Some("k3s"), first: v(1, 24, 0), ipblock: IpBlockRule::MatchesPods, ipblock_source: KUBE_ROUTER_IPB, host_network_source: "kube-router pkg/controllers/netpol/utils.go skips hostNetwork pods", entries: K3S, remarks: "without the ipset kernel modules k3s warns and enforces nothing (pkg/agent/netpol/netpol.go)" },
-    Plugin { name: "kindnet", title: "kindnet (kind)", versioned_by: Some("kind"), first: v(0, 20, 0), ipblock: IpBlockRule::MatchesPods, ipblock_source: "kubernetes-sigs/kube-network-policies pkg/networkpolicy: ipBlock is checked for every IP", host_network_source: "kube-network-policies", entries: KINDNET, remarks: "evaluation is fail-open (kindnetd hard-codes FailOpen: true); no drop log" },
-    Plugin { name: "kube-router", title: "kube-router", versioned_by: Some("kube-router"), first: v(0, 2, 0), ipblock: IpBlockRule::MatchesPods, ipblock_source: KUBE_ROUTER_IPB, host_network_source: "kube-router pkg/controllers/netpol/utils.go skips hostNetwork pods (checked at v2.8.0)", entries: KUBE_ROUTER, remarks: "drop logs: NFLOG group 100 (1.0); new pods pass traffic until programmed unless --netpol-default-deny (2.10)" },
-    Plugin { name: "ovn-k", title: "OVN-Kubernetes (also OpenShift)", versioned_by: None, first: v(0, 0, 0), ipblock: IpBlockRule::Unknown, ipblock_source: NO_SOURCE, host_network_source: "OpenShift network policy docs: the host network namespace is not covered", entries: &[], remarks: "drop logs: Namespace annotation k8s.ovn.org/acl-logging; an egress named port once allowed other ports (#2117)" },
-    Plugin { name: "weave", title: "Weave Net (unmaintained)", versioned_by: Some("Weave Net"), first: v(2, 5, 0), ipblock: IpBlockRule::Unknown, ipblock_source: NO_SOURCE, host_network_source: "weaveworks/weave npc", entries: WEAVE, remarks: "unmaintained since v2.8.1 (2021); drops go to NFLOG group 86" },
+    Plugin {
+        name: "antrea",
+        title: "Antrea",
+        versioned_by: Some("Antrea"),
+        first: v(0, 5, 1),
+        ipblock: IpBlockRule::Unknown,
+        ipblock_source: NO_SOURCE,
+        host_network_source: "antrea CHANGELOG-1.1.md (#2093)",
+        entries: ANTREA,
+        remarks: "drop logs: Namespace annotation networkpolicy.antrea.io/enable-logging (1.8)",
+    },
+    Plugin {
+        name: "azure-npm",
+        title: "Azure NPM (Linux)",
+        versioned_by: Some("azure-container-networking (NPM)"),
+        first: v(1, 4, 0),
+        ipblock: IpBlockRule::Unknown,
+        ipblock_source: NO_SOURCE,
+        host_network_source: "azure-container-networking controllers/v2/podController.go",
+        entries: AZURE_NPM,
+        remarks: "a policy that fails translation is logged and skipped (fail-open)",
+    },
+    Plugin {
+        name: "azure-npm-windows",
+        title: "Azure NPM (Windows, preview)",
+        versioned_by: Some("azure-container-networking (NPM)"),
+        first: v(1, 4, 0),
+        ipblock: IpBlockRule::Unknown,
+        ipblock_source: NO_SOURCE,
+        host_network_source: "azure-container-networking controllers/v2/podController.go",
+        entries: AZURE_NPM_WINDOWS,
+        remarks: "Windows support is in preview (docs/npm.md); failed policies are skipped (fail-open)",
+    },
+    Plugin {
+        name: "calico",
+        title: "Calico OSS (also Canal)",
+        versioned_by: Some("Calico"),
+        first: v(3, 0, 0),
+        ipblock: IpBlockRule::MatchesPods,
+        ipblock_source: CALICO_IPB,
+        host_network_source: "felix#1361, calico#4493 (hosts need HostEndpoints)",
+        entries: CALICO,
+        remarks: "drop logs: a Calico-API Log rule; flow logs (Whisker) from 3.30",
+    },
+    Plugin {
+        name: "cilium",
+        title: "Cilium",
+        versioned_by: Some("Cilium"),
+        first: v(1, 8, 0),
+        ipblock: IpBlockRule::NeverPods,
+        ipblock_source: CILIUM_IPB,
+        host_network_source: "hostNetwork pods have the host identity (AKS azure-cni-powered-by-cilium.md)",
+        entries: CILIUM,
+        remarks: "drop logs: Hubble (names the policy from 1.18)",
+    },
+    Plugin {
+        name: "eks-vpc-cni",
+        title: "AWS VPC CNI with the network policy agent",
+        versioned_by: Some("Amazon VPC CNI"),
+        first: v(1, 14, 0),
+        ipblock: IpBlockRule::Unknown,
+        ipblock_source: NO_SOURCE,
+        host_network_source: "aws-network-policy-agent f339dac (v1.3.2)",
+        entries: EKS,
+        remarks: "new pods are default-allow until programmed unless strict mode (CNI 1.17.1); EC2 Linux nodes only",
+    },
+    Plugin {
+        name: "flannel",
+        title: "flannel (alone)",
+        versioned_by: None,
+        first: v(0, 0, 0),
+        ipblock: IpBlockRule::Unknown,
+        ipblock_source: NO_SOURCE,
+        host_network_source: NO_SOURCE,
+        entries: FLANNEL,
+        remarks: "use Canal (flannel + Calico policy) for NetworkPolicy",
+    },
+    Plugin {
+        name: "gke-dpv2",
+        title: "GKE Dataplane V2 (managed Cilium)",
+        versioned_by: None,
+        first: v(0, 0, 0),
+        ipblock: IpBlockRule::NeverPods,
+        ipblock_source: "inferred from Cilium (CI1); GKE does not publish the bundled version",
+        host_network_source: "inferred from Cilium",
+        entries: GKE,
+        remarks: "NodeLocal DNSCache is on by default: use std/dns-nodelocal; logging through the NetworkLogging CRD",
+    },
+    Plugin {
+        name: "k3s",
+        title: "k3s (embedded kube-router fork)",
+        versioned_by: Some("k3s"),
+        first: v(1, 24, 0),
+        ipblock: IpBlockRule::MatchesPods,
+        ipblock_source: KUBE_ROUTER_IPB,
+        host_network_source: "kube-router pkg/controllers/netpol/utils.go skips hostNetwork pods",
+        entries: K3S,
+        remarks: "without the ipset kernel modules k3s warns and enforces nothing (pkg/agent/netpol/netpol.go)",
+    },
+    Plugin {
+        name: "kindnet",
+        title: "kindnet (kind)",
+        versioned_by: Some("kind"),
+        first: v(0, 20, 0),
+        ipblock: IpBlockRule::MatchesPods,
+        ipblock_source: "kubernetes-sigs/kube-network-policies pkg/networkpolicy: ipBlock is checked for every IP",
+        host_network_source: "kube-network-policies",
+        entries: KINDNET,
+        remarks: "evaluation is fail-open (kindnetd hard-codes FailOpen: true); no drop log",
+    },
+    Plugin {
+        name: "kube-router",
+        title: "kube-router",
+        versioned_by: Some("kube-router"),
+        first: v(0, 2, 0),
+        ipblock: IpBlockRule::MatchesPods,
+        ipblock_source: KUBE_ROUTER_IPB,
+        host_network_source: "kube-router pkg/controllers/netpol/utils.go skips hostNetwork pods (checked at v2.8.0)",
+        entries: KUBE_ROUTER,
+        remarks: "drop logs: NFLOG group 100 (1.0); new pods pass traffic until programmed unless --netpol-default-deny (2.10)",
+    },
+    Plugin {
+        name: "ovn-k",
+        title: "OVN-Kubernetes (also OpenShift)",
+        versioned_by: None,
+        first: v(0, 0, 0),
+        ipblock: IpBlockRule::Unknown,
+        ipblock_source: NO_SOURCE,
+        host_network_source: "OpenShift network policy docs: the host network namespace is not covered",
+        entries: &[],
+        remarks: "drop logs: Namespace annotation k8s.ovn.org/acl-logging; an egress named port once allowed other ports (#2117)",
+    },
+    Plugin {
+        name: "weave",
+        title: "Weave Net (unmaintained)",
+        versioned_by: Some("Weave Net"),
+        first: v(2, 5, 0),
+        ipblock: IpBlockRule::Unknown,
+        ipblock_source: NO_SOURCE,
+        host_network_source: "weaveworks/weave npc",
+        entries: WEAVE,
+        remarks: "unmaintained since v2.8.1 (2021); drops go to NFLOG group 86",
+    },
 ];
 
 /// Other names a plugin is known by, and the profile they mean.

@@ -9,7 +9,7 @@ use super::declarations::Declarations;
 use super::value_checks;
 use crate::ast::{ClusterLine, ClusterNetwork, Spanned};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::{CniSetting, ClusterNetworks};
+use crate::ir::{ClusterNetworks, CniSetting};
 use crate::source::Span;
 
 /// At most this many networks in one `cluster` block (docs/limits.md).
@@ -31,14 +31,24 @@ fn not_here(diagnostics: &mut Diagnostics, span: Span, what: &str) {
 
 fn twice(diagnostics: &mut Diagnostics, span: Span, what: &str, first: Span) {
     diagnostics.push(
-        Diagnostic::new(Code::ConflictingSetting, format!("{what} is set twice"), span, "set again here")
-            .with_secondary(first, "first set here")
-            .with_help("keep one of them"),
+        Diagnostic::new(
+            Code::ConflictingSetting,
+            format!("{what} is set twice"),
+            span,
+            "set again here",
+        )
+        .with_secondary(first, "first set here")
+        .with_help("keep one of them"),
     );
 }
 
 /// `cni "NAME@VERSION";`
-pub(super) fn collect_cni(decls: &mut Declarations, diagnostics: &mut Diagnostics, place: &Place, text: Spanned<String>) {
+pub(super) fn collect_cni(
+    decls: &mut Declarations,
+    diagnostics: &mut Diagnostics,
+    place: &Place,
+    text: Spanned<String>,
+) {
     if place.misplaced {
         return not_here(diagnostics, place.span, "`cni`");
     }
@@ -52,7 +62,12 @@ pub(super) fn collect_cni(decls: &mut Declarations, diagnostics: &mut Diagnostic
 }
 
 /// `cluster { pods CIDR, ...; nodes CIDR, ...; }`
-pub(super) fn collect_cluster(decls: &mut Declarations, diagnostics: &mut Diagnostics, place: &Place, lines: &[ClusterLine]) {
+pub(super) fn collect_cluster(
+    decls: &mut Declarations,
+    diagnostics: &mut Diagnostics,
+    place: &Place,
+    lines: &[ClusterLine],
+) {
     if place.misplaced {
         return not_here(diagnostics, place.span, "`cluster`");
     }
@@ -79,8 +94,13 @@ pub(super) fn collect_cluster(decls: &mut Declarations, diagnostics: &mut Diagno
             count += 1;
             if count > MAX_CLUSTER_NETWORKS {
                 diagnostics.push(
-                    Diagnostic::new(Code::InvalidCidr, format!("a `cluster` block holds at most {MAX_CLUSTER_NETWORKS} networks"), cidr.span, "one too many")
-                        .with_help("declare the enclosing networks instead of each subnet"),
+                    Diagnostic::new(
+                        Code::InvalidCidr,
+                        format!("a `cluster` block holds at most {MAX_CLUSTER_NETWORKS} networks"),
+                        cidr.span,
+                        "one too many",
+                    )
+                    .with_help("declare the enclosing networks instead of each subnet"),
                 );
                 break;
             }

@@ -209,7 +209,9 @@ pub(crate) fn item_form(first_word: &str) -> &'static str {
         }
         "guard" => "write `guard labels;` or `guard labels warn;`",
         "identity" => "write `identity labels;` or `identity selectors;`",
-        "cni" => "write `cni \"NAME@VERSION\";`, for example `cni \"calico@3.29\";` (`netpc cni list`)",
+        "cni" => {
+            "write `cni \"NAME@VERSION\";`, for example `cni \"calico@3.29\";` (`netpc cni list`)"
+        }
         "cluster" => "write `cluster { pods CIDR, ...; nodes CIDR, ...; }`",
         "select" => "a selector is written `select KEY = VALUE, ...;`",
         "port" => "ports are written `port 443, 8000-8080, metrics 9100/udp;`",

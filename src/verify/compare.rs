@@ -144,11 +144,10 @@ pub fn verify(
     let expectation = Expectation::new(program, options.enforcement);
     let mut report = Report::default();
     if options.ipblock_pods == analyze::IpBlockPods::Match {
-        let net = program
-            .cluster
-            .pods
-            .first()
-            .map_or_else(|| format!("{ASSUMED_POD_NETWORK}, assumed"), ToString::to_string);
+        let net = program.cluster.pods.first().map_or_else(
+            || format!("{ASSUMED_POD_NETWORK}, assumed"),
+            ToString::to_string,
+        );
         report.ipblock = Some(format!(
             "{}: ipBlock matches pod IPs, probe pods in {net}",
             options.plugin.unwrap_or("plugin")
@@ -406,7 +405,9 @@ fn nth_host(net: ipnet::IpNet, n: u128) -> Option<std::net::IpAddr> {
         std::net::IpAddr::V4(a) => {
             std::net::IpAddr::V4((u32::from(a).wrapping_add(offset as u32)).into())
         }
-        std::net::IpAddr::V6(a) => std::net::IpAddr::V6((u128::from(a).wrapping_add(offset)).into()),
+        std::net::IpAddr::V6(a) => {
+            std::net::IpAddr::V6((u128::from(a).wrapping_add(offset)).into())
+        }
     })
 }
 
