@@ -48,7 +48,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             &mut compiled.diagnostics,
             args.diagnostics,
         );
-        super::program::note_unnamed_cni(&compiled, args.diagnostics);
+        super::program::note_unnamed_cni(&compiled, args.diagnostics, true);
         return status;
     };
     let manifests = match load(
@@ -87,7 +87,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         &mut compiled.diagnostics,
         args.diagnostics,
     );
-    super::program::note_unnamed_cni(&compiled, args.diagnostics);
+    super::program::note_unnamed_cni(&compiled, args.diagnostics, true);
     if args.diagnostics.message_format == MessageFormat::Human {
         eprintln!("{summary}");
     }

@@ -134,9 +134,12 @@ pub fn report(sources: &Sources, diagnostics: &mut Diagnostics, flags: Diagnosti
 }
 
 /// With no network plugin named (neither `cni` nor `--cni`), one note after the
-/// diagnostics saying so (human format, not `--quiet`).
-pub fn note_unnamed_cni(compilation: &Compilation, flags: DiagnosticArgs) {
+/// summary saying so (human format, not `--quiet`): always for `check`, whose summary
+/// is its output, and for other commands only when they printed diagnostics (a clean
+/// `build` stays silent).
+pub fn note_unnamed_cni(compilation: &Compilation, flags: DiagnosticArgs, always: bool) {
     if compilation.cni == crate::compile::CniChoice::Unnamed
+        && (always || !compilation.diagnostics.is_empty())
         && flags.message_format == MessageFormat::Human
         && !flags.quiet
     {

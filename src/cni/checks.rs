@@ -17,14 +17,9 @@ use crate::source::Span;
 pub const MAX_EXPANDED_PORTS: u32 = 16;
 
 /// Where the pod network is assumed to be when the program declares none: the private
-/// and shared address ranges pods are given (RFC 1918, RFC 6598, RFC 4193).
-const ASSUMED_PODS: [&str; 5] = [
-    "10.0.0.0/8",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "100.64.0.0/10",
-    "fc00::/7",
-];
+/// address ranges pods are given (RFC 1918, RFC 4193). Shared space (100.64.0.0/10),
+/// used for pods by some clusters, is not assumed: declare the pod network there.
+const ASSUMED_PODS: [&str; 4] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
 
 /// Choose the profile (`flag`, `--cni`, wins over the program's `cni`), report what the
 /// plugin would drop or ignore, and rewrite the port ranges it cannot express. Returns
@@ -110,7 +105,14 @@ impl Checker<'_> {
                 "no policy would be enforced",
             )
             .with_note(entry.note)
-            .with_help(format!("use a plugin that enforces NetworkPolicy (Canal is flannel with Calico's policy engine), or a newer version; source: {}", entry.source)),
+            .with_help(format!(
+                "{}; source: {}",
+                entry.since.map_or_else(
+                    || "use a plugin that enforces NetworkPolicy (Canal is flannel with Calico's policy engine)".to_owned(),
+                    |v| format!("upgrade to {v} or newer, or use a plugin that enforces NetworkPolicy")
+                ),
+                entry.source
+            )),
         );
     }
 
@@ -331,7 +333,7 @@ impl Checker<'_> {
                 external.span,
                 "never matched",
             )
-            .with_note("the API server on node addresses needs Cilium's `policy-cidr-match-mode: nodes` (1.15+) or a CiliumNetworkPolicy with `toEntities: [kube-apiserver]`, which NetworkPolicy v1 cannot express; node-local DNS needs a Local Redirect Policy (docs/cni.md)")
+            .with_note("the API server on node addresses needs Cilium's `policy-cidr-match-mode: nodes` (1.15+) or a CiliumNetworkPolicy with `toEntities: [kube-apiserver]`, which NetworkPolicy v1 cannot express; see docs/cni.md")
             .with_help(format!("reach pods through their services; for nodes, enable the node CIDR mode; source: {}", self.profile.plugin.ipblock_source)),
         )
     }
