@@ -37,7 +37,6 @@ pub enum IpBlockPodsArg {
 #[command(after_help = "Examples:
   netpc analyze cluster-dump/                  who can reach whom, one line per connection
   netpc analyze out/ --format json -o conns.json
-  netpc analyze manifests/ --format dot | dot -Tsvg > conns.svg
   netpc analyze cluster-dump/ --cni calico@3.29   ipBlocks match pod IPs, as on Calico")]
 pub struct AnalyzeArgs {
     /// Folders (read recursively: *.yaml, *.yml, *.json) or files of Kubernetes manifests

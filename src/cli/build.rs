@@ -59,7 +59,6 @@ impl EnforcementFlag {
 #[command(after_help = "Examples:
   netpc build netp -o out                    compile netp/ into out/
   netpc build netp -o out --check            in CI: exit 1 when out/ is not up to date
-  netpc build netp --stdout | kubectl apply -f -
   netpc build netp -o out --cni kube-router@2.8   for the plugin that will enforce")]
 pub struct BuildArgs {
     /// `.netp` files, or folders searched recursively for them (default `.`)

@@ -15,7 +15,6 @@ use super::{DiagnosticArgs, MessageFormat, fatal};
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   netpc check netp                          check the program in netp/
-  netpc check netp --message-format github  annotations on a pull request
   netpc check netp --message-format sarif > netpc.sarif
   netpc check netp --cni calico@3.29         what Calico 3.29 would ignore or drop")]
 pub struct CheckArgs {

@@ -11,6 +11,8 @@ use std::process::ExitCode;
 pub struct CniArgs {
     #[command(subcommand)]
     pub action: CniAction,
+    #[command(flatten)]
+    pub style: super::style::StyleArgs,
 }
 
 #[derive(clap::Subcommand, Debug)]

@@ -29,7 +29,6 @@ pub enum ReportFormat {
 #[command(after_help = "Examples:
   netpc verify netp                          compile in memory and prove the policies
   netpc verify netp --against out            prove the committed folder instead
-  netpc verify netp --against out --format json --message-format github
   netpc verify netp --cni calico@3.29       evaluate as Calico does (ipBlock matches pod IPs)")]
 pub struct VerifyArgs {
     /// `.netp` files, or folders searched recursively for them (default `.`)

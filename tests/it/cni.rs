@@ -554,3 +554,29 @@ fn cli_verify_and_analyze_read_ipblocks_as_the_plugin_does() {
     let analyzed = netpc(&["analyze", out.to_str().unwrap(), "--cni", "calico@3.29"]);
     assert_eq!(analyzed.status.code(), Some(0), "{analyzed:?}");
 }
+
+#[test]
+fn docs_name_every_profile_and_every_source() {
+    let docs = std::fs::read_to_string("docs/cni.md").unwrap();
+    for plugin in PLUGINS {
+        assert!(
+            docs.contains(&format!("| `{}`", plugin.name)),
+            "docs/cni.md lacks {}",
+            plugin.name
+        );
+        for entry in plugin.entries {
+            assert!(
+                docs.contains(entry.source),
+                "docs/cni.md lacks the source {:?}",
+                entry.source
+            );
+        }
+    }
+    let stdlib = std::fs::read_to_string("docs/stdlib.md").unwrap();
+    for name in ["dns-nodelocal", "dns-openshift"] {
+        assert!(
+            stdlib.contains(&format!("`std/{name}`")),
+            "docs/stdlib.md lacks std/{name}"
+        );
+    }
+}
