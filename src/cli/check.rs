@@ -80,7 +80,13 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             if checked.missing.len() == 1 { "" } else { "es" }
         );
     }
-    compiled.diagnostics.extend(checked.diagnostics);
+    let found = match compiled.cni {
+        crate::compile::CniChoice::Profile(profile) => {
+            crate::cni::annotate_host_network(checked.diagnostics, profile)
+        }
+        _ => checked.diagnostics,
+    };
+    compiled.diagnostics.extend(found);
     let status = report(
         &compiled.sources,
         &mut compiled.diagnostics,

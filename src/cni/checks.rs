@@ -52,6 +52,24 @@ pub fn apply(
     Some(profile)
 }
 
+/// W404 (a service selects hostNetwork pods, from `--workloads`) with the profile's
+/// source for it: the plugin does not isolate those pods.
+pub fn annotate_host_network(diagnostics: Diagnostics, profile: Profile) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    for d in diagnostics.into_vec() {
+        out.push(if d.code == Code::HostNetworkSelected {
+            d.with_note(format!(
+                "{} does not isolate hostNetwork pods: {}",
+                profile.display(),
+                profile.plugin.host_network_source
+            ))
+        } else {
+            d
+        });
+    }
+    out
+}
+
 /// E500 / E501 for a `cni` setting that names no profile.
 fn setting_error(setting: &CniSetting, err: &ParseError) -> Diagnostic {
     let (code, label) = if err.unknown_name {

@@ -9,7 +9,7 @@ mod checks;
 pub mod profiles;
 mod table;
 
-pub use checks::{MAX_EXPANDED_PORTS, apply};
+pub use checks::{MAX_EXPANDED_PORTS, annotate_host_network, apply};
 pub use profiles::{ALIASES, Entry, Failure, Feature, IpBlockRule, PLUGINS, Plugin};
 pub use table::table;
 

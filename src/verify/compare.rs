@@ -142,17 +142,10 @@ pub fn verify(
     };
     let analysis = Analysis::new(&probes.cluster, evaluation)?;
     let expectation = Expectation::new(program, options.enforcement);
-    let mut report = Report::default();
-    if options.ipblock_pods == analyze::IpBlockPods::Match {
-        let net = program.cluster.pods.first().map_or_else(
-            || format!("{ASSUMED_POD_NETWORK}, assumed"),
-            ToString::to_string,
-        );
-        report.ipblock = Some(format!(
-            "{}: ipBlock matches pod IPs, probe pods in {net}",
-            options.plugin.unwrap_or("plugin")
-        ));
-    }
+    let mut report = Report {
+        ipblock: ipblock_summary(program, options),
+        ..Report::default()
+    };
 
     let (pods, contract) = match_probes(program, &expectation, &probes.probes);
     report.contract = contract;
@@ -372,6 +365,21 @@ impl Ends<'_> {
             help: None,
         }
     }
+}
+
+/// How ipBlocks were read, for the summary line, when they match pod IPs.
+fn ipblock_summary(program: &Program, options: Options) -> Option<String> {
+    if options.ipblock_pods != analyze::IpBlockPods::Match {
+        return None;
+    }
+    let net = program.cluster.pods.first().map_or_else(
+        || format!("{ASSUMED_POD_NETWORK}, assumed"),
+        ToString::to_string,
+    );
+    Some(format!(
+        "{}: ipBlock matches pod IPs, probe pods in {net}",
+        options.plugin.unwrap_or("plugin")
+    ))
 }
 
 /// Under `IpBlockPods::Match`, give every probe pod an address of the pod network, in

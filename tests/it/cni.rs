@@ -580,3 +580,44 @@ fn docs_name_every_profile_and_every_source() {
         );
     }
 }
+
+#[test]
+fn a_host_network_target_names_the_plugin_and_its_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("grid.netp");
+    std::fs::write(
+        &program,
+        "namespace grid {\n  use std/dns;\n  service agent { port 9100; }\n  service web;\n  web needs agent:9100;\n}\n",
+    )
+    .unwrap();
+    let manifest = dir.path().join("agent.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent, namespace: grid}\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n    spec:\n      hostNetwork: true\n      containers: [{name: agent, image: agent, ports: [{containerPort: 9100}]}]\n",
+    )
+    .unwrap();
+    let (program, manifest) = (program.to_str().unwrap(), manifest.to_str().unwrap());
+    let run = |cni: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--color",
+            "never",
+            program,
+            "--workloads",
+            manifest,
+        ];
+        args.extend_from_slice(cni);
+        String::from_utf8(netpc(&args).stderr).unwrap()
+    };
+    let named = run(&["--cni", "calico@3.29"]);
+    assert!(named.contains("warning[W404]"), "{named}");
+    assert!(
+        named.contains("calico@3.29.0 does not isolate hostNetwork pods: felix#1361"),
+        "{named}"
+    );
+    let unnamed = run(&[]);
+    assert!(
+        unnamed.contains("warning[W404]") && !unnamed.contains("does not isolate"),
+        "{unnamed}"
+    );
+}
