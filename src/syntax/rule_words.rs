@@ -45,7 +45,7 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         Rule::kw_cluster => "`cluster`",
         Rule::kw_pods => "`pods`",
         Rule::kw_nodes => "`nodes`",
-        Rule::cluster_line => "`pods`, `nodes` or `}`",
+        Rule::cluster_line => "a `pods` or `nodes` line",
         Rule::name => "a name",
         Rule::namespace_name => "a namespace name",
         Rule::export_to => "`*` or a namespace name",

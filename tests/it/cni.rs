@@ -621,3 +621,56 @@ fn a_host_network_target_names_the_plugin_and_its_source() {
         "{unnamed}"
     );
 }
+
+#[test]
+fn probe_and_build_compile_for_the_flagged_plugin() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("grid.netp");
+    std::fs::write(&file, program_using(Feature::EndPort, 4)).unwrap();
+    let file = file.to_str().unwrap();
+    let kit = dir.path().join("kit");
+    let flannel = netpc(&[
+        "probe",
+        file,
+        "-o",
+        kit.to_str().unwrap(),
+        "--cni",
+        "flannel",
+    ]);
+    assert_eq!(flannel.status.code(), Some(1));
+    assert!(
+        String::from_utf8(flannel.stderr)
+            .unwrap()
+            .contains("error[E502]")
+    );
+    assert!(!kit.exists());
+    let ok = netpc(&[
+        "probe",
+        file,
+        "-o",
+        kit.to_str().unwrap(),
+        "--cni",
+        "kube-router@1.2",
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+    let policies = std::fs::read_to_string(kit.join("setup/policies.yaml")).unwrap();
+    assert!(
+        policies.contains("\"port\": 8003") && !policies.contains("endPort"),
+        "{policies}"
+    );
+    let built = netpc(&[
+        "build",
+        file,
+        "--stdout",
+        "--color",
+        "never",
+        "--cni",
+        "kube-router@1.2",
+    ]);
+    assert_eq!(built.status.code(), Some(0));
+    let stderr = String::from_utf8(built.stderr).unwrap();
+    assert!(
+        stderr.contains("warning[W505]") && !stderr.contains("note: network plugin unknown"),
+        "{stderr}"
+    );
+}
