@@ -106,7 +106,7 @@ pub fn run(args: &BuildArgs) -> ExitCode {
         &mut compiled.diagnostics,
         args.diagnostics,
     );
-    super::program::note_unnamed_cni(&compiled, args.diagnostics, false);
+    super::program::note_unnamed_cni(&compiled, args.diagnostics);
     let Some(plan) = compiled.plan else {
         return status;
     };

@@ -47,7 +47,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             &mut compiled.diagnostics,
             args.diagnostics,
         );
-        super::program::note_unnamed_cni(&compiled, args.diagnostics, true);
+        super::program::note_unnamed_cni(&compiled, args.diagnostics);
         return status;
     };
     let manifests = match load(
@@ -92,7 +92,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         &mut compiled.diagnostics,
         args.diagnostics,
     );
-    super::program::note_unnamed_cni(&compiled, args.diagnostics, true);
+    super::program::note_unnamed_cni(&compiled, args.diagnostics);
     if args.diagnostics.message_format == MessageFormat::Human {
         eprintln!("{summary}");
     }

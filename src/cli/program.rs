@@ -134,12 +134,11 @@ pub fn report(sources: &Sources, diagnostics: &mut Diagnostics, flags: Diagnosti
 }
 
 /// With no network plugin named (neither `cni` nor `--cni`), one note after the
-/// summary saying so (human format, not `--quiet`): always for `check`, whose summary
-/// is its output, and for other commands only when they printed diagnostics (a clean
-/// `build` stays silent).
-pub fn note_unnamed_cni(compilation: &Compilation, flags: DiagnosticArgs, always: bool) {
+/// summary line saying so (human format, not `--quiet`). A clean program prints no
+/// summary, so it stays silent.
+pub fn note_unnamed_cni(compilation: &Compilation, flags: DiagnosticArgs) {
     if compilation.cni == crate::compile::CniChoice::Unnamed
-        && (always || !compilation.diagnostics.is_empty())
+        && !compilation.diagnostics.is_empty()
         && flags.message_format == MessageFormat::Human
         && !flags.quiet
     {

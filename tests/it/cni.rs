@@ -502,23 +502,22 @@ fn cli_flag_errors_list_and_note() {
     assert_eq!(list.status.code(), Some(0));
     insta::assert_snapshot!("cni_list", String::from_utf8(list.stdout).unwrap());
 
-    let unnamed = netpc(&["check", "--color", "never", "examples/platform"]);
-    let stderr = String::from_utf8(unnamed.stderr).unwrap();
+    // A clean program stays silent; after a summary line, one note.
+    let clean = netpc(&["check", "--color", "never", "examples/platform"]);
+    assert_eq!(String::from_utf8(clean.stderr).unwrap(), "");
+    let warned = "tests/ui/check/W003-unbounded-external.netp";
+    let stderr = String::from_utf8(netpc(&["check", "--color", "never", warned]).stderr).unwrap();
     assert!(
-        stderr.starts_with("note: network plugin unknown"),
+        stderr.ends_with("2 warnings\nnote: network plugin unknown: checked against the NetworkPolicy API only; name the one that will enforce the policies with `cni \"NAME@VERSION\";` or `--cni` (`netpc cni list`)\n"),
         "{stderr}"
     );
-    let named = netpc(&[
-        "check",
-        "--color",
-        "never",
-        "--cni",
-        "kube-router@2.10",
-        "examples/platform",
-    ]);
-    assert_eq!(named.status.code(), Some(0));
-    assert_eq!(String::from_utf8(named.stderr).unwrap(), "");
-    let quiet = netpc(&["check", "-q", "examples/platform"]);
+    let named = netpc(&["check", "--cni", "kube-router@2.10", warned]);
+    assert!(
+        !String::from_utf8(named.stderr)
+            .unwrap()
+            .contains("note: network plugin")
+    );
+    let quiet = netpc(&["check", "-q", warned]);
     assert_eq!(String::from_utf8(quiet.stderr).unwrap(), "");
 }
 
