@@ -236,6 +236,25 @@ const EKS: &[Entry] = &[
     ),
 ];
 
+/// AKS with Azure CNI powered by Cilium, by Kubernetes version: 1.29 and 1.30 run
+/// Cilium 1.14, 1.31 and newer Cilium 1.16.
+const AKS_CILIUM: &[Entry] = &[
+    entry(
+        EndPort,
+        Some(v(1, 31, 0)),
+        FieldIgnored,
+        "Kubernetes 1.29 and 1.30 on AKS run Cilium 1.14, which accepts and ignores endPort",
+        "MicrosoftDocs/azure-aks-docs articles/aks/azure-cni-powered-by-cilium.md (Cilium versions per Kubernetes version); cilium#28684",
+    ),
+    entry(
+        Sctp,
+        None,
+        Unverified,
+        "no source says whether AKS enables SCTP in its Cilium",
+        "MicrosoftDocs/azure-aks-docs articles/aks/azure-cni-powered-by-cilium.md",
+    ),
+];
+
 const AZURE_NPM: &[Entry] = &[
     entry(
         EndPort,
@@ -363,6 +382,17 @@ const NO_SOURCE: &str = "no source found";
 
 /// Every profile, sorted by name.
 pub const PLUGINS: &[Plugin] = &[
+    Plugin {
+        name: "aks-cilium",
+        title: "AKS with Azure CNI powered by Cilium",
+        versioned_by: Some("Kubernetes (AKS)"),
+        first: v(1, 29, 0),
+        ipblock: IpBlockRule::NeverPods,
+        ipblock_source: "MicrosoftDocs/azure-aks-docs azure-cni-powered-by-cilium.md: ipBlock can't select pod or node IPs, even 0.0.0.0/0",
+        host_network_source: "azure-cni-powered-by-cilium.md: hostNetwork pods are excluded",
+        entries: AKS_CILIUM,
+        remarks: "Linux nodes only; flow logs need Advanced Container Networking Services",
+    },
     Plugin {
         name: "antrea",
         title: "Antrea",

@@ -494,7 +494,8 @@ fn cli_flag_errors_list_and_note() {
     assert_eq!(bad.status.code(), Some(2));
     let stderr = String::from_utf8(bad.stderr).unwrap();
     assert!(
-        stderr.contains("did you mean `kube-router`?") && stderr.contains("known plugins: antrea"),
+        stderr.contains("did you mean `kube-router`?")
+            && stderr.contains("known plugins: aks-cilium, antrea"),
         "{stderr}"
     );
 
