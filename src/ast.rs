@@ -134,6 +134,24 @@ pub enum ItemKind {
     Identity(Spanned<IdentityStyle>),
     /// `guard labels;` (`Deny`) / `guard labels warn;` (`Warn`): the admission guard.
     Guard(Spanned<GuardAction>),
+    /// `cni "NAME@VERSION";` (the string's text and span).
+    Cni(Spanned<String>),
+    /// `cluster { pods CIDR, ...; nodes CIDR, ...; }`, line by line.
+    Cluster(Vec<ClusterLine>),
+}
+
+/// One line of a `cluster` block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterLine {
+    pub kind: Spanned<ClusterNetwork>,
+    pub cidrs: Vec<Spanned<String>>,
+}
+
+/// Which network a `cluster` line declares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClusterNetwork {
+    Pods,
+    Nodes,
 }
 
 /// A direction of traffic, as written in `enforcement ingress off;`.
@@ -288,7 +306,9 @@ fn shrink_items(items: &mut Vec<Item>) {
             | ItemKind::ExemptLabel { .. }
             | ItemKind::Enforcement { .. }
             | ItemKind::Identity(_)
-            | ItemKind::Guard(_) => {}
+            | ItemKind::Guard(_)
+            | ItemKind::Cni(_)
+            | ItemKind::Cluster(_) => {}
         }
     }
 }

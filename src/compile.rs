@@ -60,10 +60,23 @@ pub fn add_root(
     Some(id)
 }
 
-/// Choices that change the output (`--enforcement`).
+/// Choices that change the output (`--enforcement`, `--cni`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Options {
     pub lower: lower::Options,
+    /// `--cni NAME@VERSION`: the network plugin, over the program's `cni` setting.
+    pub cni: Option<crate::cni::Profile>,
+}
+
+/// Which network plugin the program was checked against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CniChoice {
+    /// This profile (from `--cni` or the program's `cni`).
+    Profile(crate::cni::Profile),
+    /// Neither `--cni` nor `cni` names one: checked against the NetworkPolicy API only.
+    Unnamed,
+    /// The program had errors before the plugin could be checked.
+    NotChecked,
 }
 
 /// The phases [`compile_observed`] reports as it finishes them (for `NETPC_TIMINGS`).
@@ -89,6 +102,8 @@ pub struct Compilation {
     pub sources: Sources,
     pub diagnostics: Diagnostics,
     pub plan: Option<Plan>,
+    /// The network plugin the program was checked and lowered for.
+    pub cni: CniChoice,
 }
 
 impl Compilation {
@@ -118,13 +133,27 @@ pub fn compile_observed(
     let (program, checked) = crate::check(&mut sources, &roots, loader);
     diagnostics.extend(checked);
     observe(Phase::ParseAndCheck);
-    let Some(program) = program.filter(|_| !diagnostics.has_errors()) else {
+    let Some(mut program) = program.filter(|_| !diagnostics.has_errors()) else {
         return Compilation {
             sources,
             diagnostics,
             plan: None,
+            cni: CniChoice::NotChecked,
         };
     };
+    let cni = match crate::cni::apply(&mut program, options.cni, &mut diagnostics) {
+        Some(profile) => CniChoice::Profile(profile),
+        None if program.cni.is_some() => CniChoice::NotChecked,
+        None => CniChoice::Unnamed,
+    };
+    if diagnostics.has_errors() {
+        return Compilation {
+            sources,
+            diagnostics,
+            plan: None,
+            cni,
+        };
+    }
     let plan = lower::plan(program, options.lower, &mut diagnostics);
     observe(Phase::Plan);
     let plan = (!diagnostics.has_errors()).then_some(plan);
@@ -132,5 +161,6 @@ pub fn compile_observed(
         sources,
         diagnostics,
         plan,
+        cni,
     }
 }

@@ -35,6 +35,27 @@ pub struct Program {
     /// `guard labels [warn];`: apply the admission guard of the label contract with
     /// the other manifests (`None`: it is only written to `admission/`).
     pub guard: Option<GuardAction>,
+    /// `cni "NAME@VERSION";` as written (checked against the profiles by `cni`).
+    pub cni: Option<CniSetting>,
+    /// `cluster { pods ...; nodes ...; }`: the cluster's own networks.
+    pub cluster: ClusterNetworks,
+}
+
+/// `cni "NAME@VERSION";`: the network plugin the program is compiled for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CniSetting {
+    pub text: String,
+    /// The string as written.
+    pub span: Span,
+}
+
+/// The pod and node networks of the cluster (empty: not declared), canonical and
+/// sorted; `span` is the `cluster` block.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClusterNetworks {
+    pub pods: Vec<IpNet>,
+    pub nodes: Vec<IpNet>,
+    pub span: Option<Span>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,6 +10,7 @@
 
 pub mod analyze;
 pub mod ast;
+pub mod cni;
 pub mod compile;
 pub mod diagnostic;
 pub mod emit;

@@ -5,6 +5,14 @@
 pub const MODULES: &[(&str, &str)] = &[
     ("dns", include_str!("../stdlib/dns.netp")),
     (
+        "dns-nodelocal",
+        include_str!("../stdlib/dns-nodelocal.netp"),
+    ),
+    (
+        "dns-openshift",
+        include_str!("../stdlib/dns-openshift.netp"),
+    ),
+    (
         "ingress-nginx",
         include_str!("../stdlib/ingress-nginx.netp"),
     ),

@@ -152,6 +152,13 @@ impl Cluster {
         self.nodes.get(name).copied()
     }
 
+    /// Gives a workload's pods an IP (matched by ipBlocks under `IpBlockPods::Match`).
+    pub fn set_workload_ip(&mut self, id: WorkloadId, ip: IpAddr) {
+        if let Some(workload) = self.workloads.get_mut(id) {
+            workload.ip = Some(ip);
+        }
+    }
+
     pub fn add_workload(&mut self, workload: Workload) -> WorkloadId {
         self.workloads.push(workload);
         self.workloads.len() - 1

@@ -37,7 +37,7 @@ pub enum IpBlockPodsArg {
 #[command(after_help = "Examples:
   netpc analyze cluster-dump/                  who can reach whom, one line per connection
   netpc analyze out/ --format json -o conns.json
-  netpc analyze manifests/ --format dot | dot -Tsvg > conns.svg")]
+  netpc analyze cluster-dump/ --cni calico@3.29   ipBlocks match pod IPs, as on Calico")]
 pub struct AnalyzeArgs {
     /// Folders (read recursively: *.yaml, *.yml, *.json) or files of Kubernetes manifests
     #[arg(required = true)]
@@ -51,6 +51,10 @@ pub struct AnalyzeArgs {
     /// Whether an ipBlock peer matches pod IPs
     #[arg(long, value_enum, default_value_t = IpBlockPodsArg::Ignore)]
     pub ipblock_pods: IpBlockPodsArg,
+    /// Evaluate as this network plugin does: its ipBlock rule (Calico, kube-router,
+    /// k3s, kindnet match pod IPs; `netpc cni list`), instead of `--ipblock-pods`
+    #[arg(long, value_name = "NAME@VERSION", value_parser = super::parse_cni, conflicts_with = "ipblock_pods")]
+    pub cni: Option<crate::cni::Profile>,
     #[command(flatten)]
     pub style: super::style::StyleArgs,
 }
@@ -95,9 +99,10 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
     }
     let cluster = loader.finish();
     let options = Options {
-        ipblock_pods: match args.ipblock_pods {
-            IpBlockPodsArg::Ignore => IpBlockPods::Ignore,
-            IpBlockPodsArg::Match => IpBlockPods::Match,
+        ipblock_pods: match (args.cni.map(|p| p.ipblock()), args.ipblock_pods) {
+            (Some(crate::cni::IpBlockRule::MatchesPods), _) => IpBlockPods::Match,
+            (Some(_), _) | (None, IpBlockPodsArg::Ignore) => IpBlockPods::Ignore,
+            (None, IpBlockPodsArg::Match) => IpBlockPods::Match,
         },
         ..Options::default()
     };

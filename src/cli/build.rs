@@ -59,7 +59,7 @@ impl EnforcementFlag {
 #[command(after_help = "Examples:
   netpc build netp -o out                    compile netp/ into out/
   netpc build netp -o out --check            in CI: exit 1 when out/ is not up to date
-  netpc build netp --stdout | kubectl apply -f -")]
+  netpc build netp -o out --cni kube-router@2.8   for the plugin that will enforce")]
 pub struct BuildArgs {
     /// `.netp` files, or folders searched recursively for them (default `.`)
     pub paths: Vec<PathBuf>,
@@ -95,6 +95,7 @@ pub fn run(args: &BuildArgs) -> ExitCode {
         lower: crate::lower::Options {
             enforcement: EnforcementFlag::merge(&args.enforcement),
         },
+        cni: None,
     };
     let mut compiled = match compile(&args.paths, &args.program, options) {
         Ok(compiled) => compiled,
@@ -105,6 +106,7 @@ pub fn run(args: &BuildArgs) -> ExitCode {
         &mut compiled.diagnostics,
         args.diagnostics,
     );
+    super::program::note_unnamed_cni(&compiled, args.diagnostics);
     let Some(plan) = compiled.plan else {
         return status;
     };

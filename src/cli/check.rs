@@ -15,8 +15,8 @@ use super::{DiagnosticArgs, MessageFormat, fatal};
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   netpc check netp                          check the program in netp/
-  netpc check netp --message-format github  annotations on a pull request
-  netpc check netp --message-format sarif > netpc.sarif")]
+  netpc check netp --message-format sarif > netpc.sarif
+  netpc check netp --cni calico@3.29         what Calico 3.29 would ignore or drop")]
 pub struct CheckArgs {
     /// `.netp` files, or folders searched recursively for them (default `.`)
     pub paths: Vec<PathBuf>,
@@ -42,11 +42,13 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         Err(status) => return status,
     };
     let (Some(plan), false) = (&compiled.plan, args.workloads.workloads.is_empty()) else {
-        return report(
+        let status = report(
             &compiled.sources,
             &mut compiled.diagnostics,
             args.diagnostics,
         );
+        super::program::note_unnamed_cni(&compiled, args.diagnostics);
+        return status;
     };
     let manifests = match load(
         &args.workloads,
@@ -78,12 +80,19 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             if checked.missing.len() == 1 { "" } else { "es" }
         );
     }
-    compiled.diagnostics.extend(checked.diagnostics);
+    let found = match compiled.cni {
+        crate::compile::CniChoice::Profile(profile) => {
+            crate::cni::annotate_host_network(checked.diagnostics, profile)
+        }
+        _ => checked.diagnostics,
+    };
+    compiled.diagnostics.extend(found);
     let status = report(
         &compiled.sources,
         &mut compiled.diagnostics,
         args.diagnostics,
     );
+    super::program::note_unnamed_cni(&compiled, args.diagnostics);
     if args.diagnostics.message_format == MessageFormat::Human {
         eprintln!("{summary}");
     }

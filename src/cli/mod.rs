@@ -8,6 +8,7 @@
 mod analyze;
 mod build;
 mod check;
+mod cni;
 mod completions;
 mod diff;
 mod explain;
@@ -67,6 +68,8 @@ enum Command {
     Graph(graph::GraphArgs),
     /// Prove on a live cluster that the network plugin enforces the program
     Probe(Box<kit::ProbeArgs>),
+    /// The network-plugin profiles (`netpc cni list`)
+    Cni(cni::CniArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(completions::CompletionsArgs),
     /// Print the man page, or write one page per subcommand into a folder
@@ -137,6 +140,16 @@ pub struct ProgramArgs {
     /// (repeatable; see docs/limits.md)
     #[arg(long = "allow-use-outside", value_name = "DIR")]
     pub allow_use_outside: Vec<std::path::PathBuf>,
+    /// The network plugin that will enforce the policies, over the program's `cni`
+    /// setting: checks what it would ignore and evaluates `verify` with its ipBlock
+    /// rule (`netpc cni list`; docs/cni.md)
+    #[arg(long, value_name = "NAME@VERSION", value_parser = parse_cni)]
+    pub cni: Option<crate::cni::Profile>,
+}
+
+/// `--cni NAME@VERSION`: a profile, or the message with did-you-mean and the list.
+pub(crate) fn parse_cni(text: &str) -> Result<crate::cni::Profile, String> {
+    crate::cni::parse(text).map_err(|e| e.to_string())
 }
 
 impl ProgramArgs {
@@ -174,6 +187,7 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Probe(args) => kit::run(&args),
+        Command::Cni(args) => cni::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
     }

@@ -29,6 +29,10 @@ pub fn load_and_compile(
     flags: &ProgramArgs,
     options: Options,
 ) -> Result<Compilation, LoadError> {
+    let options = Options {
+        cni: options.cni.or(flags.cni),
+        ..options
+    };
     let mut timings = Timings::new();
     let (sources, roots, diagnostics) = load_program(paths)?;
     let loader = flags.loader(&sources, &roots)?;
@@ -126,6 +130,21 @@ pub fn report(sources: &Sources, diagnostics: &mut Diagnostics, flags: Diagnosti
             fatal(format!("cannot write the diagnostics: {err}"))
         }
         _ => status,
+    }
+}
+
+/// With no network plugin named (neither `cni` nor `--cni`), one note after the
+/// summary line saying so (human format, not `--quiet`). A clean program prints no
+/// summary, so it stays silent.
+pub fn note_unnamed_cni(compilation: &Compilation, flags: DiagnosticArgs) {
+    if compilation.cni == crate::compile::CniChoice::Unnamed
+        && !compilation.diagnostics.is_empty()
+        && flags.message_format == MessageFormat::Human
+        && !flags.quiet
+    {
+        eprintln!(
+            "note: network plugin unknown: checked against the NetworkPolicy API only; name the one that will enforce the policies with `cni \"NAME@VERSION\";` or `--cni` (`netpc cni list`)"
+        );
     }
 }
 

@@ -1,5 +1,5 @@
 //! `--color` and `-q/--quiet` for the commands that print no diagnostics of a program
-//! (`analyze`, `diff`, `graph`, `completions`, `man`), so every command takes both, and
+//! (`analyze`, `diff`, `graph`, `cni`, `completions`, `man`), so every command takes both, and
 //! the help examples every subcommand ends with.
 
 use super::ColorChoice;

@@ -29,7 +29,7 @@ pub enum ReportFormat {
 #[command(after_help = "Examples:
   netpc verify netp                          compile in memory and prove the policies
   netpc verify netp --against out            prove the committed folder instead
-  netpc verify netp --against out --format json --message-format github")]
+  netpc verify netp --cni calico@3.29       evaluate as Calico does (ipBlock matches pod IPs)")]
 pub struct VerifyArgs {
     /// `.netp` files, or folders searched recursively for them (default `.`)
     pub paths: Vec<PathBuf>,
@@ -54,6 +54,7 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
     let enforcement = EnforcementFlag::merge(&args.enforcement);
     let options = crate::compile::Options {
         lower: crate::lower::Options { enforcement },
+        cni: None,
     };
     let compiled = match compiled(&args.paths, &args.program, options, args.diagnostics) {
         Ok(compiled) => compiled,
@@ -98,7 +99,7 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
     if let Some(manifests) = &real {
         return real_workloads(args, program, &folder, manifests, sources);
     }
-    let result = verify::verify(program, &folder, verify::Options { enforcement });
+    let result = verify::verify(program, &folder, verify_options(&compiled, enforcement));
     match result {
         Ok(found) => {
             let text = match args.format {
@@ -118,6 +119,27 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
             }
         }
         Err(errors) => invalid(&errors),
+    }
+}
+
+/// What verify expects and how it evaluates: `--enforcement`, and the network
+/// plugin's ipBlock rule (`--cni`, `cni`; an unknown rule evaluates as Cilium does).
+fn verify_options(
+    compiled: &crate::compile::Compilation,
+    enforcement: crate::ir::EnforcementOverride,
+) -> verify::Options {
+    let profile = match compiled.cni {
+        crate::compile::CniChoice::Profile(profile) => Some(profile),
+        _ => None,
+    };
+    let ipblock_pods = match profile.map(|p| p.ipblock()) {
+        Some(crate::cni::IpBlockRule::MatchesPods) => crate::analyze::IpBlockPods::Match,
+        _ => crate::analyze::IpBlockPods::Ignore,
+    };
+    verify::Options {
+        enforcement,
+        ipblock_pods,
+        plugin: profile.map(|p| p.plugin.name),
     }
 }
 

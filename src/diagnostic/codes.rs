@@ -2,7 +2,8 @@
 //! long explanation printed by `netpc explain CODE` (kept in `docs/codes/CODE.md`, so the
 //! docs and the binary say the same thing). Codes are never renumbered or reused.
 //! Ranges: `E1xx` syntax, `E2xx` names and scopes, `E3xx` values, `W0xx` warnings,
-//! `E4xx`/`W4xx` workloads (manifests checked against the program).
+//! `E4xx`/`W4xx` workloads (manifests checked against the program), `E5xx`/`W5xx` the
+//! network plugin's profile (`docs/cni.md`).
 
 use super::Severity;
 
@@ -113,4 +114,18 @@ codes! {
     ServiceWithoutWorkload = "W402", Warning, "service selects no workload";
     ExemptTemplate = "W403", Warning, "pod template carries the exempt label";
     HostNetworkSelected = "W404", Warning, "hostNetwork pod selected by a service";
+
+    // E5xx/W5xx: the network plugin's profile (`cni`, `--cni`)
+    UnknownCni = "E500", Error, "unknown network plugin";
+    UnsupportedCniVersion = "E501", Error, "network plugin version not covered";
+    PluginEnforcesNothing = "E502", Error, "network plugin enforces no NetworkPolicy";
+    PolicyDroppedByPlugin = "E503", Error, "network plugin would drop the policy";
+    FieldIgnoredByPlugin = "E504", Error, "network plugin would ignore a field";
+    PortRangeTooWide = "E505", Error, "port range too wide for a plugin without endPort";
+    IpBlockMatchesPods = "W500", Warning, "external overlaps the pod network on a plugin that matches pod IPs";
+    IpBlockMissesCluster = "W501", Warning, "external inside the cluster's networks on a plugin that never matches them";
+    FeatureNeedsFlag = "W502", Warning, "feature needs a flag of the network plugin";
+    FeaturePartial = "W503", Warning, "feature with known gaps on the network plugin";
+    FeatureUnverified = "W504", Warning, "feature support unverified on the network plugin";
+    PortRangeExpanded = "W505", Warning, "port range expanded into single ports";
 }

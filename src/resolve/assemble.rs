@@ -51,6 +51,8 @@ pub(super) fn assemble(
         identity: decls.identity.map(|(s, _)| s).unwrap_or_default(),
         exempt: decls.exempt.unwrap_or_default(),
         guard: decls.guard.map(|(action, _)| action),
+        cni: decls.cni,
+        cluster: decls.cluster,
     }
 }
 

@@ -8,7 +8,7 @@ use super::declarations::{
     Decl, Declarations, EnforcementSlots, ExportDecl, ExternalDecl, GroupDecl, Loaded,
     NamespaceDecl, NeedsDecl, ServiceDecl,
 };
-use super::{declaration_checks, value_checks};
+use super::{cluster_settings, declaration_checks, value_checks};
 use crate::ast::{
     ExportTo, Ident, IdentityStyle, Item, ItemKind, Reference, ServiceItem, Spanned, Target,
 };
@@ -165,6 +165,14 @@ impl Collector<'_> {
                     self.decls.guard = Some((action.node, span));
                 }
             }
+            ItemKind::Cni(text) => {
+                let place = self.cluster_place(span, context);
+                cluster_settings::collect_cni(&mut self.decls, self.diagnostics, &place, text);
+            }
+            ItemKind::Cluster(lines) => {
+                let place = self.cluster_place(span, context);
+                cluster_settings::collect_cluster(&mut self.decls, self.diagnostics, &place, &lines);
+            }
             ItemKind::Identity(style) => {
                 if context.namespace.is_some() || context.is_module {
                     self.setting_not_here(span, "`identity`", "identity is program-wide: write it outside every namespace, in a file of the program (not a module)");
@@ -319,6 +327,14 @@ impl Collector<'_> {
             )
             .with_help(help.to_owned()),
         );
+    }
+
+    /// Where a `cni` or `cluster` setting stands.
+    fn cluster_place(&self, span: Span, context: &Context) -> cluster_settings::Place {
+        cluster_settings::Place {
+            span,
+            misplaced: context.namespace.is_some() || context.is_module || self.block_depth > 0,
+        }
     }
 
     fn setting_twice(&mut self, span: Span, what: &str, first: Span) {

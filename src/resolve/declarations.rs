@@ -128,6 +128,10 @@ pub(crate) struct Declarations {
     pub enforcement: EnforcementSlots,
     /// `guard labels [warn];` and where it was written.
     pub guard: Option<(ast::GuardAction, Span)>,
+    /// `cni "NAME@VERSION";`
+    pub cni: Option<ir::CniSetting>,
+    /// `cluster { ... }` (empty, without a span, when not written).
+    pub cluster: ir::ClusterNetworks,
 }
 
 impl Declarations {

@@ -5,6 +5,7 @@
 //! never stops at the first. Must never know anything about Kubernetes objects.
 
 mod assemble;
+pub mod cluster_settings;
 mod collect;
 mod declaration_checks;
 mod declarations;

@@ -1,7 +1,7 @@
 //! Warnings about a program that checked clean, as a pass over the checked IR that
 //! returns an iterator of diagnostics (in the manner of Cedar's validator string
 //! checks): W005 an export nobody needs, W001 a namespace whose pods need other
-//! endpoints but cannot resolve DNS. With errors, some needs were dropped, so an
+//! endpoints but cannot resolve DNS (UDP 53, or 5353 for OpenShift's DNS pods). With errors, some needs were dropped, so an
 //! export or DNS access could look unused only because of them: the caller runs this
 //! pass only when there is no error. Warnings that hold whatever else is wrong are
 //! reported where their facts are: W002 in `need_checks`, W003 in `collect` (it needs the
@@ -60,9 +60,11 @@ fn no_dns(program: &Program) -> impl Iterator<Item = Diagnostic> + '_ {
         has_needs[ns.0 as usize] = true;
         let dns = match &need.ports {
             Ports::Any => false,
+            // 53, or 5353 where OpenShift's DNS pods listen (`std/dns-openshift`).
             Ports::List(ports) => ports.iter().any(|p| {
                 p.protocol == Protocol::Udp
-                    && matches!(p.kind, PortKind::Range { first, last } if first <= 53 && 53 <= last)
+                    && matches!(p.kind, PortKind::Range { first, last }
+                        if [53, 5353].iter().any(|dns| first <= *dns && *dns <= last))
             }),
         };
         if dns && !matches!(need.target, Endpoint::External(_)) {
@@ -85,7 +87,7 @@ fn no_dns(program: &Program) -> impl Iterator<Item = Diagnostic> + '_ {
                 "egress is default-deny here",
             )
             .with_help(format!(
-                "add `use std/dns;` in namespace `{}` so its pods may query kube-dns",
+                "add `use std/dns;` in namespace `{}` so its pods may query kube-dns (`std/dns-nodelocal` with NodeLocal DNSCache, `std/dns-openshift` on OpenShift)",
                 ns.name
             ))
         })

@@ -60,6 +60,8 @@ fn is_token(rule: Rule) -> bool {
             | Rule::kw_enforcement
             | Rule::kw_identity
             | Rule::kw_guard
+            | Rule::kw_cni
+            | Rule::kw_cluster
             | Rule::EOI
     )
 }
@@ -134,6 +136,8 @@ impl Builder<'_> {
             Rule::enforcement_item => self.build_enforcement_item(pair),
             Rule::identity_item => self.build_identity_item(pair),
             Rule::guard_item => self.build_guard_item(pair),
+            Rule::cni_item => self.build_cni_item(pair),
+            Rule::cluster_item => self.build_cluster_item(pair),
             _ => return None,
         }?;
         Some(Item { kind, span })
@@ -358,5 +362,32 @@ impl Builder<'_> {
             style,
             self.span(&value),
         )))
+    }
+
+    /// `cni "NAME@VERSION";`
+    fn build_cni_item(&mut self, pair: Pair<'_, Rule>) -> Option<ItemKind> {
+        let string = children(pair).next()?;
+        Some(ItemKind::Cni(self.build_string(string)))
+    }
+
+    /// `cluster { pods CIDR, ...; nodes CIDR, ...; }`
+    fn build_cluster_item(&mut self, pair: Pair<'_, Rule>) -> Option<ItemKind> {
+        let mut lines = Vec::new();
+        for line in children(pair).filter(|p| p.as_rule() == Rule::cluster_line) {
+            let mut parts = line.into_inner();
+            let keyword = parts.next()?;
+            let kind = if keyword.as_rule() == Rule::kw_pods {
+                ast::ClusterNetwork::Pods
+            } else {
+                ast::ClusterNetwork::Nodes
+            };
+            let kind = ast::Spanned::new(kind, self.span(&keyword));
+            let cidrs = parts
+                .find(|p| p.as_rule() == Rule::cidr_list)
+                .map(|list| self.build_cidr_list(list))
+                .unwrap_or_default();
+            lines.push(ast::ClusterLine { kind, cidrs });
+        }
+        Some(ItemKind::Cluster(lines))
     }
 }

@@ -41,6 +41,11 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         Rule::kw_egress => "`egress`",
         Rule::kw_guard => "`guard`",
         Rule::kw_warn => "`warn`",
+        Rule::kw_cni => "`cni`",
+        Rule::kw_cluster => "`cluster`",
+        Rule::kw_pods => "`pods`",
+        Rule::kw_nodes => "`nodes`",
+        Rule::cluster_line => "a `pods` or `nodes` line",
         Rule::name => "a name",
         Rule::namespace_name => "a namespace name",
         Rule::export_to => "`*` or a namespace name",
@@ -74,6 +79,8 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         | Rule::enforcement_item
         | Rule::identity_item
         | Rule::guard_item
+        | Rule::cni_item
+        | Rule::cluster_item
         | Rule::bad_item => "an item",
         Rule::service_line_probe | Rule::select_line | Rule::port_line | Rule::bad_service_line => {
             "`select`, `port` or `}`"
@@ -149,6 +156,10 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_egress
             | Rule::kw_guard
             | Rule::kw_warn
+            | Rule::kw_cni
+            | Rule::kw_cluster
+            | Rule::kw_pods
+            | Rule::kw_nodes
     )
 }
 
@@ -164,12 +175,14 @@ pub(crate) const ITEM_KEYWORDS: &[&str] = &[
     "enforcement",
     "identity",
     "guard",
+    "cni",
+    "cluster",
     "select",
     "port",
 ];
 
 /// What an item may start with, for the help line.
-pub(crate) const ANY_ITEM_FORM: &str = "an item starts with `namespace`, `external`, `service`, `group`, `export`, `use`, `exempt`, `enforcement`, `identity` or `guard`, or is a need such as `api needs db:5432;`";
+pub(crate) const ANY_ITEM_FORM: &str = "an item starts with `namespace`, `external`, `service`, `group`, `export`, `use`, `exempt`, `enforcement`, `identity`, `guard`, `cni` or `cluster`, or is a need such as `api needs db:5432;`";
 
 /// What a service body holds, for the help line.
 pub(crate) const SERVICE_LINE_FORM: &str =
@@ -196,6 +209,10 @@ pub(crate) fn item_form(first_word: &str) -> &'static str {
         }
         "guard" => "write `guard labels;` or `guard labels warn;`",
         "identity" => "write `identity labels;` or `identity selectors;`",
+        "cni" => {
+            "write `cni \"NAME@VERSION\";`, for example `cni \"calico@3.29\";` (`netpc cni list`)"
+        }
+        "cluster" => "write `cluster { pods CIDR, ...; nodes CIDR, ...; }`",
         "select" => "a selector is written `select KEY = VALUE, ...;`",
         "port" => "ports are written `port 443, 8000-8080, metrics 9100/udp;`",
         _ => {

@@ -23,7 +23,16 @@ pub struct Options {
     /// `--enforcement on|off`: overrides every namespace's enforcement, as it does
     /// for `netpc build`.
     pub enforcement: crate::ir::EnforcementOverride,
+    /// The network plugin's ipBlock rule (`--cni`, `cni`): under `Match` every probe
+    /// pod gets an address in the program's pod network (`cluster { pods ...; }`, else
+    /// [`ASSUMED_POD_NETWORK`]) and ipBlocks match it, as on Calico.
+    pub ipblock_pods: crate::analyze::IpBlockPods,
+    /// The plugin's name, for the help of a finding that comes from that rule.
+    pub plugin: Option<&'static str>,
 }
+
+/// The pod network assumed when the program declares none (kubeadm's and kind's default).
+pub const ASSUMED_POD_NETWORK: &str = "10.244.0.0/16";
 
 /// What kind of mismatch a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -72,6 +81,9 @@ pub struct Finding {
     /// The connection the policies were explained for (the first of `conns`).
     pub sample: (Protocol, u16),
     pub policies: Vec<Involved>,
+    /// How to fix it, when netpc knows (an external that covers pod IPs on a plugin
+    /// whose ipBlock matches them).
+    pub help: Option<String>,
 }
 
 /// The whole answer.
@@ -88,6 +100,9 @@ pub struct Report {
     /// Disagreements between the label contract and the program (a service missing
     /// or unknown, a namespace managed in one and not in the other).
     pub contract: Vec<String>,
+    /// How ipBlocks were read, when a plugin's rule made them match pod IPs
+    /// (`calico: ipBlock matches pod IPs, pods in 10.244.0.0/16`).
+    pub ipblock: Option<String>,
 }
 
 impl Report {
@@ -113,16 +128,24 @@ pub fn verify(
     manifests: &Folder,
     options: Options,
 ) -> Result<Report, Vec<AnalyzeError>> {
-    let probes = probe::build(
+    let mut probes = probe::build(
         &manifests.contract,
         manifests
             .policies
             .iter()
             .map(|(policy, file)| (policy.clone(), Some(file.clone()))),
     );
-    let analysis = Analysis::new(&probes.cluster, analyze::Options::default())?;
+    let pod_ips = pod_addresses(program, &mut probes, options.ipblock_pods);
+    let evaluation = analyze::Options {
+        ipblock_pods: options.ipblock_pods,
+        ..analyze::Options::default()
+    };
+    let analysis = Analysis::new(&probes.cluster, evaluation)?;
     let expectation = Expectation::new(program, options.enforcement);
-    let mut report = Report::default();
+    let mut report = Report {
+        ipblock: ipblock_summary(program, options),
+        ..Report::default()
+    };
 
     let (pods, contract) = match_probes(program, &expectation, &probes.probes);
     report.contract = contract;
@@ -156,7 +179,11 @@ pub fn verify(
             (FindingKind::OverGrant, over),
         ] {
             if !conns.is_empty() {
-                report.findings.push(ends.finding(kind, conns));
+                let mut finding = ends.finding(kind, conns);
+                if kind == FindingKind::NotDeclared {
+                    finding.help = pod_ip_help(program, &pod_ips, &ends, options.plugin);
+                }
+                report.findings.push(finding);
             }
         }
     };
@@ -335,8 +362,96 @@ impl Ends<'_> {
             needs,
             sample,
             policies,
+            help: None,
         }
     }
+}
+
+/// How ipBlocks were read, for the summary line, when they match pod IPs.
+fn ipblock_summary(program: &Program, options: Options) -> Option<String> {
+    if options.ipblock_pods != analyze::IpBlockPods::Match {
+        return None;
+    }
+    let net = program.cluster.pods.first().map_or_else(
+        || format!("{ASSUMED_POD_NETWORK}, assumed"),
+        ToString::to_string,
+    );
+    Some(format!(
+        "{}: ipBlock matches pod IPs, probe pods in {net}",
+        options.plugin.unwrap_or("plugin")
+    ))
+}
+
+/// Under `IpBlockPods::Match`, give every probe pod an address of the pod network, in
+/// probe order; returns them by workload.
+fn pod_addresses(
+    program: &Program,
+    probes: &mut probe::ProbeCluster,
+    rule: analyze::IpBlockPods,
+) -> HashMap<WorkloadId, std::net::IpAddr> {
+    let mut out = HashMap::new();
+    if rule != analyze::IpBlockPods::Match {
+        return out;
+    }
+    let assumed: ipnet::IpNet = ASSUMED_POD_NETWORK.parse().unwrap_or_default();
+    let net = program.cluster.pods.first().copied().unwrap_or(assumed);
+    for (i, probe) in probes.probes.iter().enumerate() {
+        if let Some(ip) = nth_host(net, i as u128 + 1) {
+            probes.cluster.set_workload_ip(probe.workload, ip);
+            out.insert(probe.workload, ip);
+        }
+    }
+    out
+}
+
+/// The `n`th address of `net` (wrapping inside it).
+fn nth_host(net: ipnet::IpNet, n: u128) -> Option<std::net::IpAddr> {
+    let bits = u32::from(net.max_prefix_len() - net.prefix_len());
+    let size = 1u128.checked_shl(bits).unwrap_or(u128::MAX);
+    let offset = if size > 2 { n % (size - 1) } else { 0 };
+    Some(match net.network() {
+        std::net::IpAddr::V4(a) => {
+            std::net::IpAddr::V4((u32::from(a).wrapping_add(offset as u32)).into())
+        }
+        std::net::IpAddr::V6(a) => {
+            std::net::IpAddr::V6((u128::from(a).wrapping_add(offset)).into())
+        }
+    })
+}
+
+/// For a connection allowed but not declared between two pods, when an external of
+/// the program covers one end's pod IP: the plugin matched it, and how to stop that.
+fn pod_ip_help(
+    program: &Program,
+    pod_ips: &HashMap<WorkloadId, std::net::IpAddr>,
+    ends: &Ends<'_>,
+    plugin: Option<&str>,
+) -> Option<String> {
+    let ends_ips = [(ends.src, &ends.src_name), (ends.dst, &ends.dst_name)];
+    for ((_, endpoint), name) in ends_ips {
+        let Endpoint::Workload(w) = endpoint else {
+            continue;
+        };
+        let Some(ip) = pod_ips.get(&w) else {
+            continue;
+        };
+        let covering = program.externals.iter().find(|x| {
+            x.cidrs.iter().any(|c| c.contains(ip)) && !x.except.iter().any(|e| e.contains(ip))
+        })?;
+        let net = program
+            .cluster
+            .pods
+            .iter()
+            .find(|n| n.contains(ip))
+            .map_or_else(|| ASSUMED_POD_NETWORK.to_owned(), ToString::to_string);
+        return Some(format!(
+            "on {} an ipBlock matches pod IPs: {name} ({ip}) lies in `{}`; add `except {net}` (the pod network) to `{}` so only addresses outside the cluster match",
+            plugin.unwrap_or("this plugin"),
+            covering.name,
+            covering.name
+        ));
+    }
+    None
 }
 
 /// The lowest port of the first protocol (SCTP, TCP, UDP) with any.

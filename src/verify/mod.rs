@@ -13,7 +13,7 @@
 //! let compiled = netpc::compile(input, options);                    // the program and its plan
 //! let plan = compiled.plan.unwrap();
 //! let folder = verify::compiled(&plan)?;                             // or output::read(files)?
-//! let report = verify::verify(&plan.program, &folder, verify::Options { enforcement: Default::default() })?;
+//! let report = verify::verify(&plan.program, &folder, verify::Options::default())?;
 //! report.matches();                                               // exit status 0 / 1
 //! print!("{}", verify::render(&report, &program, &sources));
 //! // the expected side alone, for diff/graph/explain:
@@ -26,7 +26,9 @@ pub mod expected;
 pub mod report;
 pub mod samples;
 
-pub use compare::{Finding, FindingKind, Involved, Involvement, Options, Report, verify};
+pub use compare::{
+    ASSUMED_POD_NETWORK, Finding, FindingKind, Involved, Involvement, Options, Report, verify,
+};
 pub use expected::{Expectation, Expected, PodRole, Point};
 pub use report::{json, render};
 

@@ -55,6 +55,9 @@ fn finding_text(out: &mut String, finding: &Finding, program: &Program, sources:
         }
     }
     let (protocol, port) = finding.sample;
+    if let Some(help) = &finding.help {
+        let _ = writeln!(out, "  = help: {help}");
+    }
     for involved in &finding.policies {
         let file = involved
             .file
@@ -133,6 +136,7 @@ pub fn json(report: &Report, program: &Program, sources: &Sources) -> String {
                 "connections": f.conns.to_string(),
                 "needs": needs,
                 "policies": policies,
+                "help": f.help,
             })
         })
         .collect();
@@ -197,8 +201,13 @@ fn snippet(sources: &Sources, span: Span) -> String {
 /// ...`.
 pub fn summary(report: &Report) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let evaluated = report
+        .ipblock
+        .as_ref()
+        .map(|rule| format!(" ({rule})"))
+        .unwrap_or_default();
     let head = format!(
-        "verify: {}, {}, {} compared on every TCP, UDP and SCTP port ({} connections)",
+        "verify{evaluated}: {}, {}, {} compared on every TCP, UDP and SCTP port ({} connections)",
         plural(report.pods, "probe pod"),
         if report.addresses == 1 {
             "1 sample address".to_owned()

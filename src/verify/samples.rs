@@ -103,6 +103,8 @@ mod tests {
             identity: IdentityStyle::Labels,
             exempt: ExemptLabel::default(),
             guard: None,
+            cni: None,
+            cluster: Default::default(),
         }
     }
 

@@ -34,6 +34,8 @@ fn every_module_compiles_cleanly_and_its_policies_are_reviewed() {
         names,
         [
             "dns",
+            "dns-nodelocal",
+            "dns-openshift",
             "ingress-nginx",
             "kube-apiserver",
             "prometheus",

@@ -20,6 +20,7 @@ const SUBCOMMANDS: &[&str] = &[
     "verify",
     "diff",
     "graph",
+    "cni",
     "completions",
     "man",
 ];

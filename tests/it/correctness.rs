@@ -54,8 +54,15 @@ fn every_example_allows_exactly_what_it_declares() {
                 &mut netpc::diagnostic::Diagnostics::new(),
             ))
             .unwrap();
-            let report =
-                verify::verify(&program, &manifests, verify::Options { enforcement }).unwrap();
+            let report = verify::verify(
+                &program,
+                &manifests,
+                verify::Options {
+                    enforcement,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
             assert!(
                 report.matches() && report.findings.is_empty(),
                 "{example} (enforcement {enforcement:?}):\n{}",

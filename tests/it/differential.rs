@@ -63,8 +63,15 @@ fn verify_text(
         Ok(manifests) => manifests,
         Err(err) => return Err(format!("lowering failed: {err:?}\n{text}")),
     };
-    let report = verify::verify(&program, &manifests, verify::Options { enforcement })
-        .map_err(|e| format!("invalid policies: {e:?}\n{text}"))?;
+    let report = verify::verify(
+        &program,
+        &manifests,
+        verify::Options {
+            enforcement,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| format!("invalid policies: {e:?}\n{text}"))?;
     if !report.matches() {
         return Err(format!(
             "verify found a mismatch (enforcement {enforcement:?}):\n{text}\n{}",

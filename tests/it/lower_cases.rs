@@ -51,6 +51,7 @@ fn lower(path: &Path, case: &Case) -> (Vec<File>, String) {
         lower: netpc::lower::Options {
             enforcement: case.enforcement,
         },
+        cni: None,
     };
     let compiled = netpc::compile(input, options);
     let rendered = netpc::render::human(&compiled.sources, &compiled.diagnostics, false);

@@ -21,6 +21,7 @@ mod build_stdlib;
 mod build_write_process;
 mod ci;
 mod cli_check;
+mod cni;
 mod common;
 mod correctness;
 mod differential;

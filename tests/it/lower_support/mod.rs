@@ -67,6 +67,8 @@ impl Builder {
                 identity,
                 exempt: ExemptLabel::default(),
                 guard: None,
+                cni: None,
+                cluster: Default::default(),
             },
             text: String::new(),
         }
