@@ -17,6 +17,7 @@ mod kit;
 mod kubectl;
 mod load;
 mod man;
+mod manifests;
 mod program;
 pub mod read;
 mod style;
