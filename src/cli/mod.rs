@@ -13,6 +13,7 @@ mod diff;
 mod explain;
 mod folder;
 mod graph;
+mod import;
 mod kit;
 mod kubectl;
 mod load;
@@ -66,6 +67,8 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Allowed connections as a Graphviz or Mermaid graph
     Graph(graph::GraphArgs),
+    /// Turn existing NetworkPolicy manifests into a .netp program, proven equivalent
+    Import(import::ImportArgs),
     /// Prove on a live cluster that the network plugin enforces the program
     Probe(Box<kit::ProbeArgs>),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
@@ -174,6 +177,7 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Probe(args) => kit::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
