@@ -68,8 +68,13 @@ pub fn run(args: &ImportArgs) -> ExitCode {
         Ok(cluster) => cluster,
         Err(message) => return super::fatal(message),
     };
-    if original.policies().is_empty() {
-        return super::fatal("the manifests hold no NetworkPolicy: nothing to import");
+    if original.policies().is_empty()
+        && original.namespaces().is_empty()
+        && original.workloads().is_empty()
+    {
+        return super::fatal(
+            "the manifests hold no NetworkPolicy, Namespace or workload: nothing to import",
+        );
     }
     if let Err(errors) = Analysis::new(&original, Options::default()) {
         for error in &errors {

@@ -388,7 +388,11 @@ fn cluster_file(reading: &Reading, names: &Names) -> ProgramFile {
     );
     text.push_str("// Rules name each client's own selector, as the original policies do.\n");
     text.push_str("identity selectors;\n");
-    if let Some((key, value)) = &reading.exempt {
+    if let Some((key, value)) = reading
+        .exempt
+        .as_ref()
+        .filter(|(k, v)| (k.as_str(), v.as_str()) != ("netp.io/exempt", "true"))
+    {
         let _ = writeln!(text, "exempt label {key} = {};", quoted(value));
     }
     if !names.externals.is_empty() {

@@ -88,7 +88,7 @@ fn policy_namespace(policy: &NetworkPolicy) -> String {
         .unwrap_or_else(|| "default".to_owned())
 }
 
-/// Every label set the policies' pod selectors ask for (policy selectors and peer
+/// Every label set the policies' pod selectors ask for ([`representatives`]) (policy selectors and peer
 /// selectors; the empty selector gives the empty set), each with where it belongs,
 /// and every namespace the policies live in or name.
 pub fn from_policies<'a>(
@@ -100,7 +100,7 @@ pub fn from_policies<'a>(
         let namespace = policy_namespace(policy);
         namespaces.insert(namespace.clone());
         let selector = policy.spec.as_ref().and_then(|s| s.pod_selector.clone());
-        if let Some(labels) = representative(&selector.unwrap_or_default()) {
+        for labels in representatives(&selector.unwrap_or_default()) {
             found.insert(Found {
                 namespace: Some(namespace.clone()),
                 labels,
@@ -117,15 +117,37 @@ pub fn from_policies<'a>(
             let Some(selector) = &peer.pod_selector else {
                 continue;
             };
-            if let Some(labels) = representative(selector) {
+            for labels in representatives(selector) {
                 found.insert(Found {
-                    namespace: peer_namespace,
+                    namespace: peer_namespace.clone(),
                     labels,
                 });
             }
         }
     }
     (found, namespaces)
+}
+
+/// Label sets that `selector` matches: [`representative`], and one more for each other
+/// value of an `In` (the others as in the representative), so every value is probed.
+pub fn representatives(selector: &LabelSelector) -> Vec<Labels> {
+    let Some(first) = representative(selector) else {
+        return Vec::new();
+    };
+    let mut out = vec![first.clone()];
+    for expr in selector.match_expressions.iter().flatten() {
+        if expr.operator != "In" {
+            continue;
+        }
+        for value in expr.values.iter().flatten().skip(1) {
+            let mut labels = first.clone();
+            labels.insert(expr.key.clone(), value.clone());
+            if crate::analyze::selector_matches(selector, &labels) && !out.contains(&labels) {
+                out.push(labels);
+            }
+        }
+    }
+    out
 }
 
 /// A DNS-1123 label for a pod of `labels`: the value of `app`,
