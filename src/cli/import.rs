@@ -213,13 +213,15 @@ fn report(args: &ImportArgs, imported: &Imported, fidelity: &Fidelity) -> String
         fidelity.narrower.len(),
         fidelity.broader.len()
     );
-    for (what, list) in [
-        ("broader ", &fidelity.broader),
-        ("narrower", &fidelity.narrower),
+    let open = "open in the original: no policy isolates these ends";
+    let unselected = "no original policy selects either end";
+    for (what, list, none) in [
+        ("broader ", &fidelity.broader, unselected),
+        ("narrower", &fidelity.narrower, open),
     ] {
         for d in list.iter() {
             let cause = if d.cause.is_empty() {
-                "no original policy selects either end".to_owned()
+                none.to_owned()
             } else {
                 format!("original policy {}", d.cause.join(", "))
             };
