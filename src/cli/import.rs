@@ -48,7 +48,7 @@ pub struct ImportArgs {
 }
 
 fn load(paths: &[PathBuf], what: &str) -> Result<Cluster, String> {
-    let texts = super::manifests::read_all(paths)?;
+    let texts = super::manifest_files::read_all(paths)?;
     load_texts(texts.iter().map(|(p, t)| (p.as_str(), t.as_str())))
         .map_err(|e| format!("cannot read the {what}: {e}"))
 }

@@ -18,7 +18,7 @@ mod kit;
 mod kubectl;
 mod load;
 mod man;
-mod manifests;
+mod manifest_files;
 mod program;
 pub mod read;
 mod style;

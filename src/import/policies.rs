@@ -373,6 +373,61 @@ fn read_policy(reading: &mut Reading, policy: &NetworkPolicy, ns: &str, name: &s
     }
 }
 
+/// A CIDR with its host bits cleared (`10.0.0.1/8` is `10.0.0.0/8`, as Kubernetes
+/// reads it); text that is no CIDR stays as it is.
+fn canonical(cidr: &str) -> String {
+    cidr.parse::<ipnet::IpNet>()
+        .map_or_else(|_| cidr.to_owned(), |net| net.trunc().to_string())
+}
+
+/// Every address and every pod of every namespace the input knows: a rule without
+/// peers (namespaces created later are not named: a note says so).
+fn everything(reading: &mut Reading, id: &str) -> Vec<Peer> {
+    reading.notes.push(Note::narrower(
+        id,
+        "a rule without peers admits every pod, also of namespaces created later: \
+         the import names the namespaces it knows"
+            .to_owned(),
+    ));
+    let net = |cidr: &str| {
+        Peer::Net(Net {
+            cidr: cidr.to_owned(),
+            except: Vec::new(),
+        })
+    };
+    vec![
+        net("0.0.0.0/0"),
+        net("::/0"),
+        Peer::Pods {
+            namespaces: reading.namespaces.keys().cloned().collect(),
+            labels: Labels::new(),
+        },
+    ]
+}
+
+/// The namespaces of the input a namespace selector matches; a selector that is not
+/// one namespace's name also matches namespaces created later (a note says so).
+fn matching_namespaces(reading: &mut Reading, selector: &LabelSelector, id: &str) -> Vec<String> {
+    if crate::probe::derive::named_namespace(selector).is_none()
+        || equalities(selector).is_none_or(|l| l.len() != 1)
+    {
+        reading.notes.push(Note::narrower(
+            id,
+            format!(
+                "the namespace selector `{}` also matches namespaces created later: \
+                 the import names the namespaces it matches now",
+                crate::analyze::selector_text(selector)
+            ),
+        ));
+    }
+    reading
+        .namespaces
+        .iter()
+        .filter(|(_, l)| selector_matches(selector, l))
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
 /// The peers of a rule; an absent or empty list is every pod of every namespace the
 /// input knows and every address.
 fn read_peers(
@@ -381,36 +436,20 @@ fn read_peers(
     ns: &str,
     id: &str,
 ) -> Vec<Peer> {
-    let all_namespaces: Vec<String> = reading.namespaces.keys().cloned().collect();
     let Some(list) = peers.filter(|l| !l.is_empty()) else {
-        reading.notes.push(Note::narrower(
-            id,
-            "a rule without peers admits every pod, also of namespaces created later: \
-             the import names the namespaces it knows"
-                .to_owned(),
-        ));
-        let mut out: Vec<Peer> = vec![
-            Peer::Net(Net {
-                cidr: "0.0.0.0/0".to_owned(),
-                except: Vec::new(),
-            }),
-            Peer::Net(Net {
-                cidr: "::/0".to_owned(),
-                except: Vec::new(),
-            }),
-        ];
-        out.push(Peer::Pods {
-            namespaces: all_namespaces,
-            labels: Labels::new(),
-        });
-        return out;
+        return everything(reading, id);
     };
     let mut out = Vec::new();
     for peer in list {
         if let Some(block) = &peer.ip_block {
             out.push(Peer::Net(Net {
-                cidr: block.cidr.clone(),
-                except: block.except.clone().unwrap_or_default(),
+                cidr: canonical(&block.cidr),
+                except: block
+                    .except
+                    .iter()
+                    .flatten()
+                    .map(|c| canonical(c))
+                    .collect(),
             }));
             continue;
         }
@@ -434,26 +473,7 @@ fn read_peers(
         };
         let namespaces = match &peer.namespace_selector {
             None => vec![ns.to_owned()],
-            Some(selector) => {
-                if crate::probe::derive::named_namespace(selector).is_none()
-                    || equalities(selector).is_none_or(|l| l.len() != 1)
-                {
-                    reading.notes.push(Note::narrower(
-                        id,
-                        format!(
-                            "the namespace selector `{}` also matches namespaces created later: \
-                             the import names the namespaces it matches now",
-                            crate::analyze::selector_text(selector)
-                        ),
-                    ));
-                }
-                reading
-                    .namespaces
-                    .iter()
-                    .filter(|(_, l)| selector_matches(selector, l))
-                    .map(|(n, _)| n.clone())
-                    .collect()
-            }
+            Some(selector) => matching_namespaces(reading, selector, id),
         };
         out.push(Peer::Pods { namespaces, labels });
     }

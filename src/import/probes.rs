@@ -1,7 +1,8 @@
 //! The probe pods on which import compares the original policies with the program's:
 //! in every namespace either side knows, plus one namespace with no labels
 //! (`netpc-probe-other`, a namespace created later) and one per namespace selector
-//! that no known namespace matches (carrying the labels it asks for), a pod for every
+//! that does not name one namespace (carrying the labels it asks for: a namespace
+//! created later that it matches), a pod for every
 //! label set either side's selectors ask for (`crate::probe::derive`), a pod with no
 //! labels, and every real workload in its own namespace with its ports. Synthetic pods
 //! serve every named port either side names. Pods carrying the program's exempt label
@@ -103,7 +104,10 @@ fn namespaces(
         let Some(mut labels) = derive::representative(&selector) else {
             continue;
         };
-        if out.values().any(|l| selector_matches(&selector, l)) {
+        // A selector of one namespace by name matches no namespace created later.
+        let by_name = derive::named_namespace(&selector).is_some()
+            && super::policies::equalities(&selector).is_some_and(|l| l.len() == 1);
+        if by_name {
             continue;
         }
         let name = format!("netpc-probe-ns-{n}");

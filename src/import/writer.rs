@@ -64,12 +64,11 @@ fn is_std_dns(need: &Need, reading: &Reading) -> bool {
 }
 
 fn external_name(net: &Net) -> String {
-    let base = match net.cidr.as_str() {
+    match net.cidr.as_str() {
         "0.0.0.0/0" => "internet".to_owned(),
         "::/0" => "internet-v6".to_owned(),
         cidr => format!("net-{}", derive::dns_label(cidr)),
-    };
-    base
+    }
 }
 
 /// The name of the workload whose labels the set matches, when exactly one does.
@@ -282,63 +281,19 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
     let names = choose_names(&owned, workloads, dns_used);
     let mut external_spaces: BTreeMap<String, BTreeSet<(String, Labels)>> = BTreeMap::new();
     for need in &owned {
-        let Some(here) = home(need, reading) else {
-            continue;
-        };
-        for end in [&need.subject, &need.target] {
-            if let End::Pods { namespace, labels } = end {
-                let key = (namespace.clone(), labels.clone());
-                if labels.is_empty()
-                    || (dns_used && namespace == DNS_NAMESPACE && *labels == dns_labels())
-                {
-                    if !reading.managed.contains(namespace) {
-                        external_spaces.entry(namespace.clone()).or_default();
-                    }
-                    continue;
-                }
-                if reading.managed.contains(namespace) {
-                    spaces
-                        .entry(namespace.clone())
-                        .or_default()
-                        .services
-                        .insert(key);
-                } else {
-                    external_spaces
-                        .entry(namespace.clone())
-                        .or_default()
-                        .insert(key);
-                }
-            }
-        }
-        let subject = reference(&need.subject, &here, &names);
-        let bare = !matches!(&need.target, End::Pods { labels, .. } if !labels.is_empty());
-        let target = format!(
-            "{}{}",
-            reference(&need.target, &here, &names),
-            ports_text(&need.ports, bare)
+        place(
+            need,
+            reading,
+            &names,
+            dns_used,
+            &mut spaces,
+            &mut external_spaces,
         );
-        if let End::Pods { namespace, labels } = &need.target
-            && namespace != &here
-            && reading.managed.contains(namespace)
-            && !labels.is_empty()
-        {
-            let service = reference(&need.target, namespace, &names);
-            spaces
-                .entry(namespace.clone())
-                .or_default()
-                .exports
-                .entry(service)
-                .or_default()
-                .insert(here.clone());
-        }
-        spaces
-            .entry(here)
-            .or_default()
-            .lines
-            .push((subject, target));
     }
     for ns in reading.namespaces.keys() {
-        if !reading.managed.contains(ns) && !(dns_used && ns == DNS_NAMESPACE) {
+        let managed = reading.managed.contains(ns);
+        let std_dns = dns_used && ns == DNS_NAMESPACE;
+        if !managed && !std_dns {
             external_spaces.entry(ns.clone()).or_default();
         }
     }
@@ -363,6 +318,72 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
+}
+
+/// Writes one need into the namespace it belongs to, with the services and the export
+/// it asks for.
+fn place(
+    need: &Need,
+    reading: &Reading,
+    names: &Names,
+    dns_used: bool,
+    spaces: &mut BTreeMap<String, NamespaceText>,
+    external_spaces: &mut BTreeMap<String, BTreeSet<(String, Labels)>>,
+) {
+    let Some(here) = home(need, reading) else {
+        return;
+    };
+    for end in [&need.subject, &need.target] {
+        if let End::Pods { namespace, labels } = end {
+            let key = (namespace.clone(), labels.clone());
+            if labels.is_empty()
+                || (dns_used && namespace == DNS_NAMESPACE && *labels == dns_labels())
+            {
+                if !reading.managed.contains(namespace) {
+                    external_spaces.entry(namespace.clone()).or_default();
+                }
+                continue;
+            }
+            if reading.managed.contains(namespace) {
+                spaces
+                    .entry(namespace.clone())
+                    .or_default()
+                    .services
+                    .insert(key);
+            } else {
+                external_spaces
+                    .entry(namespace.clone())
+                    .or_default()
+                    .insert(key);
+            }
+        }
+    }
+    let subject = reference(&need.subject, &here, names);
+    let bare = !matches!(&need.target, End::Pods { labels, .. } if !labels.is_empty());
+    let target = format!(
+        "{}{}",
+        reference(&need.target, &here, names),
+        ports_text(&need.ports, bare)
+    );
+    if let End::Pods { namespace, labels } = &need.target
+        && namespace != &here
+        && reading.managed.contains(namespace)
+        && !labels.is_empty()
+    {
+        let service = reference(&need.target, namespace, names);
+        spaces
+            .entry(namespace.clone())
+            .or_default()
+            .exports
+            .entry(service)
+            .or_default()
+            .insert(here.clone());
+    }
+    spaces
+        .entry(here)
+        .or_default()
+        .lines
+        .push((subject, target));
 }
 
 fn note_namespace(note: &Note) -> &str {

@@ -67,8 +67,8 @@ pub fn load(paths: &[PathBuf], color: bool, flags: &ProgramArgs) -> Result<Loade
         return compiled_folder(&only.display().to_string(), &files);
     }
     if let [only] = paths
-        && (super::super::manifests::is_manifest_folder(only)
-            || (only.is_file() && super::super::manifests::is_manifest(only)))
+        && (super::super::manifest_files::is_manifest_folder(only)
+            || (only.is_file() && super::super::manifest_files::is_manifest(only)))
     {
         return manifests(only);
     }
@@ -84,7 +84,7 @@ fn shown(paths: &[PathBuf]) -> String {
 
 /// A folder (or file) of NetworkPolicy manifests that is not netpc output.
 fn manifests(path: &Path) -> Result<Loaded, SideError> {
-    let texts = super::super::manifests::read_all(&[path.to_path_buf()])?;
+    let texts = super::super::manifest_files::read_all(&[path.to_path_buf()])?;
     let cluster = crate::analyze::load_texts(texts.iter().map(|(p, t)| (p.as_str(), t.as_str())))
         .map_err(|e| refused(e.to_string()))?;
     Ok(Loaded {
