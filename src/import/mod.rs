@@ -7,6 +7,7 @@
 //! are separate stages. Pure: the CLI reads the manifests and writes the files.
 
 pub mod fidelity;
+mod identity;
 mod needs;
 pub mod policies;
 mod probes;

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use super::identity::LabelsIdentity;
 use super::needs::{End, Need, Plan};
 use super::policies::{Dir, Net, Reading};
 use super::{Note, Port, PortValue, Ports, ProgramFile};
@@ -84,9 +85,14 @@ fn workload_name(workloads: &Cluster, namespace: &str, labels: &Labels) -> Optio
     (!name.is_empty()).then_some(name)
 }
 
-fn choose_names(needs: &[Need], workloads: &Cluster, dns_used: bool) -> Names {
+fn choose_names(
+    needs: &[Need],
+    workloads: &Cluster,
+    dns_used: bool,
+    forced: &LabelsIdentity,
+) -> Names {
     let mut externals = BTreeMap::new();
-    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut taken: BTreeSet<String> = forced.externals.values().cloned().collect();
     let mut by_ns: BTreeMap<String, BTreeSet<Labels>> = BTreeMap::new();
     for need in needs {
         for end in [&need.subject, &need.target] {
@@ -105,6 +111,10 @@ fn choose_names(needs: &[Need], workloads: &Cluster, dns_used: bool) -> Names {
         }
     }
     for (net, name) in &mut externals {
+        if let Some(forced) = forced.externals.get(net) {
+            name.clone_from(forced);
+            continue;
+        }
         let base = external_name(net);
         let mut candidate = base.clone();
         let mut n = 2;
@@ -118,10 +128,19 @@ fn choose_names(needs: &[Need], workloads: &Cluster, dns_used: bool) -> Names {
     let mut services = BTreeMap::new();
     for (ns, sets) in by_ns {
         let mut used = taken.clone();
+        for ((n, _), name) in &forced.services {
+            if *n == ns {
+                used.insert(name.clone());
+            }
+        }
         if dns_used && ns == DNS_NAMESPACE {
             used.insert("kube-dns".to_owned());
         }
         for labels in sets {
+            if let Some(name) = forced.services.get(&(ns.clone(), labels.clone())) {
+                services.insert((ns.clone(), labels), name.clone());
+                continue;
+            }
             if dns_used && ns == DNS_NAMESPACE && labels == dns_labels() {
                 services.insert((ns.clone(), labels), "kube-dns".to_owned());
                 continue;
@@ -277,8 +296,14 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
         }
     }
     let dns_used = spaces.values().any(|s| s.uses_dns);
-    let owned: Vec<Need> = needs.iter().map(|n| (*n).clone()).collect();
-    let names = choose_names(&owned, workloads, dns_used);
+    let mut owned: Vec<Need> = needs.iter().map(|n| (*n).clone()).collect();
+    let identity = super::identity::recognise(&owned, reading, workloads);
+    let labels_style = identity.is_some();
+    let forced = identity.unwrap_or_default();
+    if labels_style {
+        owned.clone_from(&forced.needs);
+    }
+    let names = choose_names(&owned, workloads, dns_used, &forced);
     let mut external_spaces: BTreeMap<String, BTreeSet<(String, Labels)>> = BTreeMap::new();
     for need in &owned {
         place(
@@ -297,7 +322,7 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
             external_spaces.entry(ns.clone()).or_default();
         }
     }
-    let mut files = vec![cluster_file(reading, &names)];
+    let mut files = vec![cluster_file(reading, &names, labels_style)];
     for (ns, text) in &spaces {
         let notes: Vec<&Note> = plan
             .notes
@@ -402,13 +427,18 @@ fn policy_names(reading: &Reading, ns: &str) -> Vec<String> {
     names
 }
 
-fn cluster_file(reading: &Reading, names: &Names) -> ProgramFile {
+fn cluster_file(reading: &Reading, names: &Names, labels_style: bool) -> ProgramFile {
     let mut text = String::from(
         "// Imported by `netpc import`: the settings of the whole program and the address\n\
          // ranges the original policies name.\n\n",
     );
-    text.push_str("// Rules name each client's own selector, as the original policies do.\n");
-    text.push_str("identity selectors;\n");
+    if labels_style {
+        text.push_str("// Clients carry a `needs-T` label, as in the original policies.\n");
+        text.push_str("identity labels;\n");
+    } else {
+        text.push_str("// Rules name each client's own selector, as the original policies do.\n");
+        text.push_str("identity selectors;\n");
+    }
     if let Some((key, value)) = reading
         .exempt
         .as_ref()
@@ -419,13 +449,19 @@ fn cluster_file(reading: &Reading, names: &Names) -> ProgramFile {
     if !names.externals.is_empty() {
         text.push('\n');
     }
+    let mut by_name: BTreeMap<&str, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
     for (net, name) in &names.externals {
-        let except = if net.except.is_empty() {
+        let entry = by_name.entry(name).or_default();
+        entry.0.push(&net.cidr);
+        entry.1.extend(net.except.iter().map(String::as_str));
+    }
+    for (name, (cidrs, except)) in by_name {
+        let except = if except.is_empty() {
             String::new()
         } else {
-            format!(" except {}", net.except.join(", "))
+            format!(" except {}", except.join(", "))
         };
-        let _ = writeln!(text, "external {name} = {}{except};", net.cidr);
+        let _ = writeln!(text, "external {name} = {}{except};", cidrs.join(", "));
     }
     ProgramFile {
         path: CLUSTER_FILE.to_owned(),
