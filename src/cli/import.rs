@@ -45,6 +45,8 @@ pub struct ImportArgs {
     /// Output format of the report
     #[arg(long, value_enum, default_value_t = ImportFormat::Text)]
     pub format: ImportFormat,
+    #[command(flatten)]
+    pub style: super::style::StyleArgs,
 }
 
 fn load(paths: &[PathBuf], what: &str) -> Result<Cluster, String> {
@@ -178,6 +180,10 @@ fn write(args: &ImportArgs, imported: &Imported) -> Result<(), super::write::Wri
 
 fn report(args: &ImportArgs, imported: &Imported, fidelity: &Fidelity) -> String {
     let mut out = String::new();
+    if args.style.quiet {
+        differences(&mut out, fidelity);
+        return out;
+    }
     let _ = writeln!(
         out,
         "wrote {} files to {}",
@@ -213,6 +219,12 @@ fn report(args: &ImportArgs, imported: &Imported, fidelity: &Fidelity) -> String
         fidelity.narrower.len(),
         fidelity.broader.len()
     );
+    differences(&mut out, fidelity);
+    out
+}
+
+/// One line per differing connection set, with its cause.
+fn differences(out: &mut String, fidelity: &Fidelity) {
     let open = "open in the original: no policy isolates these ends";
     let unselected = "no original policy selects either end";
     for (what, list, none) in [
@@ -228,7 +240,6 @@ fn report(args: &ImportArgs, imported: &Imported, fidelity: &Fidelity) -> String
             let _ = writeln!(out, "  {what} {} -> {} {}  ({cause})", d.src, d.dst, d.conn);
         }
     }
-    out
 }
 
 fn json(imported: &Imported, fidelity: &Fidelity) -> String {

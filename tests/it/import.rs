@@ -235,15 +235,32 @@ fn examples_round_trip_exactly() {
 #[test]
 fn seed_client_labels_become_identity_labels() {
     let out = scratch("seed-workloads");
-    let run = import(&["tests/import/seed/policies.yaml", "--workloads", "tests/import/seed/workloads.yaml"], &out)
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stdout));
+    let run = import(
+        &[
+            "tests/import/seed/policies.yaml",
+            "--workloads",
+            "tests/import/seed/workloads.yaml",
+        ],
+        &out,
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
     insta::assert_snapshot!("seed_with_workloads", files(&out));
     let bare = scratch("seed");
-    let run = import(&["tests/import/seed/policies.yaml"], &bare).output().unwrap();
+    let run = import(&["tests/import/seed/policies.yaml"], &bare)
+        .output()
+        .unwrap();
     assert_eq!(run.status.code(), Some(0));
     let shop = std::fs::read_to_string(bare.join("shop.netp")).unwrap();
-    assert!(shop.contains("service db-client { select needs-db = true; }"), "{shop}");
+    assert!(
+        shop.contains("service db-client { select needs-db = true; }"),
+        "{shop}"
+    );
     assert!(shop.contains("db-client needs db:5432;"), "{shop}");
 }
