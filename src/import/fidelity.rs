@@ -37,7 +37,8 @@ pub struct Difference {
 pub struct Fidelity {
     /// How many probe pods were compared.
     pub probes: usize,
-    /// Probes were cut at `probes::MAX_PROBES`.
+    /// Over `probes::MAX_PROBES`: label sets were probed only where their selectors
+    /// place them (and in the `netpc-probe-*` namespaces), not in every namespace.
     pub cut: bool,
     /// The program allows these and the original does not.
     pub broader: Vec<Difference>,

@@ -18,7 +18,8 @@ use crate::probe::derive;
 
 /// The namespace that stands for namespaces created after the import.
 pub const OTHER_NAMESPACE: &str = "netpc-probe-other";
-/// At most this many probe pods (namespaces × label sets, then the workloads).
+/// At most this many synthetic probe pods: every label set in every namespace while
+/// that fits, else each label set where its selectors place it (see `placement`).
 pub const MAX_PROBES: usize = 6000;
 
 /// The probe pods, without policies, and each pod's display name.
@@ -122,6 +123,50 @@ fn namespaces(
     out
 }
 
+/// Every label set to probe (the empty one too), without exempt ones.
+fn placed_sets(
+    found: &BTreeSet<derive::Found>,
+    is_exempt: &dyn Fn(&Labels) -> bool,
+) -> BTreeSet<Labels> {
+    let mut sets: BTreeSet<Labels> = found.iter().map(|f| f.labels.clone()).collect();
+    sets.insert(Labels::new());
+    sets.retain(|l| !is_exempt(l));
+    sets
+}
+
+/// (namespace, labels) of every synthetic pod: every label set in every namespace;
+/// past [`MAX_PROBES`], each label set only where a selector places it, in the
+/// namespaces no policy lives in (`netpc-probe-*`), and the empty set everywhere.
+fn placement(
+    found: &BTreeSet<derive::Found>,
+    spaces: &BTreeMap<String, Labels>,
+    is_exempt: &dyn Fn(&Labels) -> bool,
+) -> Vec<(String, Labels)> {
+    let sets = placed_sets(found, is_exempt);
+    if sets.len() * spaces.len() <= MAX_PROBES {
+        return spaces
+            .keys()
+            .flat_map(|ns| sets.iter().map(move |l| (ns.clone(), l.clone())))
+            .collect();
+    }
+    let mut out: BTreeSet<(String, Labels)> = BTreeSet::new();
+    for ns in spaces.keys() {
+        out.insert((ns.clone(), Labels::new()));
+        if ns.starts_with("netpc-probe") {
+            out.extend(sets.iter().map(|l| (ns.clone(), l.clone())));
+        }
+    }
+    for f in found.iter().filter(|f| !is_exempt(&f.labels)) {
+        match &f.namespace {
+            Some(ns) => {
+                out.insert((ns.clone(), f.labels.clone()));
+            }
+            None => out.extend(spaces.keys().map(|ns| (ns.clone(), f.labels.clone()))),
+        }
+    }
+    out.into_iter().collect()
+}
+
 /// The probes for `original` (policies, namespaces, workloads), the `workloads` of
 /// `--workloads` and the `compiled` policies, leaving out pods with `exempt`.
 pub fn build(
@@ -137,32 +182,28 @@ pub fn build(
         names.insert(w.namespace.clone());
     }
     let spaces = namespaces(&[original, workloads], &policies, &names);
-    let mut sets: BTreeSet<Labels> = found.into_iter().map(|f| f.labels).collect();
-    sets.insert(Labels::new());
     let is_exempt = |labels: &Labels| labels.get(&exempt.0) == Some(&exempt.1);
-    sets.retain(|l| !is_exempt(l));
+    let placed = placement(&found, &spaces, &is_exempt);
     let ports = named_ports(&policies);
     let mut cluster = Cluster::new();
     let mut display = Vec::new();
     for (name, labels) in &spaces {
         cluster.add_namespace(name, labels.clone());
     }
-    let mut cut = false;
-    'grid: for ns in spaces.keys() {
-        for labels in &sets {
-            if display.len() >= MAX_PROBES {
-                cut = true;
-                break 'grid;
-            }
-            let shown = crate::insight::manifest_side::label_set_name(labels);
-            let mut pod = Workload::new(ns, &shown, "Pod", labels.clone());
-            for (i, (port, protocol)) in ports.iter().enumerate() {
-                let number = 30000 + u16::try_from(i % 30000).unwrap_or(0);
-                pod = pod.with_port(Some(port), *protocol, number);
-            }
-            cluster.add_workload(pod);
-            display.push(format!("{ns}/{shown}"));
+    let mut cut = placed.len() < spaces.len() * (placed_sets(&found, &is_exempt).len());
+    for (ns, labels) in placed {
+        if display.len() >= MAX_PROBES {
+            cut = true;
+            break;
         }
+        let shown = crate::insight::manifest_side::label_set_name(&labels);
+        let mut pod = Workload::new(&ns, &shown, "Pod", labels);
+        for (i, (port, protocol)) in ports.iter().enumerate() {
+            let number = 30000 + u16::try_from(i % 30000).unwrap_or(0);
+            pod = pod.with_port(Some(port), *protocol, number);
+        }
+        cluster.add_workload(pod);
+        display.push(format!("{ns}/{shown}"));
     }
     for w in original.workloads().iter().chain(workloads.workloads()) {
         let shown = format!("{}/{}[{}]", w.namespace, w.name, w.kind);
@@ -176,5 +217,47 @@ pub fn build(
         cluster,
         names: display,
         cut,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests fail by panicking")]
+mod tests {
+    use super::*;
+
+    fn found(ns: &str, app: &str) -> derive::Found {
+        derive::Found {
+            namespace: Some(ns.to_owned()),
+            labels: crate::analyze::labels([("app", app)]),
+        }
+    }
+
+    #[test]
+    fn every_set_everywhere_until_the_limit_then_where_selectors_place_it() {
+        let none = |_: &Labels| false;
+        let small: BTreeSet<_> = [found("a", "x"), found("b", "y")].into();
+        let spaces: BTreeMap<String, Labels> = ["a", "b", OTHER_NAMESPACE]
+            .map(|n| (n.to_owned(), Labels::new()))
+            .into();
+        assert_eq!(placement(&small, &spaces, &none).len(), 3 * 3);
+        let many: BTreeSet<_> = (0..100)
+            .flat_map(|n| (0..10).map(move |i| found(&format!("ns{n}"), &format!("app{n}-{i}"))))
+            .collect();
+        let spaces: BTreeMap<String, Labels> = (0..100)
+            .map(|n| format!("ns{n}"))
+            .chain([OTHER_NAMESPACE.to_owned()])
+            .map(|n| (n, Labels::new()))
+            .collect();
+        let placed = placement(&many, &spaces, &none);
+        // 1,000 sets in their own namespace and in the other one, the empty set in all 101.
+        assert_eq!(placed.len(), 1000 + 1001 + 100);
+        assert!(placed.contains(&(
+            "ns7".to_owned(),
+            crate::analyze::labels([("app", "app7-3")])
+        )));
+        assert!(!placed.contains(&(
+            "ns8".to_owned(),
+            crate::analyze::labels([("app", "app7-3")])
+        )));
     }
 }
