@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 
+pub mod derive;
+
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::Deserialize;
 

@@ -59,4 +59,4 @@ pub use iprange::{Ipv4Range, subtract as subtract_ranges};
 pub use manifests::{LoadError, ManifestLoader, labels, load_texts};
 pub use matrix::{ConnList, Connection, PeerId};
 pub use model::{Cluster, ContainerPort, NAMESPACE_NAME_LABEL, PolicySource, Workload, WorkloadId};
-pub use selector::Labels;
+pub use selector::{Labels, selector_matches, selector_text};

@@ -66,6 +66,17 @@ impl Selector {
     }
 }
 
+/// Whether a `metav1.LabelSelector` matches a label set (the empty selector matches
+/// everything).
+pub fn selector_matches(selector: &LabelSelector, labels: &Labels) -> bool {
+    Selector::compile(selector).matches(labels)
+}
+
+/// The Kubernetes selector string of a `metav1.LabelSelector` (`{}` is `all`).
+pub fn selector_text(selector: &LabelSelector) -> String {
+    Selector::compile(selector).to_string()
+}
+
 /// The Kubernetes selector string (`app=a,tier in (x,y),!gone`); `{}` prints as
 /// `all`, used in explanations.
 impl fmt::Display for Selector {

@@ -32,7 +32,7 @@ pub enum DiffFormat {
   netpc diff git:origin/main:out out --format md > comment.md
   netpc diff old/ new/ --exit-code              exit 1 when connectivity or objects differ")]
 pub struct DiffArgs {
-    /// The old side: a compiled output folder, a `.netp` program folder or file, or `git:REV:PATH`
+    /// The old side: a compiled output folder, a `.netp` program folder or file, a folder of NetworkPolicy manifests, or `git:REV:PATH`
     pub old: PathBuf,
     /// The new side, in the same forms
     pub new: PathBuf,
@@ -74,15 +74,51 @@ pub(super) fn evaluate(
     }
 }
 
+/// Both sides, evaluated on the same probe pods when either is a folder of manifests.
+fn load_pair(
+    args: &DiffArgs,
+    color: bool,
+) -> Result<(read_side::Loaded, read_side::Loaded), ExitCode> {
+    let load = |path: &PathBuf| {
+        read_side::load(std::slice::from_ref(path), color, &args.program).map_err(|error| {
+            eprintln!("error: {}", error.message);
+            ExitCode::from(error.status)
+        })
+    };
+    let mut old = load(&args.old)?;
+    let mut new = load(&args.new)?;
+    crate::insight::manifest_side::share_probes(&mut old.side, &mut new.side);
+    Ok((old, new))
+}
+
+fn connections_of(
+    loaded: &read_side::Loaded,
+    path: &std::path::Path,
+) -> Result<conns::Connections, ExitCode> {
+    conns::connections(&loaded.side).map_err(|errors| {
+        for error in errors {
+            eprintln!("error: {error}");
+        }
+        eprintln!(
+            "error: the policies of `{}` cannot be evaluated",
+            path.display()
+        );
+        ExitCode::from(EXIT_USAGE)
+    })
+}
+
 pub fn run(args: &DiffArgs) -> ExitCode {
     let color = args.style.color.enabled();
-    let (old_side, old) = match evaluate(std::slice::from_ref(&args.old), color, &args.program) {
-        Ok(side) => side,
+    let (old_side, new_side) = match load_pair(args, color) {
+        Ok(pair) => pair,
         Err(code) => return code,
     };
-    let (new_side, new) = match evaluate(std::slice::from_ref(&args.new), color, &args.program) {
-        Ok(side) => side,
-        Err(code) => return code,
+    let (old, new) = match (
+        connections_of(&old_side, &args.old),
+        connections_of(&new_side, &args.new),
+    ) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(code), _) | (_, Err(code)) => return code,
     };
     let connections = conn_diff::diff(&old, &new);
     let objects = conn_diff::objects(&old_side.side, &new_side.side, &connections);

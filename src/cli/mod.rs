@@ -14,10 +14,12 @@ mod diff;
 mod explain;
 mod folder;
 mod graph;
+mod import;
 mod kit;
 mod kubectl;
 mod load;
 mod man;
+mod manifest_files;
 mod program;
 pub mod read;
 mod style;
@@ -66,6 +68,8 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Allowed connections as a Graphviz or Mermaid graph
     Graph(graph::GraphArgs),
+    /// Turn existing NetworkPolicy manifests into a .netp program, proven equivalent
+    Import(import::ImportArgs),
     /// Prove on a live cluster that the network plugin enforces the program
     Probe(Box<kit::ProbeArgs>),
     /// The network-plugin profiles (`netpc cni list`)
@@ -186,6 +190,7 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Probe(args) => kit::run(&args),
         Command::Cni(args) => cni::run(&args),
         Command::Completions(args) => completions::run(&args),

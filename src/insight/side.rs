@@ -15,6 +15,11 @@ pub struct Side {
     pub probes: ProbeCluster,
     /// Every policy object as JSON, by (namespace, name), to tell changed objects.
     pub objects: BTreeMap<(String, String), serde_json::Value>,
+    /// Read from a folder of NetworkPolicy manifests: the contract is derived from
+    /// its selectors (`super::manifest_side`).
+    pub from_manifests: bool,
+    /// Labels of namespaces that the manifests declare (`Namespace` objects).
+    pub namespace_labels: BTreeMap<String, crate::analyze::Labels>,
 }
 
 impl Side {
@@ -53,5 +58,7 @@ pub fn from_folder(folder: Folder) -> Side {
         contract: folder.contract,
         probes,
         objects,
+        from_manifests: false,
+        namespace_labels: BTreeMap::new(),
     }
 }

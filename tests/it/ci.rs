@@ -21,6 +21,7 @@ const SUBCOMMANDS: &[&str] = &[
     "diff",
     "graph",
     "cni",
+    "import",
     "completions",
     "man",
 ];
@@ -238,6 +239,21 @@ fn verify_json_follows_its_schema_matching_or_not() {
             .unwrap();
         let value: Value = serde_json::from_slice(&output.stdout).unwrap();
         assert_valid("docs/schemas/verify.schema.json", &value);
+    }
+}
+
+#[test]
+fn import_json_follows_its_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    for input in ["tests/insight/diff/hand-written", "tests/import/partial"] {
+        let out = dir.path().join(input.replace('/', "-"));
+        let output = netpc()
+            .args(["import", input, "--format", "json", "-o"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_valid("docs/schemas/import.schema.json", &value);
     }
 }
 

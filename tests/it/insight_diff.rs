@@ -297,3 +297,60 @@ fn access_granted_only_through_a_label_is_named() {
     assert!(text.contains("+ grid/api -> grid/btrdb TCP 4411"), "{text}");
     assert!(!text.contains("through the label"), "{text}");
 }
+
+/// A folder of hand-written NetworkPolicies (no label contract) against a program:
+/// both are evaluated on the program's services plus a pod for every label set the
+/// manifests select (`{app=api}`), so the migration shows that `api` pods without
+/// their `needs-*` labels lose access, and that exempt pods gain it.
+#[test]
+fn hand_written_manifests_against_a_program() {
+    assert_cmd_snapshot!(diff(&[
+        "--exit-code",
+        "tests/insight/diff/hand-written",
+        OLD
+    ]));
+}
+
+/// The same hand-written folder on both sides: nothing differs (the derived pods are
+/// the same on both sides), so `--exit-code` is 0.
+#[test]
+fn hand_written_manifests_against_themselves() {
+    let out = diff(&[
+        "--exit-code",
+        "tests/insight/diff/hand-written",
+        "tests/insight/diff/hand-written",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+}
+
+/// Removing one egress object from the hand-written folder is one removed connection
+/// between the derived pods, with no program involved.
+#[test]
+fn hand_written_folders_against_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let changed = dir.path().join("changed");
+    std::fs::create_dir(&changed).unwrap();
+    for file in ["default-deny.yaml", "ingress.yaml", "egress.yaml"] {
+        let text = std::fs::read_to_string(Path::new("tests/insight/diff/hand-written").join(file))
+            .unwrap();
+        let text = if file == "egress.yaml" {
+            text.split("---")
+                .filter(|d| !d.contains("batch-to-db"))
+                .collect::<Vec<_>>()
+                .join("---")
+        } else {
+            text
+        };
+        std::fs::write(changed.join(file), text).unwrap();
+    }
+    let out = diff(&["tests/insight/diff/hand-written", changed.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "- shop/{app=batch} -> shop/{app=db} TCP 5432\n"
+    );
+}

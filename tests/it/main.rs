@@ -28,6 +28,7 @@ mod differential;
 mod emit_yaml;
 mod examples;
 mod generator;
+mod import;
 mod insight_diff;
 mod insight_docs;
 mod insight_explain;

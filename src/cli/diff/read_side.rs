@@ -66,6 +66,12 @@ pub fn load(paths: &[PathBuf], color: bool, flags: &ProgramArgs) -> Result<Loade
         let files = super::super::folder::read(only)?;
         return compiled_folder(&only.display().to_string(), &files);
     }
+    if let [only] = paths
+        && (super::super::manifest_files::is_manifest_folder(only)
+            || (only.is_file() && super::super::manifest_files::is_manifest(only)))
+    {
+        return manifests(only);
+    }
     let compiled = super::super::program::load_and_compile(paths, flags, Options::default())
         .map_err(|e| SideError::from(e.to_string()))?;
     program(compiled, &shown(paths), color)
@@ -74,6 +80,17 @@ pub fn load(paths: &[PathBuf], color: bool, flags: &ProgramArgs) -> Result<Loade
 fn shown(paths: &[PathBuf]) -> String {
     let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     names.join(" ")
+}
+
+/// A folder (or file) of NetworkPolicy manifests that is not netpc output.
+fn manifests(path: &Path) -> Result<Loaded, SideError> {
+    let texts = super::super::manifest_files::read_all(&[path.to_path_buf()])?;
+    let cluster = crate::analyze::load_texts(texts.iter().map(|(p, t)| (p.as_str(), t.as_str())))
+        .map_err(|e| refused(e.to_string()))?;
+    Ok(Loaded {
+        side: crate::insight::manifest_side::from_cluster(&cluster),
+        external_names: BTreeMap::new(),
+    })
 }
 
 fn compiled_folder(shown: &str, files: &[(String, String)]) -> Result<Loaded, SideError> {

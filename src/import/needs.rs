@@ -1,0 +1,370 @@
+//! The connections the original policies allow, as `needs`: for every ingress rule of
+//! an isolated destination, each source it admits, cut down by the source's egress
+//! rules when the source's namespace isolates egress too (the two ends' selectors and
+//! ports intersected); for every egress rule, the destinations whose ingress is not
+//! isolated. Together with default-deny in every managed namespace this is the
+//! original's connectivity: what NetworkPolicy allows between two pods is the source's
+//! egress and the destination's ingress, each allowed by some rule. Intersections
+//! that the language cannot write (a named port against a port number) are left out
+//! with a [`Note`]. Pure.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::policies::{Dir, Grant, Net, Peer, Reading};
+use super::{Note, Port, PortValue, Ports};
+use crate::analyze::Labels;
+
+/// One end of a need.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum End {
+    /// The pods of a namespace carrying these labels (none: every pod).
+    Pods {
+        namespace: String,
+        labels: Labels,
+    },
+    Net(Net),
+}
+
+/// A connection the program must allow.
+#[derive(Clone, Debug)]
+pub struct Need {
+    pub subject: End,
+    pub target: End,
+    pub ports: Ports,
+    /// The original policies it comes from.
+    pub policies: BTreeSet<String>,
+}
+
+/// Everything the writer needs beyond the reading.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Merged by (subject, target): ports united.
+    pub needs: Vec<Need>,
+    /// (namespace, direction) that netpc must not enforce.
+    pub off: BTreeSet<(String, Dir)>,
+    pub notes: Vec<Note>,
+}
+
+/// Two label sets that must both hold, or `None` when they contradict.
+fn merge(a: &Labels, b: &Labels) -> Option<Labels> {
+    let mut out = a.clone();
+    for (key, value) in b {
+        if out.get(key).is_some_and(|v| v != value) {
+            return None;
+        }
+        out.insert(key.clone(), value.clone());
+    }
+    Some(out)
+}
+
+fn port_meet(a: &Port, b: &Port) -> Result<Option<Port>, ()> {
+    if a.protocol != b.protocol {
+        return Ok(None);
+    }
+    let value = match (&a.value, &b.value) {
+        (PortValue::Range(l1, h1), PortValue::Range(l2, h2)) => {
+            let (lo, hi) = ((*l1).max(*l2), (*h1).min(*h2));
+            if lo > hi {
+                return Ok(None);
+            }
+            PortValue::Range(lo, hi)
+        }
+        (PortValue::Named(x), PortValue::Named(y)) if x == y => PortValue::Named(x.clone()),
+        (PortValue::Named(_), PortValue::Named(_)) => return Err(()),
+        (PortValue::Named(n), PortValue::Range(1, 65535))
+        | (PortValue::Range(1, 65535), PortValue::Named(n)) => PortValue::Named(n.clone()),
+        _ => return Err(()),
+    };
+    Ok(Some(Port {
+        protocol: a.protocol.clone(),
+        value,
+    }))
+}
+
+/// The ports both rules allow; `unsure` is set when a pair could not be decided
+/// without the pods (a named port against numbers), which is left out.
+pub fn intersect(a: &Ports, b: &Ports, unsure: &mut bool) -> Ports {
+    match (a, b) {
+        (Ports::All, other) | (other, Ports::All) => other.clone(),
+        (Ports::Some(x), Ports::Some(y)) => {
+            let mut out = Vec::new();
+            for p in x {
+                for q in y {
+                    match port_meet(p, q) {
+                        Ok(Some(port)) => out.push(port),
+                        Ok(None) => {}
+                        Err(()) => *unsure = true,
+                    }
+                }
+            }
+            Ports::Some(out)
+        }
+    }
+}
+
+fn is_empty(ports: &Ports) -> bool {
+    matches!(ports, Ports::Some(list) if list.is_empty())
+}
+
+fn union(a: &mut Ports, b: &Ports) {
+    match (&mut *a, b) {
+        (Ports::All, _) => {}
+        (_, Ports::All) => *a = Ports::All,
+        (Ports::Some(x), Ports::Some(y)) => {
+            x.extend(y.iter().cloned());
+            x.sort();
+            x.dedup();
+        }
+    }
+}
+
+#[derive(Default)]
+struct Collect {
+    exempt: Option<(String, String)>,
+    needs: BTreeMap<(End, End), Need>,
+    notes: Vec<Note>,
+}
+
+impl Collect {
+    fn push(&mut self, subject: End, target: End, ports: Ports, policies: &[&str]) {
+        let exempt = |end: &End| match (end, &self.exempt) {
+            (End::Pods { labels, .. }, Some((key, value))) => labels.get(key) == Some(value),
+            _ => false,
+        };
+        // Exempt pods are unrestricted by every netpc policy: no need to say so.
+        if is_empty(&ports) || exempt(&subject) || exempt(&target) {
+            return;
+        }
+        let need = self
+            .needs
+            .entry((subject.clone(), target.clone()))
+            .or_insert_with(|| Need {
+                subject,
+                target,
+                ports: Ports::Some(Vec::new()),
+                policies: BTreeSet::new(),
+            });
+        union(&mut need.ports, &ports);
+        need.policies
+            .extend(policies.iter().map(|p| (*p).to_owned()));
+    }
+}
+
+/// The needs, the directions to leave open, and the notes.
+pub fn plan(reading: &Reading) -> Plan {
+    let mut collect = Collect {
+        exempt: reading.exempt.clone(),
+        ..Collect::default()
+    };
+    let mut off = BTreeSet::new();
+    for ns in &reading.managed {
+        for dir in [Dir::Ingress, Dir::Egress] {
+            let iso = reading.isolation(ns, dir);
+            if !iso.enforced() {
+                off.insert((ns.clone(), dir));
+            } else if !iso.all {
+                collect.notes.push(Note::narrower(
+                    &format!("{ns}/*"),
+                    format!(
+                        "no policy of namespace `{ns}` selects every pod for {}: pods no \
+                         policy selects are open there in the original, netpc isolates them",
+                        dir.as_str()
+                    ),
+                ));
+            }
+        }
+    }
+    for grant in reading
+        .grants
+        .iter()
+        .filter(|g| g.direction == Dir::Ingress)
+    {
+        if reading.enforced(&grant.namespace, Dir::Ingress) {
+            ingress_grant(reading, grant, &mut collect);
+        }
+    }
+    for grant in reading.grants.iter().filter(|g| g.direction == Dir::Egress) {
+        if reading.enforced(&grant.namespace, Dir::Egress) {
+            egress_grant(reading, grant, &mut collect);
+        }
+    }
+    let needs: Vec<Need> = collect.needs.into_values().collect();
+    let kept = needs
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| {
+            !needs
+                .iter()
+                .enumerate()
+                .any(|(j, b)| j != *i && covers(b, a) && (!covers(a, b) || j < *i))
+        })
+        .map(|(_, n)| n.clone())
+        .collect();
+    Plan {
+        needs: kept,
+        off,
+        notes: collect.notes,
+    }
+}
+
+/// Whether `outer`'s pods include every pod of `inner`.
+fn end_covers(outer: &End, inner: &End) -> bool {
+    match (outer, inner) {
+        (
+            End::Pods {
+                namespace: a,
+                labels: la,
+            },
+            End::Pods {
+                namespace: b,
+                labels: lb,
+            },
+        ) => a == b && la.iter().all(|(k, v)| lb.get(k) == Some(v)),
+        (End::Net(a), End::Net(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn port_covers(outer: &Port, inner: &Port) -> bool {
+    outer.protocol == inner.protocol
+        && match (&outer.value, &inner.value) {
+            (PortValue::Range(l1, h1), PortValue::Range(l2, h2)) => l1 <= l2 && h2 <= h1,
+            (PortValue::Named(a), PortValue::Named(b)) => a == b,
+            (PortValue::Range(1, 65535), PortValue::Named(_)) => true,
+            _ => false,
+        }
+}
+
+/// Whether need `outer` allows everything need `inner` does (so `inner` adds nothing).
+fn covers(outer: &Need, inner: &Need) -> bool {
+    let ports = match (&outer.ports, &inner.ports) {
+        (Ports::All, _) => true,
+        (Ports::Some(_), Ports::All) => false,
+        (Ports::Some(o), Ports::Some(i)) => i.iter().all(|p| o.iter().any(|q| port_covers(q, p))),
+    };
+    ports && end_covers(&outer.subject, &inner.subject) && end_covers(&outer.target, &inner.target)
+}
+
+fn ingress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
+    let target = End::Pods {
+        namespace: grant.namespace.clone(),
+        labels: grant.selected.clone(),
+    };
+    for peer in &grant.peers {
+        let (namespaces, labels) = match peer {
+            Peer::Net(net) => {
+                let subject = End::Net(net.clone());
+                collect.push(
+                    subject,
+                    target.clone(),
+                    grant.ports.clone(),
+                    &[&grant.policy],
+                );
+                continue;
+            }
+            Peer::Pods { namespaces, labels } => (namespaces, labels),
+        };
+        for source_ns in namespaces {
+            if !reading.enforced(source_ns, Dir::Egress) {
+                let subject = End::Pods {
+                    namespace: source_ns.clone(),
+                    labels: labels.clone(),
+                };
+                collect.push(
+                    subject,
+                    target.clone(),
+                    grant.ports.clone(),
+                    &[&grant.policy],
+                );
+                continue;
+            }
+            let egress = reading
+                .grants
+                .iter()
+                .filter(|e| e.direction == Dir::Egress && &e.namespace == source_ns);
+            for e in egress {
+                meet(grant, labels, e, collect);
+            }
+        }
+    }
+}
+
+/// An ingress grant's source pods (`labels` in `e`'s namespace) that the egress grant
+/// `e` lets reach the ingress grant's pods.
+fn meet(grant: &Grant, labels: &Labels, e: &Grant, collect: &mut Collect) {
+    let Some(subject_labels) = merge(labels, &e.selected) else {
+        return;
+    };
+    for q in &e.peers {
+        let Peer::Pods {
+            namespaces,
+            labels: q_labels,
+        } = q
+        else {
+            continue;
+        };
+        if !namespaces.contains(&grant.namespace) {
+            continue;
+        }
+        let Some(target_labels) = merge(&grant.selected, q_labels) else {
+            continue;
+        };
+        let mut unsure = false;
+        let ports = intersect(&grant.ports, &e.ports, &mut unsure);
+        if unsure {
+            collect.notes.push(Note::narrower(
+                &grant.policy,
+                format!(
+                    "a named port meets a port number in `{}`: that pair of rules is left out",
+                    e.policy
+                ),
+            ));
+        }
+        let subject = End::Pods {
+            namespace: e.namespace.clone(),
+            labels: subject_labels.clone(),
+        };
+        let target = End::Pods {
+            namespace: grant.namespace.clone(),
+            labels: target_labels,
+        };
+        collect.push(subject, target, ports, &[&grant.policy, &e.policy]);
+    }
+}
+
+fn egress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
+    let subject = End::Pods {
+        namespace: grant.namespace.clone(),
+        labels: grant.selected.clone(),
+    };
+    for peer in &grant.peers {
+        match peer {
+            Peer::Net(net) => {
+                let target = End::Net(net.clone());
+                collect.push(
+                    subject.clone(),
+                    target,
+                    grant.ports.clone(),
+                    &[&grant.policy],
+                );
+            }
+            Peer::Pods { namespaces, labels } => {
+                for ns in namespaces {
+                    if reading.enforced(ns, Dir::Ingress) {
+                        continue; // the destination's ingress rules say it
+                    }
+                    let target = End::Pods {
+                        namespace: ns.clone(),
+                        labels: labels.clone(),
+                    };
+                    collect.push(
+                        subject.clone(),
+                        target,
+                        grant.ports.clone(),
+                        &[&grant.policy],
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,481 @@
+//! Reading NetworkPolicy objects into what import works with: per namespace and
+//! direction, whether the namespace is isolated (a default-deny selecting every pod,
+//! the exempt-label convention, or only some pods) or opened (an allow-all object);
+//! and every rule as a [`Grant`]: the selected pods, the peers (namespaces expanded
+//! over the namespaces the input knows), the ports. What the language cannot express
+//! is dropped and recorded as a [`Note`], so the reading is never broader than the
+//! original. Pure.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::networking::v1::{
+    NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::{Note, Port, PortValue, Ports};
+use crate::analyze::{Cluster, Labels, selector_matches};
+
+/// A direction of traffic, as seen by the selected pods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dir {
+    Ingress,
+    Egress,
+}
+
+impl Dir {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dir::Ingress => "ingress",
+            Dir::Egress => "egress",
+        }
+    }
+}
+
+/// An address range: a CIDR and its exceptions, as written in the `ipBlock`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Net {
+    pub cidr: String,
+    pub except: Vec<String>,
+}
+
+/// The remote end of a rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Peer {
+    /// Pods of these namespaces matching these labels.
+    Pods {
+        namespaces: Vec<String>,
+        labels: Labels,
+    },
+    Net(Net),
+}
+
+/// One rule of one policy: its pods may talk to (or hear from) the peers on the ports.
+#[derive(Clone, Debug)]
+pub struct Grant {
+    /// `namespace/name` of the policy.
+    pub policy: String,
+    pub namespace: String,
+    pub direction: Dir,
+    pub selected: Labels,
+    pub peers: Vec<Peer>,
+    pub ports: Ports,
+}
+
+/// How a namespace treats one direction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Isolation {
+    /// Some policy selects some pods for this direction.
+    pub any: bool,
+    /// A policy selects every pod (a default deny).
+    pub all: bool,
+    /// An allow-all object: every pod, every peer, every port.
+    pub open: bool,
+}
+
+impl Isolation {
+    /// Whether netpc enforces this direction in the namespace.
+    pub fn enforced(self) -> bool {
+        self.any && !self.open
+    }
+}
+
+/// Everything import reads from the policies.
+#[derive(Debug, Default)]
+pub struct Reading {
+    /// Namespaces holding at least one policy.
+    pub managed: BTreeSet<String>,
+    /// Every namespace the input knows (policies, Namespace objects, workloads, peers
+    /// that name one), with its labels.
+    pub namespaces: BTreeMap<String, Labels>,
+    pub isolation: BTreeMap<(String, Dir), Isolation>,
+    pub grants: Vec<Grant>,
+    /// The exempt label of the input's default-deny objects (`NotIn`), if any.
+    pub exempt: Option<(String, String)>,
+    pub notes: Vec<Note>,
+}
+
+impl Reading {
+    pub fn isolation(&self, namespace: &str, direction: Dir) -> Isolation {
+        self.isolation
+            .get(&(namespace.to_owned(), direction))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Whether netpc enforces `direction` on the pods of `namespace`.
+    pub fn enforced(&self, namespace: &str, direction: Dir) -> bool {
+        self.managed.contains(namespace) && self.isolation(namespace, direction).enforced()
+    }
+}
+
+/// The label set a selector asks for, when it is only equalities (`matchLabels`, or
+/// `In` with one value).
+pub fn equalities(selector: &LabelSelector) -> Option<Labels> {
+    let mut labels = selector.match_labels.clone().unwrap_or_default();
+    for expr in selector.match_expressions.iter().flatten() {
+        match (expr.operator.as_str(), expr.values.as_deref()) {
+            ("In", Some([value])) => {
+                if labels.get(&expr.key).is_some_and(|v| v != value) {
+                    return None;
+                }
+                labels.insert(expr.key.clone(), value.clone());
+            }
+            _ => return None,
+        }
+    }
+    Some(labels)
+}
+
+/// `NotIn [V]` on one key and nothing else: the exempt-label convention.
+fn exempt_convention(selector: &LabelSelector) -> Option<(String, String)> {
+    if selector
+        .match_labels
+        .as_ref()
+        .is_some_and(|m| !m.is_empty())
+    {
+        return None;
+    }
+    match selector.match_expressions.as_deref() {
+        Some([expr]) if expr.operator == "NotIn" => match expr.values.as_deref() {
+            Some([value]) => Some((expr.key.clone(), value.clone())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn directions(spec: &NetworkPolicySpec) -> Vec<Dir> {
+    match &spec.policy_types {
+        Some(types) => {
+            let mut out = Vec::new();
+            if types.iter().any(|t| t == "Ingress") {
+                out.push(Dir::Ingress);
+            }
+            if types.iter().any(|t| t == "Egress") {
+                out.push(Dir::Egress);
+            }
+            out
+        }
+        None => {
+            let mut out = vec![Dir::Ingress];
+            if spec.egress.as_ref().is_some_and(|e| !e.is_empty()) {
+                out.push(Dir::Egress);
+            }
+            out
+        }
+    }
+}
+
+/// The ports of a rule; `None` entries (a named port with `endPort`) are not read.
+fn ports(list: Option<&Vec<NetworkPolicyPort>>) -> Ports {
+    let Some(list) = list.filter(|l| !l.is_empty()) else {
+        return Ports::All;
+    };
+    let mut out = Vec::new();
+    for port in list {
+        let protocol = port.protocol.clone().unwrap_or_else(|| "TCP".to_owned());
+        let value = match &port.port {
+            None => PortValue::Range(1, 65535),
+            Some(IntOrString::Int(n)) => {
+                let lo = u16::try_from(*n).unwrap_or(0);
+                let hi = port
+                    .end_port
+                    .and_then(|e| u16::try_from(e).ok())
+                    .unwrap_or(lo);
+                PortValue::Range(lo, hi.max(lo))
+            }
+            Some(IntOrString::String(name)) => PortValue::Named(name.clone()),
+        };
+        out.push(Port { protocol, value });
+    }
+    Ports::Some(out)
+}
+
+/// Reads every policy of the cluster (and the namespaces it knows).
+pub fn read(cluster: &Cluster) -> Reading {
+    let mut reading = Reading::default();
+    for (name, labels) in cluster.namespaces() {
+        reading.namespaces.insert(name.clone(), labels.clone());
+    }
+    for workload in cluster.workloads() {
+        let labels = cluster.namespace_labels(&workload.namespace);
+        reading
+            .namespaces
+            .entry(workload.namespace.clone())
+            .or_insert(labels);
+    }
+    for source in cluster.policies() {
+        let ns = source.namespace().to_owned();
+        reading.managed.insert(ns.clone());
+        let labels = cluster.namespace_labels(&ns);
+        reading.namespaces.entry(ns).or_insert(labels);
+    }
+    // Namespaces named by a peer's `kubernetes.io/metadata.name` exist too.
+    for source in cluster.policies() {
+        for peer in all_peers(&source.policy) {
+            if let Some(name) = peer
+                .namespace_selector
+                .as_ref()
+                .and_then(crate::probe::derive::named_namespace)
+            {
+                let labels = cluster.namespace_labels(&name);
+                reading.namespaces.entry(name).or_insert(labels);
+            }
+        }
+    }
+    reading.exempt = cluster.policies().iter().find_map(|source| {
+        let spec = source.policy.spec.as_ref()?;
+        exempt_convention(spec.pod_selector.as_ref()?)
+    });
+    for source in cluster.policies() {
+        if reading
+            .exempt
+            .as_ref()
+            .is_some_and(|label| is_exempt_allow(&source.policy, label))
+        {
+            continue; // what `exempt label` writes: the fail-safe, not a connection
+        }
+        read_policy(
+            &mut reading,
+            &source.policy,
+            source.namespace(),
+            source.name(),
+        );
+    }
+    reading
+}
+
+/// A policy that selects exactly the exempt pods and allows them everything, in the
+/// directions it names: the exempt fail-safe (netpc writes one per direction).
+fn is_exempt_allow(policy: &NetworkPolicy, (key, value): &(String, String)) -> bool {
+    let Some(spec) = &policy.spec else {
+        return false;
+    };
+    let selector = spec.pod_selector.clone().unwrap_or_default();
+    let only_exempt = selector
+        .match_expressions
+        .as_ref()
+        .is_none_or(Vec::is_empty)
+        && selector
+            .match_labels
+            .as_ref()
+            .is_some_and(|m| m.len() == 1 && m.get(key) == Some(value));
+    let allow_all = |rules: &[(bool, bool)]| rules.len() == 1 && rules[0] == (true, true);
+    let ingress: Vec<(bool, bool)> = spec
+        .ingress
+        .iter()
+        .flatten()
+        .map(|r| {
+            (
+                r.from.as_ref().is_none_or(Vec::is_empty),
+                r.ports.as_ref().is_none_or(Vec::is_empty),
+            )
+        })
+        .collect();
+    let egress: Vec<(bool, bool)> = spec
+        .egress
+        .iter()
+        .flatten()
+        .map(|r| {
+            (
+                r.to.as_ref().is_none_or(Vec::is_empty),
+                r.ports.as_ref().is_none_or(Vec::is_empty),
+            )
+        })
+        .collect();
+    only_exempt
+        && directions(spec).iter().all(|d| match d {
+            Dir::Ingress => allow_all(&ingress),
+            Dir::Egress => allow_all(&egress),
+        })
+}
+
+fn all_peers(policy: &NetworkPolicy) -> Vec<&NetworkPolicyPeer> {
+    let Some(spec) = &policy.spec else {
+        return Vec::new();
+    };
+    let ingress = spec
+        .ingress
+        .iter()
+        .flatten()
+        .flat_map(|r| r.from.iter().flatten());
+    let egress = spec
+        .egress
+        .iter()
+        .flatten()
+        .flat_map(|r| r.to.iter().flatten());
+    ingress.chain(egress).collect()
+}
+
+fn read_policy(reading: &mut Reading, policy: &NetworkPolicy, ns: &str, name: &str) {
+    let id = format!("{ns}/{name}");
+    let spec = policy.spec.clone().unwrap_or_default();
+    let pod_selector = spec.pod_selector.clone().unwrap_or_default();
+    let everything = equalities(&pod_selector).is_some_and(|l| l.is_empty());
+    let exempt = exempt_convention(&pod_selector).filter(|l| reading.exempt.as_ref() == Some(l));
+    let selects_all = everything || exempt.is_some();
+    for direction in directions(&spec) {
+        let rules: Vec<(Option<&Vec<NetworkPolicyPeer>>, Ports)> = match direction {
+            Dir::Ingress => spec
+                .ingress
+                .iter()
+                .flatten()
+                .map(|r| (r.from.as_ref(), ports(r.ports.as_ref())))
+                .collect(),
+            Dir::Egress => spec
+                .egress
+                .iter()
+                .flatten()
+                .map(|r| (r.to.as_ref(), ports(r.ports.as_ref())))
+                .collect(),
+        };
+        let entry = reading
+            .isolation
+            .entry((ns.to_owned(), direction))
+            .or_default();
+        entry.any = true;
+        entry.all |= selects_all;
+        let opens = rules
+            .iter()
+            .any(|(peers, p)| peers.is_none_or(|l| l.is_empty()) && *p == Ports::All);
+        if everything && opens {
+            entry.open = true;
+        }
+        if rules.is_empty() {
+            continue;
+        }
+        let Some(selected) = equalities(&pod_selector) else {
+            if exempt.is_none() {
+                reading.notes.push(Note::narrower(
+                    &id,
+                    format!(
+                        "its pod selector `{}` is not a set of labels: its {} rules are left out",
+                        crate::analyze::selector_text(&pod_selector),
+                        direction.as_str()
+                    ),
+                ));
+            }
+            continue;
+        };
+        for (peers, ports) in rules {
+            let peers = read_peers(reading, peers, ns, &id);
+            reading.grants.push(Grant {
+                policy: id.clone(),
+                namespace: ns.to_owned(),
+                direction,
+                selected: selected.clone(),
+                peers,
+                ports,
+            });
+        }
+    }
+}
+
+/// A CIDR with its host bits cleared (`10.0.0.1/8` is `10.0.0.0/8`, as Kubernetes
+/// reads it); text that is no CIDR stays as it is.
+fn canonical(cidr: &str) -> String {
+    cidr.parse::<ipnet::IpNet>()
+        .map_or_else(|_| cidr.to_owned(), |net| net.trunc().to_string())
+}
+
+/// Every address and every pod of every namespace the input knows: a rule without
+/// peers (namespaces created later are not named: a note says so).
+fn everything(reading: &mut Reading, id: &str) -> Vec<Peer> {
+    reading.notes.push(Note::narrower(
+        id,
+        "a rule without peers admits every pod, also of namespaces created later: \
+         the import names the namespaces it knows"
+            .to_owned(),
+    ));
+    let net = |cidr: &str| {
+        Peer::Net(Net {
+            cidr: cidr.to_owned(),
+            except: Vec::new(),
+        })
+    };
+    vec![
+        net("0.0.0.0/0"),
+        net("::/0"),
+        Peer::Pods {
+            namespaces: reading.namespaces.keys().cloned().collect(),
+            labels: Labels::new(),
+        },
+    ]
+}
+
+/// The namespaces of the input a namespace selector matches; a selector that is not
+/// one namespace's name also matches namespaces created later (a note says so).
+fn matching_namespaces(reading: &mut Reading, selector: &LabelSelector, id: &str) -> Vec<String> {
+    if crate::probe::derive::named_namespace(selector).is_none()
+        || equalities(selector).is_none_or(|l| l.len() != 1)
+    {
+        reading.notes.push(Note::narrower(
+            id,
+            format!(
+                "the namespace selector `{}` also matches namespaces created later: \
+                 the import names the namespaces it matches now",
+                crate::analyze::selector_text(selector)
+            ),
+        ));
+    }
+    reading
+        .namespaces
+        .iter()
+        .filter(|(_, l)| selector_matches(selector, l))
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+/// The peers of a rule; an absent or empty list is every pod of every namespace the
+/// input knows and every address.
+fn read_peers(
+    reading: &mut Reading,
+    peers: Option<&Vec<NetworkPolicyPeer>>,
+    ns: &str,
+    id: &str,
+) -> Vec<Peer> {
+    let Some(list) = peers.filter(|l| !l.is_empty()) else {
+        return everything(reading, id);
+    };
+    let mut out = Vec::new();
+    for peer in list {
+        if let Some(block) = &peer.ip_block {
+            out.push(Peer::Net(Net {
+                cidr: canonical(&block.cidr),
+                except: block
+                    .except
+                    .iter()
+                    .flatten()
+                    .map(|c| canonical(c))
+                    .collect(),
+            }));
+            continue;
+        }
+        let labels = match &peer.pod_selector {
+            None => Some(Labels::new()),
+            Some(selector) => equalities(selector),
+        };
+        let Some(labels) = labels else {
+            let text = peer
+                .pod_selector
+                .as_ref()
+                .map(crate::analyze::selector_text);
+            reading.notes.push(Note::narrower(
+                id,
+                format!(
+                    "the peer selector `{}` is not a set of labels: that peer is left out",
+                    text.unwrap_or_default()
+                ),
+            ));
+            continue;
+        };
+        let namespaces = match &peer.namespace_selector {
+            None => vec![ns.to_owned()],
+            Some(selector) => matching_namespaces(reading, selector, id),
+        };
+        out.push(Peer::Pods { namespaces, labels });
+    }
+    out
+}

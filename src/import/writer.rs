@@ -1,0 +1,577 @@
+//! The text of the imported program, laid out as a person would write it (the style of
+//! `examples/`): one file per namespace (`<ns>.netp`, a `namespace N { ... }` block:
+//! `use`, `enforcement`, services, needs grouped by subject, exports), one per external
+//! namespace, and `_cluster.netp` with the program-wide settings and the address
+//! ranges. Notes stand as `// import:` comments at the top of the namespace they are
+//! about. This is the only module that decides how the program looks, so it can be
+//! routed through `netpc fmt` later. Pure.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use super::identity::LabelsIdentity;
+use super::needs::{End, Need, Plan};
+use super::policies::{Dir, Net, Reading};
+use super::{Note, Port, PortValue, Ports, ProgramFile};
+use crate::analyze::{Cluster, Labels};
+use crate::probe::derive;
+
+/// The file of program-wide settings and externals.
+pub const CLUSTER_FILE: &str = "_cluster.netp";
+
+/// The selector of the DNS pods that `std/dns` declares.
+const DNS_NAMESPACE: &str = "kube-system";
+
+/// Names chosen for every end.
+struct Names {
+    /// (namespace, labels) → service name.
+    services: BTreeMap<(String, Labels), String>,
+    /// Address range → external name.
+    externals: BTreeMap<Net, String>,
+}
+
+fn dns_labels() -> Labels {
+    crate::analyze::labels([("k8s-app", "kube-dns")])
+}
+
+fn dns_ports() -> Ports {
+    Ports::Some(vec![
+        Port {
+            protocol: "TCP".to_owned(),
+            value: PortValue::Range(53, 53),
+        },
+        Port {
+            protocol: "UDP".to_owned(),
+            value: PortValue::Range(53, 53),
+        },
+    ])
+}
+
+/// Whether a need is what `use std/dns;` says in its subject's namespace.
+fn is_std_dns(need: &Need, reading: &Reading) -> bool {
+    let sorted = |p: &Ports| match p {
+        Ports::Some(list) => {
+            let mut list = list.clone();
+            list.sort();
+            Ports::Some(list)
+        }
+        Ports::All => Ports::All,
+    };
+    matches!(&need.subject, End::Pods { labels, .. } if labels.is_empty())
+        && matches!(&need.target, End::Pods { namespace, labels }
+            if namespace == DNS_NAMESPACE && *labels == dns_labels())
+        && !reading.managed.contains(DNS_NAMESPACE)
+        && sorted(&need.ports) == sorted(&dns_ports())
+}
+
+fn external_name(net: &Net) -> String {
+    match net.cidr.as_str() {
+        "0.0.0.0/0" => "internet".to_owned(),
+        "::/0" => "internet-v6".to_owned(),
+        cidr => format!("net-{}", derive::dns_label(cidr)),
+    }
+}
+
+/// The name of the workload whose labels the set matches, when exactly one does.
+fn workload_name(workloads: &Cluster, namespace: &str, labels: &Labels) -> Option<String> {
+    let mut matching = workloads.workloads().iter().filter(|w| {
+        w.namespace == namespace && labels.iter().all(|(k, v)| w.labels.get(k) == Some(v))
+    });
+    let first = matching.next()?;
+    if matching.next().is_some() {
+        return None;
+    }
+    let name = derive::dns_label(&first.name);
+    (!name.is_empty()).then_some(name)
+}
+
+fn choose_names(
+    needs: &[Need],
+    workloads: &Cluster,
+    dns_used: bool,
+    forced: &LabelsIdentity,
+) -> Names {
+    let mut externals = BTreeMap::new();
+    let mut taken: BTreeSet<String> = forced.externals.values().cloned().collect();
+    let mut by_ns: BTreeMap<String, BTreeSet<Labels>> = BTreeMap::new();
+    for need in needs {
+        for end in [&need.subject, &need.target] {
+            match end {
+                End::Net(net) => {
+                    externals.entry(net.clone()).or_insert_with(String::new);
+                }
+                End::Pods { namespace, labels } if !labels.is_empty() => {
+                    by_ns
+                        .entry(namespace.clone())
+                        .or_default()
+                        .insert(labels.clone());
+                }
+                End::Pods { .. } => {}
+            }
+        }
+    }
+    for (net, name) in &mut externals {
+        if let Some(forced) = forced.externals.get(net) {
+            name.clone_from(forced);
+            continue;
+        }
+        let base = external_name(net);
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while taken.contains(&candidate) {
+            candidate = format!("{base}-{n}");
+            n += 1;
+        }
+        taken.insert(candidate.clone());
+        *name = candidate;
+    }
+    let mut services = BTreeMap::new();
+    for (ns, sets) in by_ns {
+        let mut used = taken.clone();
+        for ((n, _), name) in &forced.services {
+            if *n == ns {
+                used.insert(name.clone());
+            }
+        }
+        if dns_used && ns == DNS_NAMESPACE {
+            used.insert("kube-dns".to_owned());
+        }
+        for labels in sets {
+            if let Some(name) = forced.services.get(&(ns.clone(), labels.clone())) {
+                services.insert((ns.clone(), labels), name.clone());
+                continue;
+            }
+            if dns_used && ns == DNS_NAMESPACE && labels == dns_labels() {
+                services.insert((ns.clone(), labels), "kube-dns".to_owned());
+                continue;
+            }
+            let preferred = workload_name(workloads, &ns, &labels)
+                .unwrap_or_else(|| derive::name_for(&labels, "pods"));
+            let names = derive::unique_names([&labels], &used);
+            let name = if used.contains(&preferred) {
+                names.get(&labels).cloned().unwrap_or(preferred)
+            } else {
+                preferred
+            };
+            used.insert(name.clone());
+            services.insert((ns.clone(), labels), name);
+        }
+    }
+    Names {
+        services,
+        externals,
+    }
+}
+
+fn quoted(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && value
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic());
+    if plain {
+        value.to_owned()
+    } else {
+        format!("\"{value}\"")
+    }
+}
+
+fn service_line(name: &str, labels: &Labels) -> String {
+    if labels.len() == 1 && labels.get("app").is_some_and(|v| v == name) {
+        return format!("service {name};");
+    }
+    let pairs: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| format!("{k} = {}", quoted(v)))
+        .collect();
+    format!("service {name} {{ select {}; }}", pairs.join(", "))
+}
+
+fn port_text(port: &Port) -> String {
+    let value = match &port.value {
+        PortValue::Range(lo, hi) if lo == hi => lo.to_string(),
+        PortValue::Range(lo, hi) => format!("{lo}-{hi}"),
+        PortValue::Named(name) => name.clone(),
+    };
+    match port.protocol.as_str() {
+        "UDP" => format!("{value}/udp"),
+        "SCTP" => format!("{value}/sctp"),
+        _ => value,
+    }
+}
+
+/// `ports` as written after `REF:` (nothing for every port of a bare reference).
+fn ports_text(ports: &Ports, bare_is_all: bool) -> String {
+    let list: Vec<String> = match ports {
+        Ports::All if bare_is_all => return String::new(),
+        Ports::All => vec![
+            "1-65535".into(),
+            "1-65535/udp".into(),
+            "1-65535/sctp".into(),
+        ],
+        Ports::Some(list) => {
+            let mut list = list.clone();
+            list.sort_by(|a, b| {
+                (&a.protocol != "TCP", &a.protocol, &a.value).cmp(&(
+                    &b.protocol != "TCP",
+                    &b.protocol,
+                    &b.value,
+                ))
+            });
+            list.iter().map(port_text).collect()
+        }
+    };
+    match list.as_slice() {
+        [one] => format!(":{one}"),
+        _ => format!(":{{{}}}", list.join(", ")),
+    }
+}
+
+/// How `end` is referred to from namespace `here`.
+fn reference(end: &End, here: &str, names: &Names) -> String {
+    match end {
+        End::Net(net) => names.externals.get(net).cloned().unwrap_or_default(),
+        End::Pods { namespace, labels } if labels.is_empty() => {
+            if namespace == here {
+                "*".to_owned()
+            } else {
+                format!("{namespace}/*")
+            }
+        }
+        End::Pods { namespace, labels } => {
+            let key = (namespace.clone(), labels.clone());
+            let name = names.services.get(&key).cloned().unwrap_or_default();
+            if namespace == here {
+                name
+            } else {
+                format!("{namespace}/{name}")
+            }
+        }
+    }
+}
+
+/// The namespace a need is written in, or `None` when no netpc policy governs it.
+fn home(need: &Need, reading: &Reading) -> Option<String> {
+    let managed = |end: &End| match end {
+        End::Pods { namespace, .. } if reading.managed.contains(namespace) => {
+            Some(namespace.clone())
+        }
+        _ => None,
+    };
+    let (subject, target) = (managed(&need.subject), managed(&need.target));
+    let target_is_all = matches!(&need.target, End::Pods { labels, .. } if labels.is_empty());
+    match (subject, target) {
+        (Some(s), Some(t)) if s != t && target_is_all => Some(t),
+        (Some(s), _) => Some(s),
+        (None, Some(t)) => Some(t),
+        (None, None) => None,
+    }
+}
+
+#[derive(Default)]
+struct NamespaceText {
+    uses_dns: bool,
+    lines: Vec<(String, String)>,
+    exports: BTreeMap<String, BTreeSet<String>>,
+    services: BTreeSet<(String, Labels)>,
+}
+
+/// Every file of the program.
+pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<ProgramFile> {
+    let mut spaces: BTreeMap<String, NamespaceText> = BTreeMap::new();
+    for ns in &reading.managed {
+        spaces.entry(ns.clone()).or_default();
+    }
+    let mut needs: Vec<&Need> = Vec::new();
+    for need in &plan.needs {
+        if let (End::Pods { namespace, .. }, true) = (&need.subject, is_std_dns(need, reading))
+            && reading.managed.contains(namespace)
+        {
+            spaces.entry(namespace.clone()).or_default().uses_dns = true;
+        } else {
+            needs.push(need);
+        }
+    }
+    let dns_used = spaces.values().any(|s| s.uses_dns);
+    let mut owned: Vec<Need> = needs.iter().map(|n| (*n).clone()).collect();
+    let identity = super::identity::recognise(&owned, reading, workloads);
+    let labels_style = identity.is_some();
+    let forced = identity.unwrap_or_default();
+    if labels_style {
+        owned.clone_from(&forced.needs);
+    }
+    let names = choose_names(&owned, workloads, dns_used, &forced);
+    let mut external_spaces: BTreeMap<String, BTreeSet<(String, Labels)>> = BTreeMap::new();
+    for need in &owned {
+        place(
+            need,
+            reading,
+            &names,
+            dns_used,
+            &mut spaces,
+            &mut external_spaces,
+        );
+    }
+    for ns in reading.namespaces.keys() {
+        let managed = reading.managed.contains(ns);
+        let std_dns = dns_used && ns == DNS_NAMESPACE;
+        if !managed && !std_dns {
+            external_spaces.entry(ns.clone()).or_default();
+        }
+    }
+    let mut files = vec![cluster_file(reading, &names, labels_style)];
+    for (ns, text) in &spaces {
+        let notes: Vec<&Note> = plan
+            .notes
+            .iter()
+            .filter(|n| note_namespace(n) == ns)
+            .collect();
+        let policies = policy_names(reading, ns);
+        files.push(ProgramFile {
+            path: format!("{ns}.netp"),
+            text: namespace_file(ns, text, plan, &names, &notes, &policies),
+        });
+    }
+    for (ns, services) in &external_spaces {
+        files.push(ProgramFile {
+            path: format!("{ns}.netp"),
+            text: external_file(ns, services, &names),
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// Writes one need into the namespace it belongs to, with the services and the export
+/// it asks for.
+fn place(
+    need: &Need,
+    reading: &Reading,
+    names: &Names,
+    dns_used: bool,
+    spaces: &mut BTreeMap<String, NamespaceText>,
+    external_spaces: &mut BTreeMap<String, BTreeSet<(String, Labels)>>,
+) {
+    let Some(here) = home(need, reading) else {
+        return;
+    };
+    for end in [&need.subject, &need.target] {
+        if let End::Pods { namespace, labels } = end {
+            let key = (namespace.clone(), labels.clone());
+            if labels.is_empty()
+                || (dns_used && namespace == DNS_NAMESPACE && *labels == dns_labels())
+            {
+                if !reading.managed.contains(namespace) {
+                    external_spaces.entry(namespace.clone()).or_default();
+                }
+                continue;
+            }
+            if reading.managed.contains(namespace) {
+                spaces
+                    .entry(namespace.clone())
+                    .or_default()
+                    .services
+                    .insert(key);
+            } else {
+                external_spaces
+                    .entry(namespace.clone())
+                    .or_default()
+                    .insert(key);
+            }
+        }
+    }
+    let subject = reference(&need.subject, &here, names);
+    let bare = !matches!(&need.target, End::Pods { labels, .. } if !labels.is_empty());
+    let target = format!(
+        "{}{}",
+        reference(&need.target, &here, names),
+        ports_text(&need.ports, bare)
+    );
+    if let End::Pods { namespace, labels } = &need.target
+        && namespace != &here
+        && reading.managed.contains(namespace)
+        && !labels.is_empty()
+    {
+        let service = reference(&need.target, namespace, names);
+        spaces
+            .entry(namespace.clone())
+            .or_default()
+            .exports
+            .entry(service)
+            .or_default()
+            .insert(here.clone());
+    }
+    spaces
+        .entry(here)
+        .or_default()
+        .lines
+        .push((subject, target));
+}
+
+fn note_namespace(note: &Note) -> &str {
+    note.policy.split('/').next().unwrap_or("")
+}
+
+fn policy_names(reading: &Reading, ns: &str) -> Vec<String> {
+    let mut names: Vec<String> = reading
+        .grants
+        .iter()
+        .filter(|g| g.namespace == ns)
+        .map(|g| g.policy.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn cluster_file(reading: &Reading, names: &Names, labels_style: bool) -> ProgramFile {
+    let mut text = String::from(
+        "// Imported by `netpc import`: the settings of the whole program and the address\n\
+         // ranges the original policies name.\n\n",
+    );
+    if labels_style {
+        text.push_str("// Clients carry a `needs-T` label, as in the original policies.\n");
+        text.push_str("identity labels;\n");
+    } else {
+        text.push_str("// Rules name each client's own selector, as the original policies do.\n");
+        text.push_str("identity selectors;\n");
+    }
+    if let Some((key, value)) = reading
+        .exempt
+        .as_ref()
+        .filter(|(k, v)| (k.as_str(), v.as_str()) != ("netp.io/exempt", "true"))
+    {
+        let _ = writeln!(text, "exempt label {key} = {};", quoted(value));
+    }
+    if !names.externals.is_empty() {
+        text.push('\n');
+    }
+    let mut by_name: BTreeMap<&str, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
+    for (net, name) in &names.externals {
+        let entry = by_name.entry(name).or_default();
+        entry.0.push(&net.cidr);
+        entry.1.extend(net.except.iter().map(String::as_str));
+    }
+    for (name, (cidrs, except)) in by_name {
+        let except = if except.is_empty() {
+            String::new()
+        } else {
+            format!(" except {}", except.join(", "))
+        };
+        let _ = writeln!(text, "external {name} = {}{except};", cidrs.join(", "));
+    }
+    ProgramFile {
+        path: CLUSTER_FILE.to_owned(),
+        text,
+    }
+}
+
+fn namespace_file(
+    ns: &str,
+    body: &NamespaceText,
+    plan: &Plan,
+    names: &Names,
+    notes: &[&Note],
+    policies: &[String],
+) -> String {
+    let mut text = String::new();
+    let _ = writeln!(text, "// Imported by `netpc import`.");
+    for note in notes {
+        let _ = writeln!(
+            text,
+            "// import: `{}` {} (narrower)",
+            note.policy, note.text
+        );
+    }
+    let _ = writeln!(text, "namespace {ns} {{");
+    let mut head = Vec::new();
+    if body.uses_dns {
+        head.push("use std/dns;".to_owned());
+    }
+    let ingress_off = plan.off.contains(&(ns.to_owned(), Dir::Ingress));
+    let egress_off = plan.off.contains(&(ns.to_owned(), Dir::Egress));
+    match (ingress_off, egress_off) {
+        (true, true) => head.push("enforcement off;".to_owned()),
+        (true, false) => head.push("enforcement ingress off;".to_owned()),
+        (false, true) => head.push("enforcement egress off;".to_owned()),
+        (false, false) => {}
+    }
+    let services: Vec<String> = body
+        .services
+        .iter()
+        .map(|(ns, labels)| {
+            let name = names
+                .services
+                .get(&(ns.clone(), labels.clone()))
+                .cloned()
+                .unwrap_or_default();
+            service_line(&name, labels)
+        })
+        .collect();
+    let needs = needs_lines(&body.lines);
+    let exports: Vec<String> = body
+        .exports
+        .iter()
+        .map(|(service, to)| {
+            format!(
+                "export {service} to {};",
+                to.iter().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })
+        .collect();
+    let sections = [head, services, needs, exports];
+    let mut first = true;
+    for section in sections.iter().filter(|s| !s.is_empty()) {
+        if !first {
+            text.push('\n');
+        }
+        first = false;
+        for line in section {
+            let _ = writeln!(text, "  {line}");
+        }
+    }
+    let _ = writeln!(text, "}}");
+    if !policies.is_empty() {
+        let _ = writeln!(text, "\n// From the policies: {}.", policies.join(", "));
+    }
+    text
+}
+
+/// `needs` lines: targets grouped by subject, subjects with the same targets joined.
+fn needs_lines(lines: &[(String, String)]) -> Vec<String> {
+    let mut by_subject: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (subject, target) in lines {
+        by_subject.entry(subject).or_default().insert(target);
+    }
+    let mut by_targets: BTreeMap<Vec<&str>, Vec<&str>> = BTreeMap::new();
+    for (subject, targets) in by_subject {
+        by_targets
+            .entry(targets.into_iter().collect())
+            .or_default()
+            .push(subject);
+    }
+    let mut out: Vec<String> = by_targets
+        .into_iter()
+        .map(|(targets, subjects)| format!("{} needs {};", subjects.join(", "), targets.join(", ")))
+        .collect();
+    out.sort();
+    out
+}
+
+fn external_file(ns: &str, services: &BTreeSet<(String, Labels)>, names: &Names) -> String {
+    let mut text = String::from("// Imported by `netpc import`: a namespace without policies.\n");
+    if services.is_empty() {
+        let _ = writeln!(text, "external namespace {ns} {{}}");
+        return text;
+    }
+    let _ = writeln!(text, "external namespace {ns} {{");
+    for key in services {
+        let name = names.services.get(key).cloned().unwrap_or_default();
+        let _ = writeln!(text, "  {}", service_line(&name, &key.1));
+    }
+    let _ = writeln!(text, "}}");
+    text
+}
