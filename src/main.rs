@@ -14,7 +14,7 @@ mod cli;
     reason = "the command modules name the library's modules through these imports"
 )]
 use netpc::{
-    analyze, ast, check, compile, diagnostic, emit, insight, ir, kit, lower, output, probe, render,
+    analyze, ast, check, compile, diagnostic, emit, fmt, insight, ir, kit, lower, output, probe, render,
     resolve, source, stdlib, syntax, verify, workloads,
 };
 
