@@ -16,17 +16,18 @@ pub(crate) fn fmt_file(w: &mut Writer<'_>, pair: Pair<'_, Rule>) {
     fmt_items(w, &items);
 }
 
-/// The items of a file or block, with runs of one-line services aligned.
+/// The items of a file or block, with runs of one-line services (and of one-line
+/// needs) aligned.
 fn fmt_items(w: &mut Writer<'_>, items: &[Pair<'_, Rule>]) {
     let mut i = 0;
     while i < items.len() {
-        let run = one_line_run(w, &items[i..]);
+        let run = aligned_run(w, &items[i..]);
         if run.len() < 2 {
             fmt_item(w, items[i].clone(), None);
             i += 1;
             continue;
         }
-        let width = run.iter().map(|&name| name).max().unwrap_or(0);
+        let width = run.iter().copied().max().unwrap_or(0);
         for (item, name) in items[i..].iter().zip(&run) {
             fmt_item(w, item.clone(), Some(width - name + 1));
         }
@@ -34,30 +35,57 @@ fn fmt_items(w: &mut Writer<'_>, items: &[Pair<'_, Rule>]) {
     }
 }
 
-/// The name lengths of the services at the start of `items` that fit on one line and
-/// follow each other without a blank line (comment lines between them are fine).
-fn one_line_run(w: &mut Writer<'_>, items: &[Pair<'_, Rule>]) -> Vec<usize> {
+/// The widths to align (a service's name, a need's subjects) of the items at the
+/// start of `items` that are of the same kind, fit on one line and follow each other
+/// without a blank line (comment lines between them are fine).
+fn aligned_run(w: &mut Writer<'_>, items: &[Pair<'_, Rule>]) -> Vec<usize> {
     let mut run = Vec::new();
     for (n, item) in items.iter().enumerate() {
         if n > 0 {
-            let before = items[n - 1].as_span().end();
-            if w.blank_between(before, item.as_span().start()) {
+            let before = &items[n - 1];
+            if before.as_rule() != item.as_rule()
+                || w.blank_between(before.as_span().end(), item.as_span().start())
+            {
                 break;
             }
         }
-        match one_line_service(w, item) {
-            Some(name) => run.push(name),
+        let width = match item.as_rule() {
+            Rule::service_item => one_line_service(w, item),
+            Rule::needs_item => one_line_needs(w, item),
+            _ => None,
+        };
+        match width {
+            Some(width) => run.push(width),
             None => break,
         }
     }
     run
 }
 
-/// The name length of a service with a one-line body that fits on one line.
-fn one_line_service(w: &mut Writer<'_>, item: &Pair<'_, Rule>) -> Option<usize> {
-    if item.as_rule() != Rule::service_item {
+/// Subjects wider than this are not aligned with the needs around them.
+const ALIGN_SUBJECTS: usize = 32;
+
+/// The width of the subjects of a need that fits on one line.
+fn one_line_needs(w: &mut Writer<'_>, item: &Pair<'_, Rule>) -> Option<usize> {
+    let subjects: Vec<_> = item
+        .clone()
+        .into_inner()
+        .take_while(|p| p.as_rule() != Rule::kw_needs)
+        .filter(|p| p.as_rule() == Rule::reference)
+        .collect();
+    let width = subjects.iter().map(|p| p.as_str().chars().count() + 2).sum::<usize>() - 2;
+    if width > ALIGN_SUBJECTS {
         return None;
     }
+    let mark = w.mark();
+    fmt_needs_item(w, item.clone(), 1);
+    let fits = w.fits(mark);
+    w.restore(mark);
+    fits.then_some(width)
+}
+
+/// The name length of a service with a one-line body that fits on one line.
+fn one_line_service(w: &mut Writer<'_>, item: &Pair<'_, Rule>) -> Option<usize> {
     let name = item.clone().into_inner().nth(1)?.as_str().chars().count();
     let body = item.clone().into_inner().nth(2)?;
     let lines = body.into_inner().filter(|p| is_body_line(p.as_rule())).count();
@@ -74,7 +102,8 @@ fn is_body_line(rule: Rule) -> bool {
     matches!(rule, Rule::select_line | Rule::port_line)
 }
 
-/// One item. `pad`: the spaces after a service's name in an aligned run.
+/// One item. `pad`: the spaces after a service's name or a need's subjects in an
+/// aligned run.
 pub(crate) fn fmt_item(w: &mut Writer<'_>, pair: Pair<'_, Rule>, pad: Option<usize>) {
     match pair.as_rule() {
         Rule::namespace_item => fmt_namespace_item(w, pair),
@@ -85,7 +114,7 @@ pub(crate) fn fmt_item(w: &mut Writer<'_>, pair: Pair<'_, Rule>, pad: Option<usi
         }
         Rule::group_item => fmt_group_item(w, pair),
         Rule::external_item => fmt_external_item(w, pair),
-        Rule::needs_item => fmt_needs_item(w, pair),
+        Rule::needs_item => fmt_needs_item(w, pair, pad.unwrap_or(1)),
         // The rest have no list worth breaking: words on one line.
         _ => simple(w, pair, Sep::Line),
     }
@@ -259,8 +288,9 @@ fn fmt_external_item(w: &mut Writer<'_>, pair: Pair<'_, Rule>) {
 const ALIGN_LIMIT: usize = 48;
 
 /// `A, B needs T, U:PORTS;`: on one line, or one target per line aligned after
-/// `needs` (on the next lines, indented, when `needs` ends far to the right).
-fn fmt_needs_item(w: &mut Writer<'_>, pair: Pair<'_, Rule>) {
+/// `needs` (on the next lines, indented, when `needs` ends far to the right). `pad`:
+/// the spaces before `needs` (more than one in an aligned run).
+fn fmt_needs_item(w: &mut Writer<'_>, pair: Pair<'_, Rule>, pad: usize) {
     flat_or_broken(w, |w, broken| {
         let mut first = true;
         let mut after_needs = false;
@@ -277,6 +307,7 @@ fn fmt_needs_item(w: &mut Writer<'_>, pair: Pair<'_, Rule>) {
                     Sep::Spaces(1)
                 }
                 Rule::target if broken => Sep::Hang,
+                Rule::kw_needs => Sep::Spaces(pad),
                 _ => Sep::Spaces(1),
             };
             after_needs = part.as_rule() == Rule::kw_needs;

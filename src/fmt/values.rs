@@ -79,13 +79,18 @@ pub(crate) fn fmt_target(w: &mut Writer<'_>, pair: Pair<'_, Rule>, sep: Sep) {
     }
 }
 
-/// `port_set = !{ lbrace ~ port_spec ~ (comma ~ port_spec)* ~ comma? ~ rbrace | port_spec }`
+/// `port_set = !{ lbrace ~ port_spec ~ (comma ~ port_spec)* ~ comma? ~ rbrace | port_spec }`:
+/// a comment inside the braces moves the next port under the first.
 fn fmt_port_set(w: &mut Writer<'_>, pair: Pair<'_, Rule>) {
     let parts: Vec<_> = pair.into_inner().collect();
     for (n, part) in parts.iter().enumerate() {
         let next = parts.get(n + 1).map(Pair::as_rule);
         match part.as_rule() {
             Rule::comma if next == Some(Rule::rbrace) => w.skip(part),
+            Rule::lbrace => {
+                w.token(part, Sep::Glued);
+                w.set_hang(w.col());
+            }
             Rule::port_spec if n > 0 && parts[n - 1].as_rule() == Rule::comma => {
                 tokens(w, part.clone(), Sep::Spaces(1));
             }

@@ -25,6 +25,7 @@ mod correctness;
 mod differential;
 mod emit_yaml;
 mod examples;
+mod fmt_golden;
 mod generator;
 mod insight_diff;
 mod insight_docs;
