@@ -83,6 +83,7 @@ pub(crate) fn fmt_target(w: &mut Writer<'_>, pair: Pair<'_, Rule>, sep: Sep) {
 /// a comment inside the braces moves the next port under the first.
 fn fmt_port_set(w: &mut Writer<'_>, pair: Pair<'_, Rule>) {
     let parts: Vec<_> = pair.into_inner().collect();
+    let hang = w.hang();
     for (n, part) in parts.iter().enumerate() {
         let next = parts.get(n + 1).map(Pair::as_rule);
         match part.as_rule() {
@@ -97,6 +98,7 @@ fn fmt_port_set(w: &mut Writer<'_>, pair: Pair<'_, Rule>) {
             _ => tokens(w, part.clone(), Sep::Glued),
         }
     }
+    w.set_hang(hang);
 }
 
 /// Whether a pair is written as one token (its inner pairs hold no space).

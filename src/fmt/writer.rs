@@ -97,6 +97,11 @@ impl<'s> Writer<'s> {
         self.s.indent
     }
 
+    /// The column continuation lines ([`Sep::Hang`]) start at.
+    pub fn hang(&self) -> usize {
+        self.s.hang
+    }
+
     /// Set the column continuation lines ([`Sep::Hang`]) start at.
     pub fn set_hang(&mut self, col: usize) {
         self.s.hang = col;

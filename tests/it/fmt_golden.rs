@@ -55,7 +55,7 @@ fn comment_before_close() {
 fn comment_between_list_items() {
     golden(
         "comment_between_list_items",
-        "web, // the web tier\n  batch needs api:443, // the API\n  db:5432, # the database\n  cache:{6379, // main\n  6380};\ngroup g = a, // first\n  b;\nservice s {\n  select app = s, // the app\n    tier = web;\n  port 80, // http\n    443;\n}\nexternal e = 10.0.0.0/8 // private\n  except 10.1.0.0/16;\n",
+        "web, // the web tier\n  batch needs api:443, // the API\n  db:5432, # the database\n  cache:{6379, // main\n  6380}, queue:5672;\ngroup g = a, // first\n  b;\nservice s {\n  select app = s, // the app\n    tier = web;\n  port 80, // http\n    443;\n}\nexternal e = 10.0.0.0/8 // private\n  except 10.1.0.0/16;\n",
     );
 }
 

@@ -26,6 +26,7 @@ mod differential;
 mod emit_yaml;
 mod examples;
 mod fmt_golden;
+mod fmt_identity;
 mod generator;
 mod insight_diff;
 mod insight_docs;
