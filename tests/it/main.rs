@@ -25,6 +25,7 @@ mod correctness;
 mod differential;
 mod emit_yaml;
 mod examples;
+mod fmt_cli;
 mod fmt_golden;
 mod fmt_identity;
 mod generator;
