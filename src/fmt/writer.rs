@@ -40,7 +40,20 @@ pub(crate) enum Sep {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Mark {
     len: usize,
+    trailing: usize,
     state: State,
+}
+
+/// A comment written at the end of a line of code, to be aligned with the comments
+/// that end the lines around it.
+#[derive(Clone, Copy, Debug)]
+struct Trailing {
+    /// Where in the output the space before the comment is.
+    at: usize,
+    /// The output line it is on.
+    line: usize,
+    /// The column where the code ends.
+    col: usize,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -52,6 +65,8 @@ struct State {
     broken: bool,
     block_start: bool,
     line_of_item: usize,
+    /// Line breaks written so far.
+    line: usize,
 }
 
 pub(crate) struct Writer<'s> {
@@ -60,6 +75,7 @@ pub(crate) struct Writer<'s> {
     /// Where the output starts (after a byte order mark, which is kept).
     start: usize,
     s: State,
+    trailing: Vec<Trailing>,
 }
 
 impl<'s> Writer<'s> {
@@ -83,7 +99,9 @@ impl<'s> Writer<'s> {
                 broken: false,
                 block_start: true,
                 line_of_item: start,
+                line: 0,
             },
+            trailing: Vec::new(),
         }
     }
 
@@ -185,6 +203,11 @@ impl<'s> Writer<'s> {
     fn comments(&mut self, gap: &Gap<'_>, col: usize) {
         for comment in &gap.comments {
             if comment.newlines_before == 0 && self.s.col > 0 {
+                self.trailing.push(Trailing {
+                    at: self.out.len(),
+                    line: self.s.line,
+                    col: self.s.col,
+                });
                 self.pad(1);
             } else {
                 let blank = comment.newlines_before >= 2 && !self.s.block_start;
@@ -202,9 +225,11 @@ impl<'s> Writer<'s> {
         if self.out.len() > self.start {
             if self.s.col > 0 {
                 self.out.push('\n');
+                self.s.line += 1;
             }
             if blank {
                 self.out.push('\n');
+                self.s.line += 1;
             }
         }
         self.s.col = 0;
@@ -224,12 +249,14 @@ impl<'s> Writer<'s> {
     pub fn mark(&self) -> Mark {
         Mark {
             len: self.out.len(),
+            trailing: self.trailing.len(),
             state: self.s,
         }
     }
 
     pub fn restore(&mut self, mark: Mark) {
         self.out.truncate(mark.len);
+        self.trailing.truncate(mark.trailing);
         self.s = mark.state;
     }
 
@@ -249,6 +276,29 @@ impl<'s> Writer<'s> {
         if self.s.col > 0 {
             self.out.push('\n');
         }
-        self.out
+        align_trailing(&self.out, &self.trailing)
     }
+}
+
+/// The output with the comments that end consecutive lines of code aligned one space
+/// after the longest of those lines.
+fn align_trailing(out: &str, trailing: &[Trailing]) -> String {
+    let mut aligned = String::with_capacity(out.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < trailing.len() {
+        let mut end = i + 1;
+        while end < trailing.len() && trailing[end].line == trailing[end - 1].line + 1 {
+            end += 1;
+        }
+        let col = trailing[i..end].iter().map(|t| t.col).max().unwrap_or(0);
+        for t in &trailing[i..end] {
+            aligned.push_str(out.get(copied..t.at).unwrap_or(""));
+            aligned.extend(std::iter::repeat_n(' ', col - t.col));
+            copied = t.at;
+        }
+        i = end;
+    }
+    aligned.push_str(out.get(copied..).unwrap_or(""));
+    aligned
 }
