@@ -6,13 +6,16 @@
 
 use pest::iterators::Pair;
 
-use super::values::{flat_or_broken, list, simple, tokens};
+use super::lists::{flat_or_broken, list, simple, tokens};
 use super::writer::{Sep, Writer};
 use crate::syntax::Rule;
 
 /// `file = { SOI ~ byte_order_mark? ~ (item | stray_close)* ~ EOI }`
 pub(crate) fn fmt_file(w: &mut Writer<'_>, pair: Pair<'_, Rule>) {
-    let items: Vec<_> = pair.into_inner().filter(|p| p.as_rule() != Rule::EOI).collect();
+    let items: Vec<_> = pair
+        .into_inner()
+        .filter(|p| p.as_rule() != Rule::EOI)
+        .collect();
     fmt_items(w, &items);
 }
 
@@ -73,7 +76,11 @@ fn one_line_needs(w: &mut Writer<'_>, item: &Pair<'_, Rule>) -> Option<usize> {
         .take_while(|p| p.as_rule() != Rule::kw_needs)
         .filter(|p| p.as_rule() == Rule::reference)
         .collect();
-    let width = subjects.iter().map(|p| p.as_str().chars().count() + 2).sum::<usize>() - 2;
+    let width = subjects
+        .iter()
+        .map(|p| p.as_str().chars().count() + 2)
+        .sum::<usize>()
+        - 2;
     if width > ALIGN_SUBJECTS {
         return None;
     }
@@ -88,7 +95,10 @@ fn one_line_needs(w: &mut Writer<'_>, item: &Pair<'_, Rule>) -> Option<usize> {
 fn one_line_service(w: &mut Writer<'_>, item: &Pair<'_, Rule>) -> Option<usize> {
     let name = item.clone().into_inner().nth(1)?.as_str().chars().count();
     let body = item.clone().into_inner().nth(2)?;
-    let lines = body.into_inner().filter(|p| is_body_line(p.as_rule())).count();
+    let lines = body
+        .into_inner()
+        .filter(|p| is_body_line(p.as_rule()))
+        .count();
     if lines != 1 {
         return None;
     }
@@ -175,8 +185,7 @@ enum Layout {
 /// was written on the line of the service.
 fn fmt_service_item(w: &mut Writer<'_>, pair: Pair<'_, Rule>, layout: Layout) -> bool {
     let mut parts = pair.into_inner();
-    let (Some(keyword), Some(name), Some(rest)) = (parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(keyword), Some(name), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
         return false;
     };
     w.token(&keyword, Sep::Line);
@@ -313,7 +322,7 @@ fn fmt_needs_item(w: &mut Writer<'_>, pair: Pair<'_, Rule>, pad: usize) {
             after_needs = part.as_rule() == Rule::kw_needs;
             first = false;
             match part.as_rule() {
-                Rule::target => super::values::fmt_target(w, part, sep),
+                Rule::target => super::lists::fmt_target(w, part, sep),
                 _ => tokens(w, part, sep),
             }
         }

@@ -5,11 +5,11 @@
 //! nothing. Changes only the space between tokens (and drops a trailing comma in a
 //! port set); checks its own output (the same syntax tree, the same comments in the
 //! same order) before returning it. Owns the style (docs/fmt.md): `writer` places
-//! tokens and comments, `items` and `values` lay out one construct per function.
+//! tokens and comments, `items` and `lists` lay out one construct per function.
 //! Must never format text with syntax errors (the diagnostics are returned instead).
 
 mod items;
-mod values;
+mod lists;
 mod writer;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -38,7 +38,10 @@ pub fn format(file: FileId, source: &str) -> Result<String, Diagnostics> {
         return Err(not_formatted(file, "formatting would change the program"));
     }
     if trivia::comments(&text) != trivia::comments(source) {
-        return Err(not_formatted(file, "formatting would move or lose a comment"));
+        return Err(not_formatted(
+            file,
+            "formatting would move or lose a comment",
+        ));
     }
     Ok(text)
 }

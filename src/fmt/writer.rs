@@ -3,7 +3,7 @@
 //! trivia of the source gap before it (comments, blank lines) placed on the way.
 //! Owns the rules of where a comment goes and when a blank line is kept, the column
 //! bookkeeping, and the marks that let a construct try one line and fall back to
-//! several. Must never decide the layout of a construct (`items`, `values` do).
+//! several. Must never decide the layout of a construct (`items`, `lists` do).
 
 use pest::iterators::Pair;
 

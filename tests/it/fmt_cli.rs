@@ -10,7 +10,8 @@ use std::process::Command;
 use insta_cmd::assert_cmd_snapshot;
 
 const MESSY: &str = "namespace shop{service db{port 5432;}\napi needs db:5432;// the need\n}\n";
-const TIDY: &str = "namespace shop {\n  service db { port 5432; }\n  api needs db:5432; // the need\n}\n";
+const TIDY: &str =
+    "namespace shop {\n  service db { port 5432; }\n  api needs db:5432; // the need\n}\n";
 const BROKEN: &str = "namespace shop {\n  service db\n}\n";
 
 fn netpc(dir: &Path) -> Command {
@@ -62,7 +63,9 @@ fn check_lists_the_files_that_would_change_and_writes_nothing() {
     let dir = folder(false);
     assert_cmd_snapshot!(netpc(dir.path()).args(["--check", "netp"]));
     assert_eq!(read(dir.path(), "netp/messy.netp"), MESSY);
-    let tidy = netpc(dir.path()).args(["--check", "netp/tidy.netp"]).output();
+    let tidy = netpc(dir.path())
+        .args(["--check", "netp/tidy.netp"])
+        .output();
     assert_eq!(tidy.unwrap().status.code(), Some(0));
 }
 
@@ -71,20 +74,32 @@ fn writes_only_changed_files_keeping_permissions() {
     let dir = folder(false);
     let messy = dir.path().join("netp/messy.netp");
     std::fs::set_permissions(&messy, std::fs::Permissions::from_mode(0o640)).unwrap();
-    let tidy_inode = std::fs::metadata(dir.path().join("netp/tidy.netp")).unwrap().ino();
+    let tidy_inode = std::fs::metadata(dir.path().join("netp/tidy.netp"))
+        .unwrap()
+        .ino();
     assert_cmd_snapshot!(netpc(dir.path()).arg("netp"));
     assert_eq!(read(dir.path(), "netp/messy.netp"), TIDY);
-    assert_eq!(read(dir.path(), "netp/notes.txt"), MESSY, "not a .netp file");
+    assert_eq!(
+        read(dir.path(), "netp/notes.txt"),
+        MESSY,
+        "not a .netp file"
+    );
     let mode = std::fs::metadata(&messy).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o640);
-    let inode = std::fs::metadata(dir.path().join("netp/tidy.netp")).unwrap().ino();
+    let inode = std::fs::metadata(dir.path().join("netp/tidy.netp"))
+        .unwrap()
+        .ino();
     assert_eq!(inode, tidy_inode, "a formatted file is not rewritten");
     let mut names: Vec<_> = std::fs::read_dir(dir.path().join("netp"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names, ["messy.netp", "notes.txt", "tidy.netp"], "no temporary left");
+    assert_eq!(
+        names,
+        ["messy.netp", "notes.txt", "tidy.netp"],
+        "no temporary left"
+    );
     // A second run has nothing to do.
     let again = netpc(dir.path()).arg("netp").output().unwrap();
     assert_eq!((again.status.code(), again.stdout.len()), (Some(0), 0));
@@ -112,7 +127,11 @@ fn syntax_errors_leave_the_file_untouched_and_exit_1() {
 #[test]
 fn syntax_errors_on_standard_input_print_nothing_on_stdout() {
     let dir = tempfile::tempdir().unwrap();
-    assert_cmd_snapshot!(netpc(dir.path()).args(["--color", "never", "-"]).pass_stdin(BROKEN));
+    assert_cmd_snapshot!(
+        netpc(dir.path())
+            .args(["--color", "never", "-"])
+            .pass_stdin(BROKEN)
+    );
 }
 
 #[test]

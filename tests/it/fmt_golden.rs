@@ -69,7 +69,10 @@ fn comment_at_file_end() {
 
 #[test]
 fn only_comments_and_empty_files() {
-    golden("only_comments", "\n\n  // just a note   \n\n\n  # and another\n");
+    golden(
+        "only_comments",
+        "\n\n  // just a note   \n\n\n  # and another\n",
+    );
     golden("empty_file", "");
     golden("blank_file", "  \n\n\t\n");
 }

@@ -132,7 +132,12 @@ fn every_stdlib_module_builds_identically_after_formatting() {
                 build(sources, vec![root], &OneModule(module_text))
             })
             .collect();
-        assert!(!builds[0].contains("E2"), "{}: {}", module.display(), builds[0]);
+        assert!(
+            !builds[0].contains("E2"),
+            "{}: {}",
+            module.display(),
+            builds[0]
+        );
         assert_eq!(builds[0], builds[1], "{}", module.display());
     }
 }
@@ -159,7 +164,11 @@ fn every_ui_fixture_that_parses_keeps_its_meaning() {
         formatted += same_build(std::slice::from_ref(file));
     }
     let syntax = netp_files(Path::new("tests/ui/syntax")).len();
-    assert!(formatted >= files.len() - syntax - 2, "{formatted} of {}", files.len());
+    assert!(
+        formatted >= files.len() - syntax - 2,
+        "{formatted} of {}",
+        files.len()
+    );
 }
 
 /// Insert comments and blank lines at random places where trivia may go: at the end
@@ -171,7 +180,11 @@ fn inject(text: &str, choices: &[u32]) -> String {
     let chars: Vec<char> = text.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
         let spot = c == '\n' || (i > 0 && matches!(chars[i - 1], ',' | '{') && c == ' ');
-        let pick = if spot { choice.next().copied().unwrap_or(0) % 8 } else { 7 };
+        let pick = if spot {
+            choice.next().copied().unwrap_or(0) % 8
+        } else {
+            7
+        };
         n += 1;
         match pick {
             0 if c == '\n' => out.push_str(&format!(" // end {n}\n")),
@@ -189,7 +202,10 @@ fn inject(text: &str, choices: &[u32]) -> String {
 
 fn random_program(generated: &generator::Generated, choices: &[u32]) -> Result<(), String> {
     let text = inject(&generated.text, choices);
-    let module = generated.module.as_ref().map(|m| inject(m, &choices[choices.len() / 2..]));
+    let module = generated
+        .module
+        .as_ref()
+        .map(|m| inject(m, &choices[choices.len() / 2..]));
     let formatted = format_checked(&text, "random program")?;
     let formatted_module = match &module {
         Some(m) => Some(format_checked(m, "random module")?),
@@ -198,13 +214,19 @@ fn random_program(generated: &generator::Generated, choices: &[u32]) -> Result<(
     let build_of = |root: &str, module: Option<&String>| {
         let mut sources = Sources::new();
         let id = sources.add(Origin::File("gen.netp".into()), root.to_owned());
-        build(sources, vec![id], &OneModule(module.cloned().unwrap_or_default()))
+        build(
+            sources,
+            vec![id],
+            &OneModule(module.cloned().unwrap_or_default()),
+        )
     };
     let before = build_of(&generated.text, generated.module.as_ref());
     let commented = build_of(&text, module.as_ref());
     let after = build_of(&formatted, formatted_module.as_ref());
     if before != commented || before != after || before.starts_with('E') {
-        return Err(format!("build changed:\n{text}\n----- formatted\n{formatted}"));
+        return Err(format!(
+            "build changed:\n{text}\n----- formatted\n{formatted}"
+        ));
     }
     Ok(())
 }

@@ -22,7 +22,11 @@ pub(crate) fn flat_or_broken(w: &mut Writer<'_>, f: impl Fn(&mut Writer<'_>, boo
 
 /// A comma list up to and including the `;` that may end it: `a, b, c`, or broken,
 /// every element after the first on its own line at the hang column.
-pub(crate) fn list<'i>(w: &mut Writer<'_>, parts: impl Iterator<Item = Pair<'i, Rule>>, broken: bool) {
+pub(crate) fn list<'i>(
+    w: &mut Writer<'_>,
+    parts: impl Iterator<Item = Pair<'i, Rule>>,
+    broken: bool,
+) {
     let mut first = true;
     for part in parts {
         let sep = match part.as_rule() {
