@@ -265,3 +265,30 @@ fn injection_reaches_every_kind_of_place() {
     );
     assert!(netpc::fmt::format(FileId(0), &injected).is_ok());
 }
+
+/// A comment in every gap of every example and stdlib module, one at a time (where the
+/// text with the comment still parses): formatting succeeds (its own check: the same
+/// tree, the same comments), is a fixed point, and keeps the comment.
+#[test]
+fn a_comment_in_any_gap_of_the_examples_is_kept() {
+    let mut files = netp_files(Path::new("examples"));
+    files.extend(netp_files(Path::new("stdlib")));
+    let mut tried = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (at, c) in text.char_indices().filter(|(_, c)| c.is_whitespace()) {
+            let comment = if at % 2 == 0 { "// note" } else { "# note" };
+            let with = format!("{}{comment}{c}\n{}", &text[..at], &text[at..]);
+            let mut diagnostics = netpc::diagnostic::Diagnostics::new();
+            netpc::syntax::parse(FileId(0), &with, &mut diagnostics);
+            if diagnostics.has_errors() {
+                continue;
+            }
+            let what = format!("{} with a comment at {at}", file.display());
+            let formatted = format_checked(&with, &what).unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert!(formatted.contains(comment), "{what}");
+            tried += 1;
+        }
+    }
+    assert!(tried > 1_000, "{tried}");
+}
