@@ -14,6 +14,7 @@ pub mod cni;
 pub mod compile;
 pub mod diagnostic;
 pub mod emit;
+pub mod fmt;
 pub mod import;
 pub mod insight;
 pub mod ir;

@@ -3,7 +3,7 @@
 //! the proof: the written text compiled through `crate::compile` and both sides
 //! evaluated by the independent evaluator (`crate::analyze`) on the same probe pods
 //! (`fidelity`). Reading the policies (`policies`), the connections they allow as
-//! `needs` (`needs`), and the text (`writer`, the one module that lays the program out)
+//! `needs` (`needs`), and the text (`program_text`, the one module that lays the program out)
 //! are separate stages. Pure: the CLI reads the manifests and writes the files.
 
 pub mod fidelity;
@@ -11,7 +11,7 @@ mod identity;
 mod needs;
 pub mod policies;
 mod probes;
-mod writer;
+mod program_text;
 
 use crate::analyze::Cluster;
 
@@ -96,7 +96,7 @@ pub fn import(original: &Cluster, workloads: &Cluster) -> Imported {
             all.add_workload(w.clone());
         }
     }
-    let files = writer::write(&reading, &plan, &all);
+    let files = program_text::write(&reading, &plan, &all);
     Imported {
         files,
         notes: plan.notes,
