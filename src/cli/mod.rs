@@ -16,6 +16,7 @@ mod graph;
 mod kit;
 mod kubectl;
 mod load;
+mod lsp;
 mod man;
 mod program;
 pub mod read;
@@ -67,6 +68,8 @@ enum Command {
     Graph(graph::GraphArgs),
     /// Prove on a live cluster that the network plugin enforces the program
     Probe(Box<kit::ProbeArgs>),
+    /// Run the language server over stdio (for editors; see docs/editors.md)
+    Lsp(lsp::LspArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(completions::CompletionsArgs),
     /// Print the man page, or write one page per subcommand into a folder
@@ -167,6 +170,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Build(args) => build::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Analyze(args) => analyze::run(&args),
