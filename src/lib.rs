@@ -13,6 +13,7 @@ pub mod ast;
 pub mod compile;
 pub mod diagnostic;
 pub mod emit;
+pub mod fmt;
 pub mod ide;
 pub mod insight;
 pub mod ir;

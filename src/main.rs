@@ -14,8 +14,8 @@ mod cli;
     reason = "the command modules name the library's modules through these imports"
 )]
 use netpc::{
-    analyze, ast, check, compile, diagnostic, emit, ide, insight, ir, kit, lower, output, probe,
-    render, resolve, source, stdlib, syntax, verify, workloads,
+    analyze, ast, check, compile, diagnostic, emit, fmt, ide, insight, ir, kit, lower, output,
+    probe, render, resolve, source, stdlib, syntax, verify, workloads,
 };
 
 fn main() -> std::process::ExitCode {

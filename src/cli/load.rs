@@ -111,7 +111,7 @@ pub fn load_program(paths: &[PathBuf]) -> Result<(Sources, Vec<FileId>, Diagnost
 /// The path as the user would write it: without a leading `./`, and relative to the
 /// current folder when it lies inside it (so `$PWD/main.netp` and `main.netp` print
 /// alike).
-fn display_path(path: &Path) -> PathBuf {
+pub(super) fn display_path(path: &Path) -> PathBuf {
     let relative = std::env::current_dir()
         .ok()
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))

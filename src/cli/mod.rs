@@ -12,6 +12,7 @@ mod completions;
 mod diff;
 mod explain;
 mod folder;
+mod format;
 mod graph;
 mod kit;
 mod kubectl;
@@ -56,6 +57,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Compile a program into NetworkPolicy manifests
     Build(build::BuildArgs),
+    /// Format .netp files in the one canonical layout (docs/fmt.md)
+    Fmt(format::FmtArgs),
     /// Explain a diagnostic code (`netpc explain E204`) or a connection (`netpc explain grid/plotter grid/api:443`)
     Explain(explain::ExplainArgs),
     /// Compute who can reach whom from any folder of Kubernetes manifests
@@ -172,6 +175,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Lsp(args) => lsp::run(&args),
         Command::Build(args) => build::run(&args),
+        Command::Fmt(args) => format::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Analyze(args) => analyze::run(&args),
         Command::Verify(args) => verify::run(&args),

@@ -14,21 +14,27 @@
 //! handed out lies inside `text` (braces the pre-scan appends are clamped away); the
 //! work is linear in the size of the text (a broken region is re-parsed at most twice,
 //! only for the first 50 errors of a file).
+//!
+//! The lossless view for the formatter ([`concrete`] and [`trivia`]) is separate:
+//! `parse` builds no trivia, so `check` and `build` do not pay for it.
 
 mod ast_build;
 mod failure;
 mod grammar;
 mod prescan;
 mod rule_words;
+pub mod trivia;
 mod values;
 
 use pest::Parser;
+use pest::iterators::Pair;
 
 use crate::ast;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
 use ast_build::Builder;
-use grammar::{NetpParser, Rule};
+use grammar::NetpParser;
+pub(crate) use grammar::Rule;
 
 pub use prescan::MAX_DEPTH;
 
@@ -88,4 +94,13 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> ast::Fi
         builder.diagnostics.push(unclosed);
     }
     ast::File { items }
+}
+
+/// The concrete syntax of a file that [`parse`] read without errors: the `file` pair
+/// of the whole text, parsed in one call (the formatter needs every top-level item at
+/// once; `parse` bounded the nesting depth). Every token keeps its text and span;
+/// what lies between two tokens is trivia ([`trivia::gap`]). `None` only for text
+/// with syntax errors.
+pub(crate) fn concrete(text: &str) -> Option<Pair<'_, Rule>> {
+    NetpParser::parse(Rule::file, text).ok()?.next()
 }

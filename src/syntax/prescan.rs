@@ -106,7 +106,7 @@ fn line_end(bytes: &[u8], i: usize) -> usize {
 
 /// Position just after the string starting at `i`, as the grammar reads it: up to the
 /// closing `"` on the same line, or, unterminated, up to the next `;` or line end.
-fn string_end(bytes: &[u8], i: usize) -> usize {
+pub(crate) fn string_end(bytes: &[u8], i: usize) -> usize {
     let rest = &bytes[i + 1..];
     let line = rest
         .iter()

@@ -25,6 +25,8 @@ mod correctness;
 mod differential;
 mod emit_yaml;
 mod examples;
+mod fmt_golden;
+mod fmt_identity;
 mod generator;
 mod insight_diff;
 mod insight_docs;
