@@ -43,6 +43,7 @@ mod lower_cases;
 mod lower_scale;
 mod lower_spec;
 mod lower_support;
+mod lsp;
 mod output_layout;
 mod render_limits;
 mod robustness;

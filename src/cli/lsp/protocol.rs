@@ -9,9 +9,10 @@ use std::collections::HashMap;
 use lsp_server::{ErrorCode, Request, RequestId, Response};
 use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionParams, CompletionResponse,
-    DiagnosticRelatedInformation, DiagnosticSeverity, GotoDefinitionParams, Hover, HoverContents,
-    HoverParams, Location, MarkupContent, MarkupKind, NumberOrString, Position, Range,
-    ReferenceParams, RenameParams, TextDocumentPositionParams, TextEdit, Url, WorkspaceEdit,
+    DiagnosticRelatedInformation, DiagnosticSeverity, DocumentFormattingParams,
+    GotoDefinitionParams, Hover, HoverContents, HoverParams, Location, MarkupContent, MarkupKind,
+    NumberOrString, Position, Range, ReferenceParams, RenameParams, TextDocumentPositionParams,
+    TextEdit, Url, WorkspaceEdit,
 };
 use serde::de::DeserializeOwned;
 
@@ -38,6 +39,9 @@ pub fn answer(workspace: &Workspace, request: Request) -> Response {
             prepare_rename(workspace, &p)
         }),
         "textDocument/rename" => with(request, |p: RenameParams| rename(workspace, &p)),
+        "textDocument/formatting" => with(request, |p: DocumentFormattingParams| {
+            formatting(workspace, &p.text_document.uri)
+        }),
         other => Err((
             ErrorCode::MethodNotFound,
             format!("netpc lsp does not answer `{other}`"),
@@ -203,6 +207,32 @@ fn rename(workspace: &Workspace, params: &RenameParams) -> Answer {
         changes: Some(changes),
         ..WorkspaceEdit::default()
     })
+}
+
+/// The whole document formatted by `netpc fmt` (`crate::fmt::format`), as one edit;
+/// no edit when it is already formatted; an error when it has syntax errors.
+fn formatting(workspace: &Workspace, uri: &Url) -> Answer {
+    let file = workspace.file_of(uri).ok_or(no_document())?;
+    let analysis = workspace.analysis().ok_or(no_document())?;
+    let text = &analysis.sources.get(file).text;
+    let formatted = crate::fmt::format(file, text).map_err(|diagnostics| {
+        let first = diagnostics.iter().next().map_or(String::new(), |d| {
+            format!(": {} {}", d.code.as_str(), d.message)
+        });
+        (
+            ErrorCode::RequestFailed,
+            format!("netpc fmt cannot format this file{first}"),
+        )
+    })?;
+    if &formatted == text {
+        return json(Vec::<TextEdit>::new());
+    }
+    let whole = Span::new(file, 0, text.len());
+    let range = range(workspace, whole).unwrap_or_default();
+    json(vec![TextEdit {
+        range,
+        new_text: formatted,
+    }])
 }
 
 /// One diagnostic as `check` reports it, for the editor.
