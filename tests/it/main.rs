@@ -23,6 +23,7 @@ mod cli_check;
 mod common;
 mod correctness;
 mod differential;
+mod editors;
 mod emit_yaml;
 mod examples;
 mod fmt_golden;
