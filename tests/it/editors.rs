@@ -26,11 +26,14 @@ fn textmate_words(value: &serde_json::Value, out: &mut BTreeSet<String>) {
     match value {
         serde_json::Value::Object(map) => {
             for (key, value) in map {
-                if let ("match" | "begin", serde_json::Value::String(regex)) = (key.as_str(), value) {
+                if let ("match" | "begin", serde_json::Value::String(regex)) = (key.as_str(), value)
+                {
                     for group in regex.split('(').skip(1) {
                         let group = group.split(')').next().unwrap_or("");
                         if group.chars().all(|c| c.is_ascii_lowercase() || c == '|') {
-                            out.extend(group.split('|').filter(|w| !w.is_empty()).map(String::from));
+                            out.extend(
+                                group.split('|').filter(|w| !w.is_empty()).map(String::from),
+                            );
                         }
                     }
                 }
@@ -50,16 +53,28 @@ fn textmate_grammar_and_completion_cover_every_keyword() {
     let mut words = BTreeSet::new();
     textmate_words(&grammar, &mut words);
     let missing: Vec<&String> = keywords.difference(&words).collect();
-    assert!(missing.is_empty(), "keywords the TextMate grammar does not highlight: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "keywords the TextMate grammar does not highlight: {missing:?}"
+    );
     // Words it highlights that are neither keywords nor protocols.
     let protocols: BTreeSet<String> = ["tcp", "udp", "sctp"].map(String::from).into();
     let extra: Vec<&String> = words
         .iter()
         .filter(|w| !keywords.contains(*w) && !protocols.contains(*w))
         .collect();
-    assert!(extra.is_empty(), "not keywords of grammar/netp.pest: {extra:?}");
-    let completed: BTreeSet<String> = netpc::ide::KEYWORDS.iter().map(|k| (*k).to_owned()).collect();
-    assert_eq!(completed, keywords, "ide::KEYWORDS against grammar/netp.pest");
+    assert!(
+        extra.is_empty(),
+        "not keywords of grammar/netp.pest: {extra:?}"
+    );
+    let completed: BTreeSet<String> = netpc::ide::KEYWORDS
+        .iter()
+        .map(|k| (*k).to_owned())
+        .collect();
+    assert_eq!(
+        completed, keywords,
+        "ide::KEYWORDS against grammar/netp.pest"
+    );
 }
 
 #[test]
@@ -85,5 +100,8 @@ fn vscode_package_points_at_its_files() {
     assert_eq!(configuration["comments"]["lineComment"], "//");
     let client = std::fs::read_to_string(dir.join("extension.js")).unwrap();
     assert!(client.contains("\"lsp\""), "the client starts `netpc lsp`");
-    assert_eq!(package["contributes"]["configuration"]["properties"]["netp.server.path"]["default"], "netpc");
+    assert_eq!(
+        package["contributes"]["configuration"]["properties"]["netp.server.path"]["default"],
+        "netpc"
+    );
 }
