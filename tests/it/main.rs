@@ -29,6 +29,7 @@ mod examples;
 mod fmt_golden;
 mod fmt_identity;
 mod generator;
+mod ide;
 mod insight_diff;
 mod insight_docs;
 mod insight_explain;
