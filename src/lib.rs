@@ -15,6 +15,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod emit;
 pub mod fmt;
+pub mod ide;
 pub mod import;
 pub mod insight;
 pub mod ir;

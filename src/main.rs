@@ -14,7 +14,7 @@ mod cli;
     reason = "the command modules name the library's modules through these imports"
 )]
 use netpc::{
-    analyze, ast, check, cni, compile, diagnostic, emit, fmt, import, insight, ir, kit, lower,
+    analyze, ast, check, cni, compile, diagnostic, emit, fmt, ide, import, insight, ir, kit, lower,
     output, probe, render, resolve, source, stdlib, syntax, verify, workloads,
 };
 

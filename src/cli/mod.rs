@@ -19,6 +19,7 @@ mod import;
 mod kit;
 mod kubectl;
 mod load;
+mod lsp;
 mod man;
 mod manifest_files;
 mod program;
@@ -77,6 +78,8 @@ enum Command {
     Probe(Box<kit::ProbeArgs>),
     /// The network-plugin profiles (`netpc cni list`)
     Cni(cni::CniArgs),
+    /// Run the language server over stdio (for editors; see docs/editors.md)
+    Lsp(lsp::LspArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(completions::CompletionsArgs),
     /// Print the man page, or write one page per subcommand into a folder
@@ -187,6 +190,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Build(args) => build::run(&args),
         Command::Fmt(args) => format::run(&args),
         Command::Explain(args) => explain::run(&args),
