@@ -44,6 +44,7 @@ mod iprange;
 mod manifests;
 mod matrix;
 mod model;
+mod reach;
 mod selector;
 mod validate;
 
@@ -59,4 +60,5 @@ pub use iprange::{Ipv4Range, subtract as subtract_ranges};
 pub use manifests::{LoadError, ManifestLoader, labels, load_texts};
 pub use matrix::{ConnList, Connection, PeerId};
 pub use model::{Cluster, ContainerPort, NAMESPACE_NAME_LABEL, PolicySource, Workload, WorkloadId};
+pub use reach::{Baseline, Reach};
 pub use selector::Labels;

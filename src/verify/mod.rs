@@ -23,11 +23,15 @@
 
 pub mod compare;
 pub mod expected;
+pub mod pairs;
 pub mod report;
 pub mod samples;
 
-pub use compare::{Finding, FindingKind, Involved, Involvement, Options, Report, verify};
+pub use compare::{
+    Finding, FindingKind, Involved, Involvement, Options, Report, verify, verify_pairs,
+};
 pub use expected::{Expectation, Expected, PodRole, Point};
+pub use pairs::Pairs;
 pub use report::{json, render};
 
 use crate::lower::Plan;
