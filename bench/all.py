@@ -19,6 +19,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -36,13 +37,17 @@ def run(cmd, stdout_path="/dev/null", timeout=None, ok=(0,)):
     """Run cmd under /usr/bin/time -v; return (wall s, max RSS MB)."""
     with open(stdout_path, "wb") as out:
         start = time.monotonic()
+        # Its own process group, so that a timeout kills netpc too, not only `time`.
+        proc = subprocess.Popen(["/usr/bin/time", "-v"] + cmd, stdout=out,
+                                stderr=subprocess.PIPE, start_new_session=True)
         try:
-            proc = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdout=out,
-                                  stderr=subprocess.PIPE, timeout=timeout)
+            _, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
             raise Timeout()
         wall = time.monotonic() - start
-    err = proc.stderr.decode(errors="replace")
+    err = err.decode(errors="replace")
     if proc.returncode not in ok:
         sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err[-3000:]}")
     rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).group(1))

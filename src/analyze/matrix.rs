@@ -13,6 +13,7 @@ use super::connset::ConnSet;
 use super::eval::{Analysis, PeerRef};
 use super::iprange::{Ipv4Range, atoms};
 use super::model::WorkloadId;
+use super::reach::Finder;
 
 /// A peer of the connection list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -124,58 +125,37 @@ impl Analysis<'_> {
         ranges
     }
 
-    fn matched(
-        &self,
-        rule: &Rule,
-        side: &Side<'_>,
-        by_namespace: &[(&str, Vec<usize>)],
-    ) -> Matched {
+    /// The peers of `side` that `rule`'s `from`/`to` matches, ascending, found through
+    /// the index of [`Finder`] (never by testing every peer against every rule).
+    fn matched<'a>(&'a self, rule: &'a Rule, side: &Side<'_>, finder: &mut Finder<'a>) -> Matched {
         let Some(peers) = &rule.peers else {
             return Matched::All;
         };
-        let mut hit = vec![false; side.len()];
+        let mut hits = Vec::new();
         for peer in peers {
-            match peer {
-                Peer::Pods { namespaces, .. } => {
-                    for (ns, classes) in by_namespace {
-                        if !self.namespace_matches(namespaces, ns) {
-                            continue;
-                        }
-                        for &c in classes {
-                            if !hit[c] && self.peer_matches(peer, PeerRef::Class(c)) {
-                                hit[c] = true;
-                            }
-                        }
-                    }
-                }
-                Peer::IpBlock(_) => {
-                    for (i, slot) in hit.iter_mut().enumerate() {
-                        if !*slot && self.peer_matches(peer, side.peer(i)) {
-                            *slot = true;
-                        }
+            finder.matching(peer, &mut hits);
+            if let Peer::IpBlock(_) = peer {
+                for (i, &range) in side.atoms.iter().enumerate() {
+                    if self.peer_matches(peer, PeerRef::Range(range)) {
+                        hits.push(u32::try_from(side.classes + i).unwrap_or(u32::MAX));
                     }
                 }
             }
         }
-        Matched::Some(
-            hit.iter()
-                .enumerate()
-                .filter(|(_, h)| **h)
-                .filter_map(|(i, _)| u32::try_from(i).ok())
-                .collect(),
-        )
+        hits.sort_unstable();
+        hits.dedup();
+        Matched::Some(hits)
     }
 
     /// Per isolated class, the union of its `direction` rules per remote peer index
-    /// (`None`: not isolated).
-    fn rows(
-        &self,
-        direction: Direction,
-        remote: &Side<'_>,
-        by_namespace: &[(&str, Vec<usize>)],
-    ) -> Vec<Option<Vec<(u32, ConnSet)>>> {
+    /// (`None`: not isolated), as a sparse row sorted by peer. Only the peers a rule
+    /// matches are touched, so the work is the size of the rows, not classes × peers.
+    fn rows(&self, direction: Direction, remote: &Side<'_>) -> Vec<Option<Vec<(u32, ConnSet)>>> {
+        let mut finder = Finder::new(self);
         let mut cache: FxHashMap<(usize, usize), Matched> = FxHashMap::default();
         let mut dense = vec![ConnSet::empty(); remote.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut seen = vec![false; remote.len()];
         let mut out = Vec::with_capacity(self.classes.len());
         for class in &self.classes {
             let policies = match direction {
@@ -186,7 +166,6 @@ impl Analysis<'_> {
                 out.push(None);
                 continue;
             }
-            dense.iter_mut().for_each(|conn| *conn = ConnSet::empty());
             for &p in policies {
                 for (r, rule) in self.policies[p]
                     .rules(direction)
@@ -196,7 +175,7 @@ impl Analysis<'_> {
                 {
                     let matched = cache
                         .entry((p, r))
-                        .or_insert_with(|| self.matched(rule, remote, by_namespace));
+                        .or_insert_with(|| self.matched(rule, remote, &mut finder));
                     // Named ports resolve on the destination: the selected class for
                     // ingress, each remote peer for egress.
                     let per_peer = direction == Direction::Egress && rule.has_named_port();
@@ -204,7 +183,14 @@ impl Analysis<'_> {
                         Direction::Ingress => rule.conns(Some(&class.ports)),
                         Direction::Egress => rule.conns(None),
                     };
+                    if !per_peer && fixed.is_empty() {
+                        continue;
+                    }
                     let mut add = |i: usize| {
+                        if !seen[i] {
+                            seen[i] = true;
+                            touched.push(u32::try_from(i).unwrap_or(u32::MAX));
+                        }
                         if per_peer {
                             let conn = rule.conns(self.dst_ports(remote.peer(i)));
                             dense[i].union_with(&conn);
@@ -212,27 +198,32 @@ impl Analysis<'_> {
                             dense[i].union_with(&fixed);
                         }
                     };
-                    if !per_peer && fixed.is_empty() {
-                        continue;
-                    }
                     match matched {
                         Matched::All => (0..remote.len()).for_each(&mut add),
                         Matched::Some(list) => list.iter().for_each(|&i| add(i as usize)),
                     }
                 }
             }
-            let row: Vec<(u32, ConnSet)> = dense
-                .iter_mut()
-                .enumerate()
-                .filter(|(_, conn)| !conn.is_empty())
-                .filter_map(|(i, conn)| Some((u32::try_from(i).ok()?, std::mem::take(conn))))
-                .collect();
+            touched.sort_unstable();
+            let mut row = Vec::with_capacity(touched.len());
+            for &i in &touched {
+                seen[i as usize] = false;
+                let conn = std::mem::take(&mut dense[i as usize]);
+                if !conn.is_empty() {
+                    row.push((i, conn));
+                }
+            }
+            touched.clear();
             out.push(Some(row));
         }
         out
     }
 
     /// Who can reach whom: every ordered pair of peers with its allowed connections.
+    /// Pairs are visited by destination, then source, in ascending order, but only
+    /// those whose answer can be non-empty: for an isolated destination the sources
+    /// of its ingress row, otherwise the sources not isolated for egress and those
+    /// whose egress row names it.
     pub fn connlist(&self) -> ConnList {
         let src_atoms = atoms(&self.block_ranges(Direction::Ingress));
         let dst_atoms = atoms(&self.block_ranges(Direction::Egress));
@@ -245,57 +236,65 @@ impl Analysis<'_> {
             classes,
             atoms: &dst_atoms,
         };
-        let by_namespace = self.classes_by_namespace();
-        let ingress_rows = self.rows(Direction::Ingress, &src_side, &by_namespace);
-        let egress_rows = self.rows(Direction::Egress, &dst_side, &by_namespace);
+        let ingress_rows = self.rows(Direction::Ingress, &src_side);
+        let egress_rows = self.rows(Direction::Egress, &dst_side);
+        // Sources whose egress is open (not isolated, or an address), and per
+        // destination the isolated sources whose egress row names it.
+        let mut open_sources: Vec<u32> = Vec::new();
+        let mut naming: Vec<Vec<(u32, &ConnSet)>> = vec![Vec::new(); dst_side.len()];
+        for s in 0..src_side.len() {
+            let s32 = u32::try_from(s).unwrap_or(u32::MAX);
+            match egress_rows.get(s).and_then(Option::as_ref) {
+                Some(row) if s < classes => {
+                    for (d, conn) in row {
+                        naming[*d as usize].push((s32, conn));
+                    }
+                }
+                _ => open_sources.push(s32),
+            }
+        }
 
         let mut interner = Interner::default();
         let mut class_edges: Vec<(u32, u32, u32)> = Vec::new();
         let all = ConnSet::all();
-        let mut ingress_dense: Vec<Option<&ConnSet>> = vec![None; src_side.len()];
         for d in 0..dst_side.len() {
+            let d32 = u32::try_from(d).unwrap_or(u32::MAX);
             // Addresses (d >= classes) are never isolated.
-            let ingress_row = ingress_rows.get(d).and_then(Option::as_ref);
-            if let Some(row) = ingress_row {
-                ingress_dense.iter_mut().for_each(|slot| *slot = None);
-                for (s, conn) in row {
-                    ingress_dense[*s as usize] = Some(conn);
+            let mut visit = |s: u32, egress: &ConnSet, ingress: &ConnSet| {
+                if (s as usize) < classes || d < classes {
+                    if let Some(id) = interner.meet(egress, ingress) {
+                        class_edges.push((s, d32, id));
+                    }
                 }
-            }
-            for (s, ingress_slot) in ingress_dense.iter().enumerate() {
-                if s >= classes && d >= classes {
-                    continue; // address to address: no policy applies, never listed
+            };
+            if let Some(row) = ingress_rows.get(d).and_then(Option::as_ref) {
+                for (s, ingress) in row {
+                    let egress = match egress_rows.get(*s as usize).and_then(Option::as_ref) {
+                        Some(erow) if (*s as usize) < classes => match row_entry(erow, d) {
+                            Some(conn) => conn,
+                            None => continue,
+                        },
+                        _ => &all,
+                    };
+                    visit(*s, egress, ingress);
                 }
-                let ingress = match (ingress_row, ingress_slot) {
-                    (None, _) => &all,
-                    (Some(_), Some(conn)) => conn,
-                    (Some(_), None) => continue,
-                };
-                let egress = match egress_rows.get(s).and_then(Option::as_ref) {
-                    Some(row) if s < classes => match row_entry(row, d) {
-                        Some(conn) => conn,
-                        None => continue,
-                    },
-                    _ => &all,
-                };
-                if let Some(id) = interner.meet(egress, ingress) {
-                    class_edges.push((s as u32, d as u32, id));
+            } else {
+                let named = &naming[d];
+                let (mut i, mut j) = (0, 0);
+                while i < open_sources.len() || j < named.len() {
+                    let take_open = j >= named.len()
+                        || (i < open_sources.len() && open_sources[i] < named[j].0);
+                    if take_open {
+                        visit(open_sources[i], &all, &all);
+                        i += 1;
+                    } else {
+                        visit(named[j].0, named[j].1, &all);
+                        j += 1;
+                    }
                 }
             }
         }
         self.expand(class_edges, interner.table, &src_atoms, &dst_atoms)
-    }
-
-    /// The classes of each namespace.
-    fn classes_by_namespace(&self) -> Vec<(&str, Vec<usize>)> {
-        let mut namespaces: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-        for (c, class) in self.classes.iter().enumerate() {
-            namespaces
-                .entry(class.namespace.as_str())
-                .or_default()
-                .push(c);
-        }
-        namespaces.into_iter().collect()
     }
 
     /// Class-level edges to workload-level, named and sorted.

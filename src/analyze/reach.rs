@@ -89,7 +89,7 @@ impl Reach<'_> {
 
 /// Finds the classes a selector peer matches without testing every class: namespaces
 /// by name or by a cached selector, pods by one `key = value` the selector requires.
-struct Finder<'a> {
+pub(super) struct Finder<'a> {
     analysis: &'a Analysis<'a>,
     by_namespace: FxHashMap<&'a str, Vec<usize>>,
     by_pair: FxHashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
@@ -99,7 +99,7 @@ struct Finder<'a> {
 }
 
 impl<'a> Finder<'a> {
-    fn new(analysis: &'a Analysis<'a>) -> Finder<'a> {
+    pub(super) fn new(analysis: &'a Analysis<'a>) -> Finder<'a> {
         let mut by_namespace: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
         let mut by_pair: FxHashMap<(&str, &str, &str), Vec<usize>> = FxHashMap::default();
         let mut addressed = Vec::new();
@@ -126,7 +126,7 @@ impl<'a> Finder<'a> {
     }
 
     /// Every class `peer` matches, pushed onto `out`.
-    fn matching(&mut self, peer: &'a Peer, out: &mut Vec<u32>) {
+    pub(super) fn matching(&mut self, peer: &'a Peer, out: &mut Vec<u32>) {
         let analysis = self.analysis;
         let push = |c: usize, out: &mut Vec<u32>| {
             if analysis.peer_matches(peer, PeerRef::Class(c)) {
