@@ -148,9 +148,10 @@ impl Analysis<'_> {
     }
 
     /// Per isolated class, the union of its `direction` rules per remote peer index
-    /// (`None`: not isolated), as a sparse row sorted by peer. Only the peers a rule
-    /// matches are touched, so the work is the size of the rows, not classes × peers.
-    fn rows(&self, direction: Direction, remote: &Side<'_>) -> Vec<Option<Vec<(u32, ConnSet)>>> {
+    /// (`None`: not isolated), as a [`Row`]: what rules for every peer allow, and the
+    /// peers other rules match. Only the peers a rule matches are touched, so the work
+    /// is the size of the rows, not classes × peers.
+    fn rows(&self, direction: Direction, remote: &Side<'_>) -> Vec<Option<Row>> {
         let mut finder = Finder::new(self);
         let mut cache: FxHashMap<(usize, usize), Matched> = FxHashMap::default();
         let mut dense = vec![ConnSet::empty(); remote.len()];
@@ -166,6 +167,7 @@ impl Analysis<'_> {
                 out.push(None);
                 continue;
             }
+            let mut every = ConnSet::empty();
             for &p in policies {
                 for (r, rule) in self.policies[p]
                     .rules(direction)
@@ -199,22 +201,24 @@ impl Analysis<'_> {
                         }
                     };
                     match matched {
+                        Matched::All if !per_peer => every.union_with(&fixed),
                         Matched::All => (0..remote.len()).for_each(&mut add),
                         Matched::Some(list) => list.iter().for_each(|&i| add(i as usize)),
                     }
                 }
             }
             touched.sort_unstable();
-            let mut row = Vec::with_capacity(touched.len());
+            let mut some = Vec::with_capacity(touched.len());
             for &i in &touched {
                 seen[i as usize] = false;
-                let conn = std::mem::take(&mut dense[i as usize]);
+                let mut conn = std::mem::take(&mut dense[i as usize]);
+                conn.union_with(&every);
                 if !conn.is_empty() {
-                    row.push((i, conn));
+                    some.push((i, conn));
                 }
             }
             touched.clear();
-            out.push(Some(row));
+            out.push(Some(Row { every, some }));
         }
         out
     }
@@ -238,58 +242,60 @@ impl Analysis<'_> {
         };
         let ingress_rows = self.rows(Direction::Ingress, &src_side);
         let egress_rows = self.rows(Direction::Egress, &dst_side);
-        // Sources whose egress is open (not isolated, or an address), and per
-        // destination the isolated sources whose egress row names it.
-        let mut open_sources: Vec<u32> = Vec::new();
-        let mut naming: Vec<Vec<(u32, &ConnSet)>> = vec![Vec::new(); dst_side.len()];
+        // Sources that reach every destination their rules do not name (egress not
+        // isolated, an address, or a rule for every peer), and per destination the
+        // isolated sources whose egress row names it.
+        let mut wide: Vec<u32> = Vec::new();
+        let mut naming: Vec<Vec<u32>> = vec![Vec::new(); dst_side.len()];
         for s in 0..src_side.len() {
             let s32 = u32::try_from(s).unwrap_or(u32::MAX);
             match egress_rows.get(s).and_then(Option::as_ref) {
                 Some(row) if s < classes => {
-                    for (d, conn) in row {
-                        naming[*d as usize].push((s32, conn));
+                    for (d, _) in &row.some {
+                        naming[*d as usize].push(s32);
+                    }
+                    if !row.every.is_empty() {
+                        wide.push(s32);
                     }
                 }
-                _ => open_sources.push(s32),
+                _ => wide.push(s32),
             }
         }
-
+        let all = ConnSet::all();
+        let egress_of = |s: u32, d: usize| -> &ConnSet {
+            match egress_rows.get(s as usize).and_then(Option::as_ref) {
+                Some(row) if (s as usize) < classes => row.get(d),
+                _ => &all,
+            }
+        };
         let mut interner = Interner::default();
         let mut class_edges: Vec<(u32, u32, u32)> = Vec::new();
-        let all = ConnSet::all();
+        let mut candidates: Vec<u32> = Vec::new();
         for d in 0..dst_side.len() {
             let d32 = u32::try_from(d).unwrap_or(u32::MAX);
             // Addresses (d >= classes) are never isolated.
-            let mut visit = |s: u32, egress: &ConnSet, ingress: &ConnSet| {
+            let mut visit = |s: u32, ingress: &ConnSet| {
                 if (s as usize) < classes || d < classes {
-                    if let Some(id) = interner.meet(egress, ingress) {
+                    if let Some(id) = interner.meet(egress_of(s, d), ingress) {
                         class_edges.push((s, d32, id));
                     }
                 }
             };
-            if let Some(row) = ingress_rows.get(d).and_then(Option::as_ref) {
-                for (s, ingress) in row {
-                    let egress = match egress_rows.get(*s as usize).and_then(Option::as_ref) {
-                        Some(erow) if (*s as usize) < classes => match row_entry(erow, d) {
-                            Some(conn) => conn,
-                            None => continue,
-                        },
-                        _ => &all,
-                    };
-                    visit(*s, egress, ingress);
+            match ingress_rows.get(d).and_then(Option::as_ref) {
+                Some(row) if row.every.is_empty() => {
+                    for (s, ingress) in &row.some {
+                        visit(*s, ingress);
+                    }
                 }
-            } else {
-                let named = &naming[d];
-                let (mut i, mut j) = (0, 0);
-                while i < open_sources.len() || j < named.len() {
-                    let take_open = j >= named.len()
-                        || (i < open_sources.len() && open_sources[i] < named[j].0);
-                    if take_open {
-                        visit(open_sources[i], &all, &all);
-                        i += 1;
-                    } else {
-                        visit(named[j].0, named[j].1, &all);
-                        j += 1;
+                row => {
+                    // Any source may be let in: those whose egress can reach d.
+                    candidates.clear();
+                    candidates.extend_from_slice(&wide);
+                    candidates.extend_from_slice(&naming[d]);
+                    candidates.sort_unstable();
+                    candidates.dedup();
+                    for &s in &candidates {
+                        visit(s, row.map_or(&all, |r| r.get(s as usize)));
                     }
                 }
             }
@@ -360,12 +366,22 @@ impl Analysis<'_> {
     }
 }
 
-/// The connections of a sparse row (sorted by column) for column `d`.
-fn row_entry(row: &[(u32, ConnSet)], d: usize) -> Option<&ConnSet> {
-    let d = u32::try_from(d).unwrap_or(u32::MAX);
-    row.binary_search_by_key(&d, |(i, _)| *i)
-        .ok()
-        .map(|at| &row[at].1)
+/// What one isolated class allows toward (or from) each remote peer: `every` (its
+/// rules for every peer) for a peer not in `some`, else the entry of `some` (sorted by
+/// peer, `every` included).
+struct Row {
+    every: ConnSet,
+    some: Vec<(u32, ConnSet)>,
+}
+
+impl Row {
+    fn get(&self, peer: usize) -> &ConnSet {
+        let peer = u32::try_from(peer).unwrap_or(u32::MAX);
+        match self.some.binary_search_by_key(&peer, |(i, _)| *i) {
+            Ok(at) => &self.some[at].1,
+            Err(_) => &self.every,
+        }
+    }
 }
 
 /// Connection sets, each stored once, by id: most pairs share a handful of sets.
