@@ -271,14 +271,14 @@ impl Analysis<'_> {
         let mut interner = Interner::default();
         let mut class_edges: Vec<(u32, u32, u32)> = Vec::new();
         let mut candidates: Vec<u32> = Vec::new();
-        for d in 0..dst_side.len() {
+        for (d, named) in naming.iter().enumerate() {
             let d32 = u32::try_from(d).unwrap_or(u32::MAX);
             // Addresses (d >= classes) are never isolated.
             let mut visit = |s: u32, ingress: &ConnSet| {
-                if (s as usize) < classes || d < classes {
-                    if let Some(id) = interner.meet(egress_of(s, d), ingress) {
-                        class_edges.push((s, d32, id));
-                    }
+                if ((s as usize) < classes || d < classes)
+                    && let Some(id) = interner.meet(egress_of(s, d), ingress)
+                {
+                    class_edges.push((s, d32, id));
                 }
             };
             match ingress_rows.get(d).and_then(Option::as_ref) {
@@ -291,7 +291,7 @@ impl Analysis<'_> {
                     // Any source may be let in: those whose egress can reach d.
                     candidates.clear();
                     candidates.extend_from_slice(&wide);
-                    candidates.extend_from_slice(&naming[d]);
+                    candidates.extend_from_slice(named);
                     candidates.sort_unstable();
                     candidates.dedup();
                     for &s in &candidates {
