@@ -24,6 +24,9 @@
 //!      and for each end ([`Side`]) the policies isolating it for that direction and
 //!      the rules ([`RuleRef`]: policy namespace/name, direction, rule index) that
 //!      allow the connection.
+//!    - [`Analysis::reach`]`() -> Reach`: for all-pairs callers (`verify`), which
+//!      workloads each workload's rules name, and the baseline answer for every
+//!      other pair, so they need not evaluate every pair.
 //! 4. Print with [`render`]`(&list, &cluster, Format::{Text, Json, Md, Dot}) -> String`
 //!    or stream with [`write`]`(&list, &cluster, format, &mut impl io::Write)`.
 //!
