@@ -127,8 +127,18 @@ pub fn build(
     let mut probes = Vec::new();
     let mut services: Vec<&ContractService> = contract.services.iter().collect();
     services.sort_by(|a, b| (&a.namespace, &a.service).cmp(&(&b.namespace, &b.service)));
+    // Sorted by namespace: each namespace's services are one run of `services`.
+    let mut runs: std::collections::HashMap<&str, &[&ContractService]> =
+        std::collections::HashMap::new();
+    for run in services.chunk_by(|a, b| a.namespace == b.namespace) {
+        runs.insert(run[0].namespace.as_str(), run);
+    }
     for namespace in &contract.namespaces {
-        for service in services.iter().filter(|s| s.namespace == namespace.name) {
+        let run = runs
+            .get(namespace.name.as_str())
+            .copied()
+            .unwrap_or_default();
+        for service in run {
             let mut labels: Labels = service.labels.clone();
             labels.insert(PROBE_LABEL.to_owned(), "service".to_owned());
             let mut workload = Workload::new(&service.namespace, &service.service, "Pod", labels);

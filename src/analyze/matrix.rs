@@ -13,6 +13,7 @@ use super::connset::ConnSet;
 use super::eval::{Analysis, PeerRef};
 use super::iprange::{Ipv4Range, atoms};
 use super::model::WorkloadId;
+use super::reach::Finder;
 
 /// A peer of the connection list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -124,58 +125,38 @@ impl Analysis<'_> {
         ranges
     }
 
-    fn matched(
-        &self,
-        rule: &Rule,
-        side: &Side<'_>,
-        by_namespace: &[(&str, Vec<usize>)],
-    ) -> Matched {
+    /// The peers of `side` that `rule`'s `from`/`to` matches, ascending, found through
+    /// the index of [`Finder`] (never by testing every peer against every rule).
+    fn matched<'a>(&'a self, rule: &'a Rule, side: &Side<'_>, finder: &mut Finder<'a>) -> Matched {
         let Some(peers) = &rule.peers else {
             return Matched::All;
         };
-        let mut hit = vec![false; side.len()];
+        let mut hits = Vec::new();
         for peer in peers {
-            match peer {
-                Peer::Pods { namespaces, .. } => {
-                    for (ns, classes) in by_namespace {
-                        if !self.namespace_matches(namespaces, ns) {
-                            continue;
-                        }
-                        for &c in classes {
-                            if !hit[c] && self.peer_matches(peer, PeerRef::Class(c)) {
-                                hit[c] = true;
-                            }
-                        }
-                    }
-                }
-                Peer::IpBlock(_) => {
-                    for (i, slot) in hit.iter_mut().enumerate() {
-                        if !*slot && self.peer_matches(peer, side.peer(i)) {
-                            *slot = true;
-                        }
+            finder.matching(peer, &mut hits);
+            if let Peer::IpBlock(_) = peer {
+                for (i, &range) in side.atoms.iter().enumerate() {
+                    if self.peer_matches(peer, PeerRef::Range(range)) {
+                        hits.push(u32::try_from(side.classes + i).unwrap_or(u32::MAX));
                     }
                 }
             }
         }
-        Matched::Some(
-            hit.iter()
-                .enumerate()
-                .filter(|(_, h)| **h)
-                .filter_map(|(i, _)| u32::try_from(i).ok())
-                .collect(),
-        )
+        hits.sort_unstable();
+        hits.dedup();
+        Matched::Some(hits)
     }
 
     /// Per isolated class, the union of its `direction` rules per remote peer index
-    /// (`None`: not isolated).
-    fn rows(
-        &self,
-        direction: Direction,
-        remote: &Side<'_>,
-        by_namespace: &[(&str, Vec<usize>)],
-    ) -> Vec<Option<Vec<(u32, ConnSet)>>> {
+    /// (`None`: not isolated), as a [`Row`]: what rules for every peer allow, and the
+    /// peers other rules match. Only the peers a rule matches are touched, so the work
+    /// is the size of the rows, not classes × peers.
+    fn rows(&self, direction: Direction, remote: &Side<'_>) -> Vec<Option<Row>> {
+        let mut finder = Finder::new(self);
         let mut cache: FxHashMap<(usize, usize), Matched> = FxHashMap::default();
         let mut dense = vec![ConnSet::empty(); remote.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut seen = vec![false; remote.len()];
         let mut out = Vec::with_capacity(self.classes.len());
         for class in &self.classes {
             let policies = match direction {
@@ -186,7 +167,7 @@ impl Analysis<'_> {
                 out.push(None);
                 continue;
             }
-            dense.iter_mut().for_each(|conn| *conn = ConnSet::empty());
+            let mut every = ConnSet::empty();
             for &p in policies {
                 for (r, rule) in self.policies[p]
                     .rules(direction)
@@ -196,7 +177,7 @@ impl Analysis<'_> {
                 {
                     let matched = cache
                         .entry((p, r))
-                        .or_insert_with(|| self.matched(rule, remote, by_namespace));
+                        .or_insert_with(|| self.matched(rule, remote, &mut finder));
                     // Named ports resolve on the destination: the selected class for
                     // ingress, each remote peer for egress.
                     let per_peer = direction == Direction::Egress && rule.has_named_port();
@@ -204,7 +185,14 @@ impl Analysis<'_> {
                         Direction::Ingress => rule.conns(Some(&class.ports)),
                         Direction::Egress => rule.conns(None),
                     };
+                    if !per_peer && fixed.is_empty() {
+                        continue;
+                    }
                     let mut add = |i: usize| {
+                        if !seen[i] {
+                            seen[i] = true;
+                            touched.push(u32::try_from(i).unwrap_or(u32::MAX));
+                        }
                         if per_peer {
                             let conn = rule.conns(self.dst_ports(remote.peer(i)));
                             dense[i].union_with(&conn);
@@ -212,27 +200,34 @@ impl Analysis<'_> {
                             dense[i].union_with(&fixed);
                         }
                     };
-                    if !per_peer && fixed.is_empty() {
-                        continue;
-                    }
                     match matched {
+                        Matched::All if !per_peer => every.union_with(&fixed),
                         Matched::All => (0..remote.len()).for_each(&mut add),
                         Matched::Some(list) => list.iter().for_each(|&i| add(i as usize)),
                     }
                 }
             }
-            let row: Vec<(u32, ConnSet)> = dense
-                .iter_mut()
-                .enumerate()
-                .filter(|(_, conn)| !conn.is_empty())
-                .filter_map(|(i, conn)| Some((u32::try_from(i).ok()?, std::mem::take(conn))))
-                .collect();
-            out.push(Some(row));
+            touched.sort_unstable();
+            let mut some = Vec::with_capacity(touched.len());
+            for &i in &touched {
+                seen[i as usize] = false;
+                let mut conn = std::mem::take(&mut dense[i as usize]);
+                conn.union_with(&every);
+                if !conn.is_empty() {
+                    some.push((i, conn));
+                }
+            }
+            touched.clear();
+            out.push(Some(Row { every, some }));
         }
         out
     }
 
     /// Who can reach whom: every ordered pair of peers with its allowed connections.
+    /// Pairs are visited by destination, then source, in ascending order, but only
+    /// those whose answer can be non-empty: for an isolated destination the sources
+    /// of its ingress row, otherwise the sources not isolated for egress and those
+    /// whose egress row names it.
     pub fn connlist(&self) -> ConnList {
         let src_atoms = atoms(&self.block_ranges(Direction::Ingress));
         let dst_atoms = atoms(&self.block_ranges(Direction::Egress));
@@ -245,57 +240,67 @@ impl Analysis<'_> {
             classes,
             atoms: &dst_atoms,
         };
-        let by_namespace = self.classes_by_namespace();
-        let ingress_rows = self.rows(Direction::Ingress, &src_side, &by_namespace);
-        let egress_rows = self.rows(Direction::Egress, &dst_side, &by_namespace);
-
+        let ingress_rows = self.rows(Direction::Ingress, &src_side);
+        let egress_rows = self.rows(Direction::Egress, &dst_side);
+        // Sources that reach every destination their rules do not name (egress not
+        // isolated, an address, or a rule for every peer), and per destination the
+        // isolated sources whose egress row names it.
+        let mut wide: Vec<u32> = Vec::new();
+        let mut naming: Vec<Vec<u32>> = vec![Vec::new(); dst_side.len()];
+        for s in 0..src_side.len() {
+            let s32 = u32::try_from(s).unwrap_or(u32::MAX);
+            match egress_rows.get(s).and_then(Option::as_ref) {
+                Some(row) if s < classes => {
+                    for (d, _) in &row.some {
+                        naming[*d as usize].push(s32);
+                    }
+                    if !row.every.is_empty() {
+                        wide.push(s32);
+                    }
+                }
+                _ => wide.push(s32),
+            }
+        }
+        let all = ConnSet::all();
+        let egress_of = |s: u32, d: usize| -> &ConnSet {
+            match egress_rows.get(s as usize).and_then(Option::as_ref) {
+                Some(row) if (s as usize) < classes => row.get(d),
+                _ => &all,
+            }
+        };
         let mut interner = Interner::default();
         let mut class_edges: Vec<(u32, u32, u32)> = Vec::new();
-        let all = ConnSet::all();
-        let mut ingress_dense: Vec<Option<&ConnSet>> = vec![None; src_side.len()];
-        for d in 0..dst_side.len() {
+        let mut candidates: Vec<u32> = Vec::new();
+        for (d, named) in naming.iter().enumerate() {
+            let d32 = u32::try_from(d).unwrap_or(u32::MAX);
             // Addresses (d >= classes) are never isolated.
-            let ingress_row = ingress_rows.get(d).and_then(Option::as_ref);
-            if let Some(row) = ingress_row {
-                ingress_dense.iter_mut().for_each(|slot| *slot = None);
-                for (s, conn) in row {
-                    ingress_dense[*s as usize] = Some(conn);
+            let mut visit = |s: u32, ingress: &ConnSet| {
+                if ((s as usize) < classes || d < classes)
+                    && let Some(id) = interner.meet(egress_of(s, d), ingress)
+                {
+                    class_edges.push((s, d32, id));
                 }
-            }
-            for (s, ingress_slot) in ingress_dense.iter().enumerate() {
-                if s >= classes && d >= classes {
-                    continue; // address to address: no policy applies, never listed
+            };
+            match ingress_rows.get(d).and_then(Option::as_ref) {
+                Some(row) if row.every.is_empty() => {
+                    for (s, ingress) in &row.some {
+                        visit(*s, ingress);
+                    }
                 }
-                let ingress = match (ingress_row, ingress_slot) {
-                    (None, _) => &all,
-                    (Some(_), Some(conn)) => conn,
-                    (Some(_), None) => continue,
-                };
-                let egress = match egress_rows.get(s).and_then(Option::as_ref) {
-                    Some(row) if s < classes => match row_entry(row, d) {
-                        Some(conn) => conn,
-                        None => continue,
-                    },
-                    _ => &all,
-                };
-                if let Some(id) = interner.meet(egress, ingress) {
-                    class_edges.push((s as u32, d as u32, id));
+                row => {
+                    // Any source may be let in: those whose egress can reach d.
+                    candidates.clear();
+                    candidates.extend_from_slice(&wide);
+                    candidates.extend_from_slice(named);
+                    candidates.sort_unstable();
+                    candidates.dedup();
+                    for &s in &candidates {
+                        visit(s, row.map_or(&all, |r| r.get(s as usize)));
+                    }
                 }
             }
         }
         self.expand(class_edges, interner.table, &src_atoms, &dst_atoms)
-    }
-
-    /// The classes of each namespace.
-    fn classes_by_namespace(&self) -> Vec<(&str, Vec<usize>)> {
-        let mut namespaces: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-        for (c, class) in self.classes.iter().enumerate() {
-            namespaces
-                .entry(class.namespace.as_str())
-                .or_default()
-                .push(c);
-        }
-        namespaces.into_iter().collect()
     }
 
     /// Class-level edges to workload-level, named and sorted.
@@ -361,12 +366,22 @@ impl Analysis<'_> {
     }
 }
 
-/// The connections of a sparse row (sorted by column) for column `d`.
-fn row_entry(row: &[(u32, ConnSet)], d: usize) -> Option<&ConnSet> {
-    let d = u32::try_from(d).unwrap_or(u32::MAX);
-    row.binary_search_by_key(&d, |(i, _)| *i)
-        .ok()
-        .map(|at| &row[at].1)
+/// What one isolated class allows toward (or from) each remote peer: `every` (its
+/// rules for every peer) for a peer not in `some`, else the entry of `some` (sorted by
+/// peer, `every` included).
+struct Row {
+    every: ConnSet,
+    some: Vec<(u32, ConnSet)>,
+}
+
+impl Row {
+    fn get(&self, peer: usize) -> &ConnSet {
+        let peer = u32::try_from(peer).unwrap_or(u32::MAX);
+        match self.some.binary_search_by_key(&peer, |(i, _)| *i) {
+            Ok(at) => &self.some[at].1,
+            Err(_) => &self.every,
+        }
+    }
 }
 
 /// Connection sets, each stored once, by id: most pairs share a handful of sets.

@@ -24,6 +24,9 @@
 //!      and for each end ([`Side`]) the policies isolating it for that direction and
 //!      the rules ([`RuleRef`]: policy namespace/name, direction, rule index) that
 //!      allow the connection.
+//!    - [`Analysis::reach`]`() -> Reach`: for all-pairs callers (`verify`), which
+//!      workloads each workload's rules name, and the baseline answer for every
+//!      other pair, so they need not evaluate every pair.
 //! 4. Print with [`render`]`(&list, &cluster, Format::{Text, Json, Md, Dot}) -> String`
 //!    or stream with [`write`]`(&list, &cluster, format, &mut impl io::Write)`.
 //!
@@ -44,6 +47,7 @@ mod iprange;
 mod manifests;
 mod matrix;
 mod model;
+mod reach;
 mod selector;
 mod validate;
 
@@ -59,4 +63,5 @@ pub use iprange::{Ipv4Range, subtract as subtract_ranges};
 pub use manifests::{LoadError, ManifestLoader, labels, load_texts};
 pub use matrix::{ConnList, Connection, PeerId};
 pub use model::{Cluster, ContainerPort, NAMESPACE_NAME_LABEL, PolicySource, Workload, WorkloadId};
+pub use reach::{Baseline, Reach};
 pub use selector::{Labels, selector_matches, selector_text};

@@ -12,7 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 /// The labels of a pod or a namespace.
 pub type Labels = BTreeMap<String, String>;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Requirement {
     Equals(String, String),
     In(String, Vec<String>),
@@ -24,7 +24,7 @@ enum Requirement {
 }
 
 /// A compiled label selector. The empty selector matches every label set.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Selector {
     requirements: Vec<Requirement>,
 }
@@ -52,6 +52,15 @@ impl Selector {
             });
         }
         Selector { requirements }
+    }
+
+    /// A `key = value` every matching label set must carry, if the selector has one:
+    /// an index key for finding candidates without testing every label set.
+    pub fn required_pair(&self) -> Option<(&str, &str)> {
+        self.requirements.iter().find_map(|req| match req {
+            Requirement::Equals(key, value) => Some((key.as_str(), value.as_str())),
+            _ => None,
+        })
     }
 
     pub fn matches(&self, labels: &Labels) -> bool {

@@ -14,6 +14,7 @@ use crate::ir::{NamespaceId, Program, ServiceId};
 use crate::probe::{self, ProbeRole};
 
 use super::expected::{Expectation, PodRole, Point, difference};
+use super::pairs::{Pairs, Plan};
 use super::samples;
 use crate::output::Folder;
 
@@ -128,6 +129,18 @@ pub fn verify(
     manifests: &Folder,
     options: Options,
 ) -> Result<Report, Vec<AnalyzeError>> {
+    verify_pairs(program, manifests, options, Pairs::Classes)
+}
+
+/// [`verify`], choosing how the pairs of probe pods are enumerated: by equivalence
+/// classes (what `verify` does) or every pair one by one (the reference the tests
+/// compare it with). Both give the same report.
+pub fn verify_pairs(
+    program: &Program,
+    manifests: &Folder,
+    options: Options,
+    pairs: Pairs,
+) -> Result<Report, Vec<AnalyzeError>> {
     let mut probes = probe::build(
         &manifests.contract,
         manifests
@@ -142,20 +155,9 @@ pub fn verify(
     };
     let analysis = Analysis::new(&probes.cluster, evaluation)?;
     let expectation = Expectation::new(program, options.enforcement);
-    let mut report = Report {
-        ipblock: ipblock_summary(program, options),
-        ..Report::default()
-    };
-
-    let (pods, contract) = match_probes(program, &expectation, &probes.probes);
-    report.contract = contract;
-    let addresses = samples::addresses(program);
-    report.pods = pods.len();
-    report.addresses = addresses.len();
-
+    let (mut report, pods, addresses) = start_report(program, &expectation, &probes, options);
     let name = |point: Point| address_name(&expectation, point);
     let mut compare = |src: (Point, Endpoint), dst: (Point, Endpoint)| {
-        report.pairs += 1;
         let actual = analysis.allowed(src.1, dst.1);
         let expected = expectation.between(src.0, dst.0);
         if actual == expected.declared {
@@ -187,8 +189,10 @@ pub fn verify(
             }
         }
     };
-    for &(a, wa) in &pods {
-        for &(b, wb) in &pods {
+    let plan = Plan::new(&analysis, &expectation, &pods, pairs);
+    for (i, &(a, wa)) in pods.iter().enumerate() {
+        for j in plan.destinations(i) {
+            let (b, wb) = pods[j as usize];
             if wa != wb {
                 compare((a, Endpoint::Workload(wa)), (b, Endpoint::Workload(wb)));
             }
@@ -202,6 +206,29 @@ pub fn verify(
         }
     }
     Ok(report)
+}
+
+/// The report before any comparison (the contract checked, the counts), with the probe
+/// pods paired with the program's pods and the sample addresses.
+fn start_report(
+    program: &Program,
+    expectation: &Expectation,
+    probes: &probe::ProbeCluster,
+    options: Options,
+) -> (Report, Vec<(Point, WorkloadId)>, Vec<std::net::IpAddr>) {
+    let (pods, contract) = match_probes(program, expectation, &probes.probes);
+    let addresses = samples::addresses(program);
+    let report = Report {
+        ipblock: ipblock_summary(program, options),
+        contract,
+        pods: pods.len(),
+        addresses: addresses.len(),
+        // Every ordered pair of distinct probes (each has its own workload), and every
+        // address to and from every probe; most are settled by class in `pairs::Plan`.
+        pairs: pods.len() * pods.len().saturating_sub(1) + 2 * addresses.len() * pods.len(),
+        ..Report::default()
+    };
+    (report, pods, addresses)
 }
 
 /// `3.5.0.0 (s3)`, `192.0.2.1 (no external)`; pods as `Expectation::display`.
@@ -272,8 +299,9 @@ fn match_probes(
             )),
         }
     }
+    let paired: std::collections::HashSet<Point> = pods.iter().map(|(p, _)| *p).collect();
     for point in expectation.pods() {
-        if !pods.iter().any(|(p, _)| *p == point) {
+        if !paired.contains(&point) {
             problems.push(format!(
                 "the program's `{}` is missing from labels.yaml",
                 expectation.display(point)

@@ -125,12 +125,13 @@ impl<'p> Expectation<'p> {
         let program = self.program;
         let mut namespaces: Vec<NamespaceId> = program.namespace_ids().collect();
         namespaces.sort_by(|a, b| program.namespace(*a).name.cmp(&program.namespace(*b).name));
+        let mut by_namespace: Vec<Vec<ServiceId>> = vec![Vec::new(); program.namespaces.len()];
+        for id in program.service_ids() {
+            by_namespace[program.service(id).namespace.0 as usize].push(id);
+        }
         let mut pods = Vec::new();
         for ns in namespaces {
-            let mut services: Vec<ServiceId> = program
-                .service_ids()
-                .filter(|id| program.service(*id).namespace == ns)
-                .collect();
+            let mut services = std::mem::take(&mut by_namespace[ns.0 as usize]);
             services.sort_by(|a, b| program.service(*a).name.cmp(&program.service(*b).name));
             pods.extend(services.into_iter().map(|id| Point::Pod {
                 namespace: ns,
@@ -204,6 +205,27 @@ impl<'p> Expectation<'p> {
         found.sort_unstable();
         found.dedup();
         found
+    }
+
+    /// The targets of every need whose subject covers `src`, and of every label group
+    /// `src` carries (labels style): the only ends `between(src, _)` can see a need
+    /// for. Unsorted, possibly repeated.
+    pub fn targets_of(&self, src: Point) -> Vec<Endpoint> {
+        let mut targets: Vec<Endpoint> = self
+            .subjects_of(src)
+            .into_iter()
+            .filter_map(|s| self.by_subject.get(&s))
+            .flatten()
+            .map(|&n| self.program.needs[n].target)
+            .collect();
+        if let Point::Pod {
+            role: PodRole::Service(id),
+            ..
+        } = src
+        {
+            targets.extend(self.carried[id.0 as usize].iter().map(|g| g.target));
+        }
+        targets
     }
 
     /// The endpoints that may name `point` as a subject.

@@ -23,13 +23,16 @@
 
 pub mod compare;
 pub mod expected;
+pub mod pairs;
 pub mod report;
 pub mod samples;
 
 pub use compare::{
     ASSUMED_POD_NETWORK, Finding, FindingKind, Involved, Involvement, Options, Report, verify,
+    verify_pairs,
 };
 pub use expected::{Expectation, Expected, PodRole, Point};
+pub use pairs::Pairs;
 pub use report::{json, render};
 
 use crate::lower::Plan;

@@ -58,4 +58,5 @@ mod tidy;
 mod ui;
 mod verify_cli;
 mod verify_mutations;
+mod verify_pairs;
 mod workloads;

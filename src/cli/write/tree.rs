@@ -137,7 +137,9 @@ fn slash_path(relative: &Path) -> String {
 /// Fill `stage` with `files` and, from the previous output `old`, the entries netpc
 /// did not generate. A generated file (the manifest included) whose text did not
 /// change is hard-linked from `old` instead of written, so a rebuild that changes
-/// little writes little and unchanged files stay the same files.
+/// little writes little and unchanged files stay the same files. Folders are made
+/// first, then the files are written (or compared and linked) on several threads:
+/// a folder of 100,000 small files is bound by system calls, not by bytes.
 pub(super) fn fill(
     stage: &Path,
     old: Option<(&Path, &Old)>,
@@ -155,19 +157,9 @@ pub(super) fn fill(
         Ok(())
     };
     for file in files {
-        interrupt.check()?;
-        let path = stage.join(&file.path);
-        folder_for(&path)?;
-        if let Some((old, survey)) = old
-            && (file.path == MANIFEST || survey.generated.contains(&file.path))
-        {
-            let previous = old.join(&file.path);
-            if found::holds(&previous, &file.text) && fs::hard_link(&previous, &path).is_ok() {
-                continue;
-            }
-        }
-        fs::write(&path, &file.text).map_err(fail("cannot write", &path))?;
+        folder_for(&stage.join(&file.path))?;
     }
+    write_files(stage, old, files, interrupt)?;
     let Some((old, survey)) = old else {
         return Ok(());
     };
@@ -191,6 +183,65 @@ pub(super) fn fill(
         }
     }
     Ok(())
+}
+
+/// Files per chunk a writing thread takes at a time.
+const WRITE_CHUNK: usize = 512;
+
+/// Write `files` into `stage` (their folders exist), linking those `old` holds
+/// unchanged, on up to four threads taking chunks in turn. The first error in file
+/// order is returned, so a failure reads the same however the work was shared.
+fn write_files(
+    stage: &Path,
+    old: Option<(&Path, &Old)>,
+    files: &[File],
+    interrupt: &Interrupt,
+) -> Result<(), WriteError> {
+    let one = |file: &File| -> Result<(), WriteError> {
+        let path = stage.join(&file.path);
+        if let Some((old, survey)) = old
+            && (file.path == MANIFEST || survey.generated.contains(&file.path))
+        {
+            let previous = old.join(&file.path);
+            if found::holds(&previous, &file.text) && fs::hard_link(&previous, &path).is_ok() {
+                return Ok(());
+            }
+        }
+        fs::write(&path, &file.text).map_err(fail("cannot write", &path))
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .clamp(1, 4);
+    let chunks: Vec<&[File]> = files.chunks(WRITE_CHUNK).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures: std::sync::Mutex<Vec<(usize, WriteError)>> = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(chunk) = chunks.get(at) else { break };
+                    let result = interrupt
+                        .check()
+                        .and_then(|()| chunk.iter().try_for_each(one));
+                    if let Err(err) = result {
+                        if let Ok(mut failures) = failures.lock() {
+                            failures.push((at, err));
+                        }
+                        // Later chunks are pointless: stop taking them.
+                        next.store(chunks.len(), std::sync::atomic::Ordering::Relaxed);
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let mut failures = failures.into_inner().unwrap_or_default();
+    failures.sort_by_key(|(at, _)| *at);
+    match failures.into_iter().next() {
+        Some((_, err)) => Err(err),
+        None => Ok(()),
+    }
 }
 
 #[cfg(unix)]
@@ -329,6 +380,7 @@ fn set_owner_and_mode(path: &Path, was: &fs::Metadata) -> Result<(), WriteError>
 /// swap), best effort: a folder carried over without write permission is made
 /// writable first, inside this tree only.
 pub(super) fn remove(dir: &Path) {
+    remove_deep_folders(dir);
     if fs::remove_dir_all(dir).is_ok() || !dir.exists() {
         return;
     }
@@ -338,6 +390,37 @@ pub(super) fn remove(dir: &Path) {
         }
     }
     let _ = fs::remove_dir_all(dir);
+}
+
+/// Removes the folders two levels below `dir` (`namespaces/<ns>`, where nearly all
+/// files of an output are) on several threads; what fails is left to the caller's
+/// `remove_dir_all`. Links are never followed (a link is not a folder here).
+fn remove_deep_folders(dir: &Path) {
+    let folders_in = |dir: &Path| -> Vec<PathBuf> {
+        fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.path())
+            .collect()
+    };
+    let deep: Vec<PathBuf> = folders_in(dir).iter().flat_map(|d| folders_in(d)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .clamp(1, 4);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while let Some(folder) =
+                    deep.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    let _ = fs::remove_dir_all(folder);
+                }
+            });
+        }
+    });
 }
 
 #[cfg(unix)]
