@@ -9,5 +9,6 @@ pub mod conn_diff;
 pub mod connection;
 pub mod conns;
 pub mod drawing;
+pub mod git_objects;
 pub mod ranges;
 pub mod side;
