@@ -56,7 +56,7 @@ for t in "${targets[@]}"; do
     log="$work/logs/$t.$runs.log"
     set +e
     { time "$CARGO_TARGET_DIR/$triple/release/$t" -max_total_time="$left" -timeout=20 \
-        -rss_limit_mb=2048 -max_len="${max_len[$t]}" -print_final_stats=1 \
+        -rss_limit_mb=2048 -max_len="${max_len[$t]}" -len_control=0 -print_final_stats=1 \
         -artifact_prefix="$work/artifacts/$t/" "$work/corpus/$t" >"$log" 2>&1; } 2>"$log.time"
     run_status=$?
     set -e
