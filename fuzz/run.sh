@@ -11,6 +11,7 @@
 #   NETPC_FUZZ_JOBS=N  cargo build jobs (default: cargo's)
 #   CARGO_TARGET_DIR   where the instrumented build goes (default fuzz/target)
 #   NETPC_FUZZ_WORK    where corpus/, artifacts/ and logs/ go (default fuzz/)
+#   NETPC_FUZZ_ARGS    more libFuzzer flags for every target (e.g. -dict=FILE)
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:?usage: bash fuzz/run.sh SECONDS [TARGET...]}"
@@ -57,7 +58,7 @@ for t in "${targets[@]}"; do
     set +e
     { time "$CARGO_TARGET_DIR/$triple/release/$t" -max_total_time="$left" -timeout=20 \
         -rss_limit_mb=2048 -max_len="${max_len[$t]}" -len_control=0 -print_final_stats=1 \
-        -artifact_prefix="$work/artifacts/$t/" "$work/corpus/$t" >"$log" 2>&1; } 2>"$log.time"
+        -artifact_prefix="$work/artifacts/$t/" ${NETPC_FUZZ_ARGS:-} "$work/corpus/$t" >"$log" 2>&1; } 2>"$log.time"
     run_status=$?
     set -e
     read -r w u s <"$log.time"
