@@ -159,6 +159,9 @@ mod tests {
             "x-1e3",
         ] {
             assert!(!ambiguous(s), "`{s}` can stay plain");
+            // What the writer asks: a needless quote on every name would be a regression
+            // of the output (kubectl-style manifests quote only what they must).
+            assert!(plain_is_string(s), "`{s}` is written plain");
         }
     }
 }

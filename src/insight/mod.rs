@@ -9,6 +9,7 @@ pub mod conn_diff;
 pub mod connection;
 pub mod conns;
 pub mod drawing;
+pub mod git_objects;
 pub mod manifest_side;
 pub mod ranges;
 pub mod side;

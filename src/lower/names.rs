@@ -110,4 +110,17 @@ mod tests {
         assert!(short.starts_with(&"a".repeat(53)));
         assert_eq!(short.len(), 62);
     }
+
+    #[test]
+    fn a_cut_inside_a_character_moves_back_to_its_start() {
+        // Byte 54 (where the cut falls) is inside `é` (bytes 53..55): the prefix ends
+        // before it, and the loop that finds the boundary ends.
+        let long = format!("{}é{}", "a".repeat(53), "b".repeat(30));
+        let short = shorten(&long, 63);
+        assert!(
+            short.starts_with(&format!("{}-", "a".repeat(53))),
+            "{short}"
+        );
+        assert_eq!(short.len(), 62);
+    }
 }

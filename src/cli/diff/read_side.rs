@@ -14,6 +14,7 @@ use std::process::{Command, Stdio};
 use crate::cli::ProgramArgs;
 use crate::compile::{Compilation, Input, Options};
 use crate::diagnostic::{Diagnostics, Severity};
+use crate::insight::git_objects::{self, Blob, GitError};
 use crate::insight::side::{self, Side};
 use crate::output;
 use crate::source::{FileId, FileKey, LoadFailure, Loader, Origin, Sources};
@@ -42,6 +43,13 @@ fn refused(message: String) -> SideError {
     SideError {
         message,
         status: super::super::EXIT_INPUT,
+    }
+}
+
+fn side_error(error: GitError) -> SideError {
+    match error {
+        GitError::Refused(message) => refused(message),
+        GitError::Unexpected(message) => SideError::from(message),
     }
 }
 
@@ -159,13 +167,6 @@ fn repo_relative(top: &Path, path: &Path) -> Result<PathBuf, SideError> {
         .strip_prefix(top)
         .map(Path::to_path_buf)
         .map_err(|_| format!("`{}` is outside the git repository", path.display()).into())
-}
-
-/// One blob of a git side: its repository-relative path, id and size.
-struct Blob {
-    path: String,
-    oid: String,
-    size: u64,
 }
 
 fn load_git(spec: &str, color: bool) -> Result<Loaded, SideError> {
@@ -302,26 +303,7 @@ impl GitRepo {
             args.extend(["--", pathspec]);
         }
         let listing = git(&self.top, &args)?;
-        let mut blobs = Vec::new();
-        for record in listing.split(|&b| b == 0).filter(|r| !r.is_empty()) {
-            let record = String::from_utf8_lossy(record);
-            let Some((meta, file)) = record.split_once('\t') else {
-                continue;
-            };
-            let mut fields = meta.split_whitespace();
-            let (mode, kind, oid, size) =
-                (fields.next(), fields.next(), fields.next(), fields.next());
-            check_entry(&self.rev, file, mode.unwrap_or(""), kind.unwrap_or(""))?;
-            let (Some(oid), Some(size)) = (oid, size.and_then(|s| s.parse().ok())) else {
-                continue;
-            };
-            blobs.push(Blob {
-                path: file.to_owned(),
-                oid: oid.to_owned(),
-                size,
-            });
-        }
-        Ok(blobs)
+        git_objects::parse_tree(&listing, &self.rev).map_err(side_error)
     }
 
     /// The texts of `blobs`, in order, from one `git cat-file --batch`.
@@ -365,29 +347,10 @@ impl Loader for GitRepo {
             help: "in a `git:REV:PATH` side, `use` reads only files of the same revision, by a path relative to the using file".to_owned(),
         }
         };
-        if path.starts_with('/') {
-            return Err(refused());
-        }
-        let mut parts: Vec<String> = from
-            .path()
-            .parent()
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_default()
-            .split('/')
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect();
-        for component in path.split('/') {
-            match component {
-                "" | "." => {}
-                ".." => {
-                    parts.pop().ok_or_else(refused)?;
-                }
-                ".git" => return Err(refused()),
-                other => parts.push(other.to_owned()),
-            }
-        }
-        Ok(FileKey::new(parts.join("/")))
+        let from = from.path().to_string_lossy().replace('\\', "/");
+        git_objects::locate(&from, path)
+            .map(FileKey::new)
+            .ok_or_else(refused)
     }
 
     fn read(&self, key: &FileKey) -> Result<String, LoadFailure> {
@@ -407,33 +370,6 @@ impl Loader for GitRepo {
 
     fn display_name(&self, key: &FileKey) -> Option<String> {
         Some(self.shown(&key.path().to_string_lossy().replace('\\', "/")))
-    }
-}
-
-/// Refuse a tree entry netpc will not read: a symbolic link, a submodule, or a path
-/// with an empty, `.`, `..` or `.git` component, or an absolute path.
-fn check_entry(rev: &str, file: &str, mode: &str, kind: &str) -> Result<(), SideError> {
-    let unsafe_name = file.starts_with('/')
-        || file
-            .split('/')
-            .any(|c| c.is_empty() || c == "." || c == ".." || c.eq_ignore_ascii_case(".git"));
-    let shown = file.escape_debug();
-    if unsafe_name {
-        return Err(refused(format!(
-            "`git:{rev}`: the tree holds an entry named `{shown}`, which is not a safe relative path; netpc refuses to read this revision"
-        )));
-    }
-    match (mode, kind) {
-        ("120000", _) => Err(refused(format!(
-            "`git:{rev}:{shown}` is a symbolic link; netpc reads only regular files from git"
-        ))),
-        (_, "commit") | ("160000", _) => Err(refused(format!(
-            "`git:{rev}:{shown}` is a submodule; netpc reads only regular files from git"
-        ))),
-        (_, "blob") => Ok(()),
-        _ => Err(refused(format!(
-            "`git:{rev}:{shown}` is not a regular file (mode {mode}, {kind})"
-        ))),
     }
 }
 
@@ -460,24 +396,5 @@ fn cat_blobs(top: &Path, request: String, count: usize) -> Result<Vec<Vec<u8>>, 
     }
     let _ = writer.join();
     let _ = child.wait();
-    let mut out = Vec::with_capacity(count);
-    let mut rest = &output[..];
-    for _ in 0..count {
-        let header_end = rest
-            .iter()
-            .position(|&b| b == b'\n')
-            .ok_or_else(|| SideError::from("unexpected output from `git cat-file`".to_owned()))?;
-        let header = String::from_utf8_lossy(&rest[..header_end]).into_owned();
-        let size: usize = header
-            .rsplit(' ')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| format!("unexpected output from `git cat-file`: {header}"))?;
-        let body = rest
-            .get(header_end + 1..header_end + 1 + size)
-            .ok_or_else(|| SideError::from("truncated output from `git cat-file`".to_owned()))?;
-        out.push(body.to_vec());
-        rest = rest.get(header_end + 2 + size..).unwrap_or(&[]);
-    }
-    Ok(out)
+    git_objects::parse_batch(&output, count).map_err(side_error)
 }
