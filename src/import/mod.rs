@@ -96,7 +96,15 @@ pub fn import(original: &Cluster, workloads: &Cluster) -> Imported {
             all.add_workload(w.clone());
         }
     }
-    let files = program_text::write(&reading, &plan, &all);
+    let mut files = program_text::write(&reading, &plan, &all);
+    // In `netpc fmt`'s layout, as a person who runs fmt would commit it (long `needs`
+    // lists one target per line). Text fmt cannot read is a bug of the writer; it is
+    // kept as written, and the fidelity check still compiles it.
+    for file in &mut files {
+        if let Ok(text) = crate::fmt::format(crate::source::FileId(0), &file.text) {
+            file.text = text;
+        }
+    }
     Imported {
         files,
         notes: plan.notes,

@@ -180,6 +180,11 @@ fn conformance_cases_import_never_broader() {
                 .unwrap();
         let workloads = cluster.clone();
         let imported = netpc::import::import(&cluster, &workloads);
+        // Written in `netpc fmt`'s layout: formatting it changes nothing.
+        for file in &imported.files {
+            let formatted = netpc::fmt::format(netpc::source::FileId(0), &file.text).ok();
+            assert_eq!(formatted.as_ref(), Some(&file.text), "{dir}: {}", file.path);
+        }
         let compiled = netpc::import::fidelity::compile(&imported.files)
             .unwrap_or_else(|e| panic!("{dir}: the import does not compile:\n{e}"));
         let fidelity = netpc::import::fidelity::check(&cluster, &workloads, &compiled).unwrap();
