@@ -15,7 +15,8 @@ pub fn is_manifest(path: &Path) -> bool {
         .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
 }
 
-fn is_hidden(entry: &walkdir::DirEntry) -> bool {
+/// Whether a walked entry is a hidden file or folder (the root itself never is).
+pub fn is_hidden(entry: &walkdir::DirEntry) -> bool {
     entry.depth() > 0
         && entry
             .file_name()

@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::manifest_files::{is_hidden, is_manifest};
 use super::read::{MANIFEST_LIMIT, ReadError, read_stdin, read_text};
 use crate::diagnostic::Diagnostics;
 use crate::source::{FileId, Origin, Sources};
@@ -22,20 +23,6 @@ pub struct WorkloadArgs {
     /// The namespace of objects that give none (default `default`)
     #[arg(long = "namespace", value_name = "NS", requires = "workloads")]
     pub namespace: Option<String>,
-}
-
-fn is_manifest(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
-}
-
-fn is_hidden(entry: &walkdir::DirEntry) -> bool {
-    entry.depth() > 0
-        && entry
-            .file_name()
-            .to_str()
-            .is_some_and(|n| n.starts_with('.'))
 }
 
 /// The manifest paths `sources` name, expanded (folders sorted), as (name, path).
