@@ -12,6 +12,7 @@ mod needs;
 pub mod policies;
 mod probes;
 mod program_text;
+mod service_text;
 
 use crate::analyze::Cluster;
 

@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use super::identity::LabelsIdentity;
 use super::needs::{End, Need, Plan};
 use super::policies::{Dir, Net, Reading};
+use super::service_text::{quoted, service_line};
 use super::{Note, Port, PortValue, Ports, ProgramFile};
 use crate::analyze::{Cluster, Labels};
 use crate::probe::derive;
@@ -28,6 +29,9 @@ struct Names {
     services: BTreeMap<(String, Labels), String>,
     /// Address range → external name.
     externals: BTreeMap<Net, String>,
+    /// (namespace, labels) → the service's `port` line, when it has one
+    /// ([`super::service_text`]).
+    ports: BTreeMap<(String, Labels), String>,
 }
 
 fn dns_labels() -> Labels {
@@ -81,7 +85,14 @@ fn workload_name(workloads: &Cluster, namespace: &str, labels: &Labels) -> Optio
     if matching.next().is_some() {
         return None;
     }
-    let name = derive::dns_label(&first.name);
+    // A Deployment's ReplicaSet (and its pods) is `<deployment>-<pod-template-hash>`:
+    // the service is the Deployment's.
+    let owner = first
+        .labels
+        .get("pod-template-hash")
+        .and_then(|hash| first.name.strip_suffix(&format!("-{hash}")))
+        .unwrap_or(&first.name);
+    let name = derive::dns_label(owner);
     (!name.is_empty()).then_some(name)
 }
 
@@ -160,34 +171,8 @@ fn choose_names(
     Names {
         services,
         externals,
+        ports: BTreeMap::new(),
     }
-}
-
-fn quoted(value: &str) -> String {
-    let plain = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && value
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic());
-    if plain {
-        value.to_owned()
-    } else {
-        format!("\"{value}\"")
-    }
-}
-
-fn service_line(name: &str, labels: &Labels) -> String {
-    if labels.len() == 1 && labels.get("app").is_some_and(|v| v == name) {
-        return format!("service {name};");
-    }
-    let pairs: Vec<String> = labels
-        .iter()
-        .map(|(k, v)| format!("{k} = {}", quoted(v)))
-        .collect();
-    format!("service {name} {{ select {}; }}", pairs.join(", "))
 }
 
 fn port_text(port: &Port) -> String {
@@ -303,7 +288,9 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
     if labels_style {
         owned.clone_from(&forced.needs);
     }
-    let names = choose_names(&owned, workloads, dns_used, &forced);
+    let mut names = choose_names(&owned, workloads, dns_used, &forced);
+    let written = owned.iter().filter(|need| home(need, reading).is_some());
+    names.ports = super::service_text::port_lines(written, workloads);
     let mut external_spaces: BTreeMap<String, BTreeSet<(String, Labels)>> = BTreeMap::new();
     for need in &owned {
         place(
@@ -508,7 +495,11 @@ fn namespace_file(
                 .get(&(ns.clone(), labels.clone()))
                 .cloned()
                 .unwrap_or_default();
-            service_line(&name, labels)
+            service_line(
+                &name,
+                labels,
+                names.ports.get(&(ns.clone(), labels.clone())),
+            )
         })
         .collect();
     let needs = needs_lines(&body.lines);
@@ -570,7 +561,11 @@ fn external_file(ns: &str, services: &BTreeSet<(String, Labels)>, names: &Names)
     let _ = writeln!(text, "external namespace {ns} {{");
     for key in services {
         let name = names.services.get(key).cloned().unwrap_or_default();
-        let _ = writeln!(text, "  {}", service_line(&name, &key.1));
+        let _ = writeln!(
+            text,
+            "  {}",
+            service_line(&name, &key.1, names.ports.get(key))
+        );
     }
     let _ = writeln!(text, "}}");
     text

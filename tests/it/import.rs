@@ -270,6 +270,30 @@ fn seed_client_labels_become_identity_labels() {
     assert!(shop.contains("db-client needs db:5432;"), "{shop}");
 }
 
+/// With the workloads, services take the Deployment's name (a ReplicaSet's pods are
+/// `<deployment>-<pod-template-hash>-<id>`) and declare the ports the pods name
+/// (`port grpc 7000;`), while the needs keep the numbers the rules say.
+#[test]
+fn workloads_name_services_and_their_ports() {
+    let case = format!("{CONFORMANCE}/tests/onlineboutique");
+    let out = scratch("onlineboutique");
+    let run = import(&[&case, "--workloads", &case], &out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "narrower: no default deny");
+    let text = std::fs::read_to_string(out.join("default.netp")).unwrap();
+    for line in [
+        "service adservice;",
+        "service currencyservice { port grpc 7000; }",
+        "currencyservice:7000,",
+    ] {
+        assert!(text.contains(line), "no `{line}` in\n{text}");
+    }
+    assert!(!text.contains("77d5cd745d"), "{text}");
+    let report = String::from_utf8_lossy(&run.stdout);
+    assert!(report.contains(" narrower, 0 broader"), "{report}");
+}
+
 /// Serves no file: generated programs that `use "lib.netp"` are left out.
 struct NoFiles;
 
