@@ -79,6 +79,12 @@ pub fn egress_from_name(service: &str) -> String {
     format!("allow-egress-from-{service}")
 }
 
+/// The policy of `isolate [DIRECTION] S;` (`all-pods` for `*`): it selects the pods
+/// and allows nothing.
+pub fn isolate_name(direction: crate::ir::Direction, pods: &str) -> String {
+    format!("isolate-{}-{pods}", direction.as_lower())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,9 @@
 //! Semantics (docs/verify.md): a connection is allowed when both its egress side (the
 //! source) and its ingress side (the destination) allow it. A side is unrestricted when
 //! its end is not a pod, is exempt, lives in an external namespace, or its namespace's
-//! enforcement is off; otherwise it allows exactly the union of the ports of the needs
+//! enforcement is off, or its namespace's enforcement of that direction is `selected`
+//! and nothing names it there (no need has it as target for ingress or as subject
+//! for egress, no `isolate` names it); otherwise it allows exactly the union of the ports of the needs
 //! whose subject covers the source and whose target covers the destination. In the
 //! `labels` identity style a client also gets every port granted to its `needs-*`
 //! label by other needs of its namespace: those are [`Expected::granted`], over-grants
@@ -15,7 +17,7 @@
 
 use std::net::IpAddr;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::analyze::{ConnSet, PortSet, Protocol as AProtocol};
 use crate::ir::{
@@ -70,6 +72,9 @@ pub struct Expectation<'p> {
     by_subject: FxHashMap<Endpoint, Vec<usize>>,
     /// For each service, the label groups it carries (labels style).
     carried: Vec<Vec<LabelGroup>>,
+    /// The ends that a `selected` direction isolates: every need's target (ingress)
+    /// and subject (egress), and every `isolate` item's pods.
+    named: FxHashSet<(Direction, Endpoint)>,
 }
 
 impl<'p> Expectation<'p> {
@@ -107,11 +112,23 @@ impl<'p> Expectation<'p> {
                 });
             }
         }
+        let mut named: FxHashSet<(Direction, Endpoint)> = program
+            .needs
+            .iter()
+            .flat_map(|n| {
+                [
+                    (Direction::Ingress, n.target),
+                    (Direction::Egress, n.subject),
+                ]
+            })
+            .collect();
+        named.extend(program.isolations.iter().map(|i| (i.direction, i.pods)));
         Expectation {
             program,
             enforcement,
             by_subject,
             carried,
+            named,
         }
     }
 
@@ -260,6 +277,14 @@ impl<'p> Expectation<'p> {
         };
         let ns = self.program.namespace(namespace);
         if !ns.managed || !self.enforcement.on(&ns.enforcement, direction) {
+            return false;
+        }
+        if self.enforcement.selected(&ns.enforcement, direction)
+            && !self
+                .subjects_of(point)
+                .into_iter()
+                .any(|end| self.named.contains(&(direction, end)))
+        {
             return false;
         }
         match role {
