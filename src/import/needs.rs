@@ -42,6 +42,10 @@ pub struct Plan {
     pub needs: Vec<Need>,
     /// (namespace, direction) that netpc must not enforce.
     pub off: BTreeSet<(String, Dir)>,
+    /// (namespace, direction) where only the selected pods are isolated
+    /// (`enforcement ... selected`), with the label sets the policies select there
+    /// (each an `isolate`, unless a need already selects exactly those pods).
+    pub selected: BTreeMap<(String, Dir), BTreeSet<Labels>>,
     pub notes: Vec<Note>,
 }
 
@@ -157,17 +161,21 @@ pub fn plan(reading: &Reading) -> Plan {
         ..Collect::default()
     };
     let mut off = BTreeSet::new();
+    let mut selected = BTreeMap::new();
     for ns in &reading.managed {
         for dir in [Dir::Ingress, Dir::Egress] {
             let iso = reading.isolation(ns, dir);
             if !iso.enforced() {
                 off.insert((ns.clone(), dir));
+            } else if reading.selected(ns, dir) {
+                selected.insert((ns.clone(), dir), iso.selected.clone());
             } else if !iso.all {
                 collect.notes.push(Note::narrower(
                     &format!("{ns}/*"),
                     format!(
-                        "no policy of namespace `{ns}` selects every pod for {}: pods no \
-                         policy selects are open there in the original, netpc isolates them",
+                        "no policy of namespace `{ns}` selects every pod for {}, and one selects \
+                         pods by a selector that is not a set of labels: pods no policy selects \
+                         are open there in the original, netpc isolates them",
                         dir.as_str()
                     ),
                 ));
@@ -203,8 +211,19 @@ pub fn plan(reading: &Reading) -> Plan {
     Plan {
         needs: kept,
         off,
+        selected,
         notes: collect.notes,
     }
+}
+
+/// Whether every pod of `namespace` with `labels` is selected by some policy for
+/// `direction` (some selected label set is a subset of `labels`).
+fn all_isolated(reading: &Reading, namespace: &str, direction: Dir, labels: &Labels) -> bool {
+    reading
+        .isolation(namespace, direction)
+        .selected
+        .iter()
+        .any(|set| set.iter().all(|(k, v)| labels.get(k) == Some(v)))
 }
 
 /// Whether `outer`'s pods include every pod of `inner`.
@@ -278,6 +297,17 @@ fn ingress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
                 );
                 continue;
             }
+            if reading.selected(source_ns, Dir::Egress)
+                && !all_isolated(reading, source_ns, Dir::Egress, labels)
+            {
+                collect.notes.push(Note::narrower(
+                    &grant.policy,
+                    format!(
+                        "pods of `{source_ns}` that no egress policy selects may connect by this \
+                         rule alone; a need would isolate their egress, so they are left out"
+                    ),
+                ));
+            }
             let egress = reading
                 .grants
                 .iter()
@@ -350,6 +380,18 @@ fn egress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
             }
             Peer::Pods { namespaces, labels } => {
                 for ns in namespaces {
+                    if reading.selected(ns, Dir::Ingress)
+                        && !all_isolated(reading, ns, Dir::Ingress, labels)
+                    {
+                        collect.notes.push(Note::narrower(
+                            &grant.policy,
+                            format!(
+                                "pods of `{ns}` that no ingress policy selects may be reached by \
+                                 this rule alone; a need would isolate their ingress, so they are \
+                                 left out"
+                            ),
+                        ));
+                    }
                     if reading.enforced(ns, Dir::Ingress) {
                         continue; // the destination's ingress rules say it
                     }

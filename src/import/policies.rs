@@ -64,7 +64,7 @@ pub struct Grant {
 }
 
 /// How a namespace treats one direction.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Isolation {
     /// Some policy selects some pods for this direction.
     pub any: bool,
@@ -72,11 +72,16 @@ pub struct Isolation {
     pub all: bool,
     /// An allow-all object: every pod, every peer, every port.
     pub open: bool,
+    /// The pod selectors of the policies for this direction, as label sets.
+    pub selected: BTreeSet<Labels>,
+    /// Some policy's pod selector is not a set of labels: the isolated pods cannot be
+    /// named, so `enforcement ... selected` cannot say which they are.
+    pub unnamed: bool,
 }
 
 impl Isolation {
     /// Whether netpc enforces this direction in the namespace.
-    pub fn enforced(self) -> bool {
+    pub fn enforced(&self) -> bool {
         self.any && !self.open
     }
 }
@@ -100,8 +105,15 @@ impl Reading {
     pub fn isolation(&self, namespace: &str, direction: Dir) -> Isolation {
         self.isolation
             .get(&(namespace.to_owned(), direction))
-            .copied()
+            .cloned()
             .unwrap_or_default()
+    }
+
+    /// Whether `direction` in `namespace` isolates only the pods its policies select
+    /// (no policy selects every pod), and they can be named: `enforcement ... selected`.
+    pub fn selected(&self, namespace: &str, direction: Dir) -> bool {
+        let iso = self.isolation(namespace, direction);
+        self.managed.contains(namespace) && iso.enforced() && !iso.all && !iso.unnamed
     }
 
     /// Whether netpc enforces `direction` on the pods of `namespace`.
@@ -337,6 +349,12 @@ fn read_policy(reading: &mut Reading, policy: &NetworkPolicy, ns: &str, name: &s
             .or_default();
         entry.any = true;
         entry.all |= selects_all;
+        match equalities(&pod_selector) {
+            Some(labels) => {
+                entry.selected.insert(labels);
+            }
+            None => entry.unnamed |= !selects_all,
+        }
         let opens = rules
             .iter()
             .any(|(peers, p)| peers.is_none_or(|l| l.is_empty()) && *p == Ports::All);

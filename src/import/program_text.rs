@@ -87,6 +87,7 @@ fn workload_name(workloads: &Cluster, namespace: &str, labels: &Labels) -> Optio
 
 fn choose_names(
     needs: &[Need],
+    isolated: &BTreeMap<(String, Dir), BTreeSet<Labels>>,
     workloads: &Cluster,
     dns_used: bool,
     forced: &LabelsIdentity,
@@ -94,6 +95,12 @@ fn choose_names(
     let mut externals = BTreeMap::new();
     let mut taken: BTreeSet<String> = forced.externals.values().cloned().collect();
     let mut by_ns: BTreeMap<String, BTreeSet<Labels>> = BTreeMap::new();
+    for ((ns, _), sets) in isolated {
+        by_ns
+            .entry(ns.clone())
+            .or_default()
+            .extend(sets.iter().cloned());
+    }
     for need in needs {
         for end in [&need.subject, &need.target] {
             match end {
@@ -274,6 +281,8 @@ fn home(need: &Need, reading: &Reading) -> Option<String> {
 #[derive(Default)]
 struct NamespaceText {
     uses_dns: bool,
+    /// `isolate` lines of the selected directions.
+    isolates: Vec<String>,
     lines: Vec<(String, String)>,
     exports: BTreeMap<String, BTreeSet<String>>,
     services: BTreeSet<(String, Labels)>,
@@ -303,7 +312,15 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
     if labels_style {
         owned.clone_from(&forced.needs);
     }
-    let names = choose_names(&owned, workloads, dns_used, &forced);
+    let isolated = isolated_sets(plan, &owned, labels_style);
+    let names = choose_names(&owned, &isolated, workloads, dns_used, &forced);
+    for ((ns, _), sets) in &isolated {
+        let space = spaces.entry(ns.clone()).or_default();
+        for labels in sets {
+            space.services.insert((ns.clone(), labels.clone()));
+        }
+    }
+    isolate_lines(&isolated, &names, &mut spaces);
     let mut external_spaces: BTreeMap<String, BTreeSet<(String, Labels)>> = BTreeMap::new();
     for need in &owned {
         place(
@@ -343,6 +360,72 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
+}
+
+/// The label sets each selected direction must `isolate`: the ones its policies
+/// select, less those a need already selects exactly (as target for ingress, as
+/// subject for egress; not in the labels style, where the subjects are renamed).
+fn isolated_sets(
+    plan: &Plan,
+    needs: &[Need],
+    labels_style: bool,
+) -> BTreeMap<(String, Dir), BTreeSet<Labels>> {
+    let mut out = plan.selected.clone();
+    for ((ns, dir), sets) in &mut out {
+        sets.retain(|labels| {
+            let end = End::Pods {
+                namespace: ns.clone(),
+                labels: labels.clone(),
+            };
+            labels_style
+                || !needs.iter().any(|n| match dir {
+                    Dir::Ingress => n.target == end,
+                    Dir::Egress => n.subject == end,
+                })
+        });
+    }
+    out
+}
+
+/// `isolate S;` (both directions), `isolate ingress S;`, `isolate egress S;`.
+fn isolate_lines(
+    isolated: &BTreeMap<(String, Dir), BTreeSet<Labels>>,
+    names: &Names,
+    spaces: &mut BTreeMap<String, NamespaceText>,
+) {
+    let mut by_ns: BTreeMap<&str, BTreeMap<&Labels, (bool, bool)>> = BTreeMap::new();
+    for ((ns, dir), sets) in isolated {
+        for labels in sets {
+            let entry = by_ns.entry(ns).or_default().entry(labels).or_default();
+            match dir {
+                Dir::Ingress => entry.0 = true,
+                Dir::Egress => entry.1 = true,
+            }
+        }
+    }
+    for (ns, sets) in by_ns {
+        let mut lines: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for (labels, (ingress, egress)) in sets {
+            let name = names
+                .services
+                .get(&(ns.to_owned(), labels.clone()))
+                .cloned()
+                .unwrap_or_default();
+            let word = match (ingress, egress) {
+                (true, true) => "",
+                (true, false) => "ingress ",
+                _ => "egress ",
+            };
+            lines.entry(word).or_default().push(name);
+        }
+        let space = spaces.entry(ns.to_owned()).or_default();
+        for (word, mut members) in lines {
+            members.sort();
+            space
+                .isolates
+                .push(format!("isolate {word}{};", members.join(", ")));
+        }
+    }
 }
 
 /// Writes one need into the namespace it belongs to, with the services and the export
@@ -491,13 +574,26 @@ fn namespace_file(
     if body.uses_dns {
         head.push("use std/dns;".to_owned());
     }
-    let ingress_off = plan.off.contains(&(ns.to_owned(), Dir::Ingress));
-    let egress_off = plan.off.contains(&(ns.to_owned(), Dir::Egress));
-    match (ingress_off, egress_off) {
-        (true, true) => head.push("enforcement off;".to_owned()),
-        (true, false) => head.push("enforcement ingress off;".to_owned()),
-        (false, true) => head.push("enforcement egress off;".to_owned()),
-        (false, false) => {}
+    let mode = |dir: Dir| {
+        let key = (ns.to_owned(), dir);
+        if plan.off.contains(&key) {
+            "off"
+        } else if plan.selected.contains_key(&key) {
+            "selected"
+        } else {
+            "on"
+        }
+    };
+    match (mode(Dir::Ingress), mode(Dir::Egress)) {
+        (i, e) if i == e && i != "on" => head.push(format!("enforcement {i};")),
+        (i, e) => {
+            if i != "on" {
+                head.push(format!("enforcement ingress {i};"));
+            }
+            if e != "on" {
+                head.push(format!("enforcement egress {e};"));
+            }
+        }
     }
     let services: Vec<String> = body
         .services
@@ -522,7 +618,7 @@ fn namespace_file(
             )
         })
         .collect();
-    let sections = [head, services, needs, exports];
+    let sections = [head, services, needs, body.isolates.clone(), exports];
     let mut first = true;
     for section in sections.iter().filter(|s| !s.is_empty()) {
         if !first {

@@ -165,6 +165,25 @@ fn texts(dir: &Path) -> Vec<(String, String)> {
 /// connlist and exposure cases): docs/import.md has the figures and the reasons.
 const EXACT_FLOOR: usize = 11;
 
+/// The reason a note gives, in the words of docs/import.md's table.
+fn reason(note: &str) -> &'static str {
+    if note.contains("selects every pod") {
+        "unnamed isolation"
+    } else if note.contains("namespace selector") {
+        "namespace labels"
+    } else if note.contains("not a set of labels") {
+        "set-based selector"
+    } else if note.contains("without peers") {
+        "no peers"
+    } else if note.contains("policy selects may") {
+        "one end open"
+    } else if note.contains("named port") {
+        "named port"
+    } else {
+        "other"
+    }
+}
+
 /// Every netpol-analyzer case imports without a crash, compiles, and is never broader
 /// than the original; at least [`EXACT_FLOOR`] are exact; every approximate one has a
 /// note saying why.
@@ -192,6 +211,15 @@ fn conformance_cases_import_never_broader() {
             fidelity.broader.is_empty(),
             "{dir}: broader: {:?}",
             fidelity.broader
+        );
+        let notes: std::collections::BTreeSet<&str> =
+            imported.notes.iter().map(|n| reason(&n.text)).collect();
+        // `cargo test --test it conformance_cases -- --nocapture` prints the table
+        // docs/import.md summarises.
+        eprintln!(
+            "{dir}\t{}\t{}",
+            if fidelity.equivalent() { "exact" } else { "narrower" },
+            notes.into_iter().collect::<Vec<_>>().join(", ")
         );
         if fidelity.equivalent() {
             exact += 1;
