@@ -237,10 +237,14 @@ pub fn read(cluster: &Cluster) -> Reading {
             }
         }
     }
-    reading.exempt = cluster.policies().iter().find_map(|source| {
-        let spec = source.policy.spec.as_ref()?;
-        exempt_convention(spec.pod_selector.as_ref()?)
-    });
+    reading.exempt = cluster
+        .policies()
+        .iter()
+        .find_map(|source| {
+            let spec = source.policy.spec.as_ref()?;
+            exempt_convention(spec.pod_selector.as_ref()?)
+        })
+        .or_else(|| exempt_without_deny(cluster, &reading.managed));
     for source in cluster.policies() {
         if reading
             .exempt
@@ -257,6 +261,39 @@ pub fn read(cluster: &Cluster) -> Reading {
         );
     }
     reading
+}
+
+/// Without a `NotIn` default deny (a namespace in `enforcement selected`), the exempt
+/// label is one label `K=V` whose pods every namespace with policies allows everything
+/// in both directions: what netpc writes as `exempt-allow-*`. Only then is it exact to
+/// say `exempt label K = V;`, which holds in every managed namespace.
+fn exempt_without_deny(cluster: &Cluster, managed: &BTreeSet<String>) -> Option<(String, String)> {
+    let label = |policy: &NetworkPolicy| {
+        let selector = policy.spec.as_ref()?.pod_selector.clone()?;
+        let labels = selector.match_labels.filter(|m| m.len() == 1)?;
+        let only = selector.match_expressions.is_none_or(|e| e.is_empty());
+        only.then(|| labels.into_iter().next()).flatten()
+    };
+    let mut candidates: BTreeSet<(String, String)> = BTreeSet::new();
+    for source in cluster.policies() {
+        candidates.extend(label(&source.policy));
+    }
+    candidates.into_iter().find(|candidate| {
+        managed.iter().all(|ns| {
+            [Dir::Ingress, Dir::Egress].iter().all(|dir| {
+                cluster.policies().iter().any(|source| {
+                    source.namespace() == ns
+                        && label(&source.policy).as_ref() == Some(candidate)
+                        && is_exempt_allow(&source.policy, candidate)
+                        && source
+                            .policy
+                            .spec
+                            .as_ref()
+                            .is_some_and(|spec| directions(spec).contains(dir))
+                })
+            })
+        })
+    })
 }
 
 /// A policy that selects exactly the exempt pods and allows them everything, in the
