@@ -66,7 +66,7 @@ fn selected_isolates_all(program: &Program) -> Vec<Diagnostic> {
         let all = Endpoint::Namespace(crate::ir::NamespaceId(index as u32));
         for direction in Direction::BOTH {
             let switch = namespace.enforcement.of(direction);
-            if !namespace.managed || !(switch.on && switch.selected) {
+            if !(namespace.managed && switch.on && switch.selected) {
                 continue;
             }
             let from_need = program.needs.iter().find_map(|need| {
