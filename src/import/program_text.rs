@@ -9,28 +9,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::identity::LabelsIdentity;
+use super::naming::{Names, choose_names};
 use super::needs::{End, Need, Plan};
-use super::policies::{Dir, Net, Reading};
+use super::policies::{Dir, Reading};
 use super::{Note, Port, PortValue, Ports, ProgramFile};
 use crate::analyze::{Cluster, Labels};
-use crate::probe::derive;
 
 /// The file of program-wide settings and externals.
 pub const CLUSTER_FILE: &str = "_cluster.netp";
 
 /// The selector of the DNS pods that `std/dns` declares.
-const DNS_NAMESPACE: &str = "kube-system";
+pub(super) const DNS_NAMESPACE: &str = "kube-system";
 
-/// Names chosen for every end.
-struct Names {
-    /// (namespace, labels) → service name.
-    services: BTreeMap<(String, Labels), String>,
-    /// Address range → external name.
-    externals: BTreeMap<Net, String>,
-}
-
-fn dns_labels() -> Labels {
+pub(super) fn dns_labels() -> Labels {
     crate::analyze::labels([("k8s-app", "kube-dns")])
 }
 
@@ -62,112 +53,6 @@ fn is_std_dns(need: &Need, reading: &Reading) -> bool {
             if namespace == DNS_NAMESPACE && *labels == dns_labels())
         && !reading.managed.contains(DNS_NAMESPACE)
         && sorted(&need.ports) == sorted(&dns_ports())
-}
-
-fn external_name(net: &Net) -> String {
-    match net.cidr.as_str() {
-        "0.0.0.0/0" => "internet".to_owned(),
-        "::/0" => "internet-v6".to_owned(),
-        cidr => format!("net-{}", derive::dns_label(cidr)),
-    }
-}
-
-/// The name of the workload whose labels the set matches, when exactly one does.
-fn workload_name(workloads: &Cluster, namespace: &str, labels: &Labels) -> Option<String> {
-    let mut matching = workloads.workloads().iter().filter(|w| {
-        w.namespace == namespace && labels.iter().all(|(k, v)| w.labels.get(k) == Some(v))
-    });
-    let first = matching.next()?;
-    if matching.next().is_some() {
-        return None;
-    }
-    let name = derive::dns_label(&first.name);
-    (!name.is_empty()).then_some(name)
-}
-
-fn choose_names(
-    needs: &[Need],
-    isolated: &BTreeMap<(String, Dir), BTreeSet<Labels>>,
-    workloads: &Cluster,
-    dns_used: bool,
-    forced: &LabelsIdentity,
-) -> Names {
-    let mut externals = BTreeMap::new();
-    let mut taken: BTreeSet<String> = forced.externals.values().cloned().collect();
-    let mut by_ns: BTreeMap<String, BTreeSet<Labels>> = BTreeMap::new();
-    for ((ns, _), sets) in isolated {
-        by_ns
-            .entry(ns.clone())
-            .or_default()
-            .extend(sets.iter().cloned());
-    }
-    for need in needs {
-        for end in [&need.subject, &need.target] {
-            match end {
-                End::Net(net) => {
-                    externals.entry(net.clone()).or_insert_with(String::new);
-                }
-                End::Pods { namespace, labels } if !labels.is_empty() => {
-                    by_ns
-                        .entry(namespace.clone())
-                        .or_default()
-                        .insert(labels.clone());
-                }
-                End::Pods { .. } => {}
-            }
-        }
-    }
-    for (net, name) in &mut externals {
-        if let Some(forced) = forced.externals.get(net) {
-            name.clone_from(forced);
-            continue;
-        }
-        let base = external_name(net);
-        let mut candidate = base.clone();
-        let mut n = 2;
-        while taken.contains(&candidate) {
-            candidate = format!("{base}-{n}");
-            n += 1;
-        }
-        taken.insert(candidate.clone());
-        *name = candidate;
-    }
-    let mut services = BTreeMap::new();
-    for (ns, sets) in by_ns {
-        let mut used = taken.clone();
-        for ((n, _), name) in &forced.services {
-            if *n == ns {
-                used.insert(name.clone());
-            }
-        }
-        if dns_used && ns == DNS_NAMESPACE {
-            used.insert("kube-dns".to_owned());
-        }
-        for labels in sets {
-            if let Some(name) = forced.services.get(&(ns.clone(), labels.clone())) {
-                services.insert((ns.clone(), labels), name.clone());
-                continue;
-            }
-            if dns_used && ns == DNS_NAMESPACE && labels == dns_labels() {
-                services.insert((ns.clone(), labels), "kube-dns".to_owned());
-                continue;
-            }
-            let preferred = workload_name(workloads, &ns, &labels)
-                .unwrap_or_else(|| derive::name_for(&labels, "pods"));
-            let names = derive::unique_names([&labels], &used);
-            let name = if used.contains(&preferred) {
-                names.get(&labels).cloned().unwrap_or(preferred)
-            } else {
-                preferred
-            };
-            used.insert(name.clone());
-            services.insert((ns.clone(), labels), name);
-        }
-    }
-    Names {
-        services,
-        externals,
-    }
 }
 
 fn quoted(value: &str) -> String {
@@ -574,27 +459,7 @@ fn namespace_file(
     if body.uses_dns {
         head.push("use std/dns;".to_owned());
     }
-    let mode = |dir: Dir| {
-        let key = (ns.to_owned(), dir);
-        if plan.off.contains(&key) {
-            "off"
-        } else if plan.selected.contains_key(&key) {
-            "selected"
-        } else {
-            "on"
-        }
-    };
-    match (mode(Dir::Ingress), mode(Dir::Egress)) {
-        (i, e) if i == e && i != "on" => head.push(format!("enforcement {i};")),
-        (i, e) => {
-            if i != "on" {
-                head.push(format!("enforcement ingress {i};"));
-            }
-            if e != "on" {
-                head.push(format!("enforcement egress {e};"));
-            }
-        }
-    }
+    head.extend(enforcement_lines(ns, plan));
     let services: Vec<String> = body
         .services
         .iter()
@@ -634,6 +499,34 @@ fn namespace_file(
         let _ = writeln!(text, "\n// From the policies: {}.", policies.join(", "));
     }
     text
+}
+
+/// `enforcement ...;` for the directions that are not `on`: both in one line when
+/// they agree.
+fn enforcement_lines(ns: &str, plan: &Plan) -> Vec<String> {
+    let mut head = Vec::new();
+    let mode = |dir: Dir| {
+        let key = (ns.to_owned(), dir);
+        if plan.off.contains(&key) {
+            "off"
+        } else if plan.selected.contains_key(&key) {
+            "selected"
+        } else {
+            "on"
+        }
+    };
+    match (mode(Dir::Ingress), mode(Dir::Egress)) {
+        (i, e) if i == e && i != "on" => head.push(format!("enforcement {i};")),
+        (i, e) => {
+            if i != "on" {
+                head.push(format!("enforcement ingress {i};"));
+            }
+            if e != "on" {
+                head.push(format!("enforcement egress {e};"));
+            }
+        }
+    }
+    head
 }
 
 /// `needs` lines: targets grouped by subject, subjects with the same targets joined.
