@@ -96,6 +96,8 @@ pub struct Reading {
     pub namespaces: BTreeMap<String, Labels>,
     pub isolation: BTreeMap<(String, Dir), Isolation>,
     pub grants: Vec<Grant>,
+    /// `namespace/name` of every policy read (not the exempt fail-safe).
+    pub policies: BTreeSet<String>,
     /// The exempt label of the input's default-deny objects (`NotIn`), if any.
     pub exempt: Option<(String, String)>,
     pub notes: Vec<Note>,
@@ -360,6 +362,7 @@ fn all_peers(policy: &NetworkPolicy) -> Vec<&NetworkPolicyPeer> {
 
 fn read_policy(reading: &mut Reading, policy: &NetworkPolicy, ns: &str, name: &str) {
     let id = format!("{ns}/{name}");
+    reading.policies.insert(id.clone());
     let spec = policy.spec.clone().unwrap_or_default();
     let pod_selector = spec.pod_selector.clone().unwrap_or_default();
     let everything = equalities(&pod_selector).is_some_and(|l| l.is_empty());

@@ -384,15 +384,13 @@ fn note_namespace(note: &Note) -> &str {
 }
 
 fn policy_names(reading: &Reading, ns: &str) -> Vec<String> {
-    let mut names: Vec<String> = reading
-        .grants
+    let prefix = format!("{ns}/");
+    reading
+        .policies
         .iter()
-        .filter(|g| g.namespace == ns)
-        .map(|g| g.policy.clone())
-        .collect();
-    names.sort();
-    names.dedup();
-    names
+        .filter(|p| p.starts_with(&prefix))
+        .cloned()
+        .collect()
 }
 
 fn cluster_file(reading: &Reading, names: &Names, labels_style: bool) -> ProgramFile {

@@ -66,6 +66,35 @@ fn hand_written_shop_is_equivalent() {
     assert!(lines.iter().all(|l| l.contains("(exempt)")), "{text}");
 }
 
+/// Policies that isolate only some pods (no default deny; one policy isolates
+/// `reports` with no rules): `enforcement ingress selected;` and `isolate ingress
+/// reports;`, exact, and `netpc diff` finds no change in connectivity.
+#[test]
+fn partial_isolation_is_selected_enforcement() {
+    let out = scratch("selected");
+    let mut command = import(
+        &[
+            "tests/import/selected/policies",
+            "--workloads",
+            "tests/import/selected/apps",
+        ],
+        &out,
+    );
+    assert_cmd_snapshot!(command);
+    insta::assert_snapshot!("selected_files", files(&out));
+    let diff = netpc()
+        .args(["diff", "tests/import/selected/policies"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(diff.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&diff.stdout);
+    assert!(
+        text.starts_with("objects changed without a change in connectivity"),
+        "{text}"
+    );
+}
+
 /// A namespace without a default deny and a set-based selector: exit 1, every
 /// difference narrower with the original policy that allows it, and the notes in the
 /// report and in the file.
