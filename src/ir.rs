@@ -267,6 +267,10 @@ pub enum Endpoint {
     Namespace(NamespaceId),
     /// An address range outside the cluster.
     External(ExternalId),
+    /// `anywhere`: every pod of every namespace (also namespaces created later) and
+    /// every address. As a subject it allows ingress at the target only; as a target,
+    /// egress from the subject only (the other end's own policies still apply).
+    Anywhere,
 }
 
 /// One subject needing one target, after groups are expanded and module `needs` are
@@ -354,6 +358,7 @@ impl Program {
             }
             Endpoint::Namespace(id) => format!("{}/*", self.namespace(id).name),
             Endpoint::External(id) => self.external(id).name.clone(),
+            Endpoint::Anywhere => "anywhere".to_owned(),
         }
     }
 
@@ -362,7 +367,7 @@ impl Program {
         match endpoint {
             Endpoint::Service(id) => Some(self.service(id).namespace),
             Endpoint::Namespace(id) => Some(id),
-            Endpoint::External(_) => None,
+            Endpoint::External(_) | Endpoint::Anywhere => None,
         }
     }
 }

@@ -133,6 +133,8 @@ codes! {
     // E60x/W60x: language extensions of issue 14 (`enforcement ... selected`, `isolate`)
     IsolateNotInNamespace = "E600", Error, "`isolate` outside a managed namespace";
     IsolateNotOwnPods = "E601", Error, "`isolate` names what are not pods of its namespace";
+    ReservedAnywhere = "E602", Error, "`anywhere` is reserved";
+    AnywhereWithoutPods = "E603", Error, "need with `anywhere` and no pods";
     IsolateWithoutEffect = "W600", Warning, "`isolate` in a direction that is not `selected`";
     SelectedIsolatesAll = "W601", Warning, "`selected` direction where `*` isolates every pod";
 }

@@ -66,6 +66,8 @@ pub enum Peer {
     Namespace(NamespaceId),
     /// The address ranges of an external, one `ipBlock` per CIDR.
     External(ExternalId),
+    /// `anywhere`: a rule with this peer is written without `from`/`to`.
+    Anywhere,
 }
 
 /// One rule: its peers (never empty) and the ports (`Ports::Any`: no `ports` field).

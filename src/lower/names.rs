@@ -52,6 +52,7 @@ pub fn target_name(program: &Program, client_ns: NamespaceId, target: Endpoint) 
         }
         Endpoint::Namespace(id) => format!("{}.all-pods", program.namespace(id).name),
         Endpoint::External(id) => program.external(id).name.clone(),
+        Endpoint::Anywhere => "anywhere".to_owned(),
     }
 }
 

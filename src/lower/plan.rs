@@ -397,6 +397,7 @@ fn peer_of(target: Endpoint) -> Peer {
         Endpoint::Service(id) => Peer::Service(id),
         Endpoint::Namespace(id) => Peer::Namespace(id),
         Endpoint::External(id) => Peer::External(id),
+        Endpoint::Anywhere => Peer::Anywhere,
     }
 }
 
@@ -464,6 +465,7 @@ fn ingress_rules(program: &Program, clients: &[Client], groups: &[Group], needs:
             Client::Selector(id) => rules.add(Peer::Service(id), &need.ports),
             Client::AllPods(ns) => rules.add(Peer::Namespace(ns), &need.ports),
             Client::External(id) => rules.add(Peer::External(id), &need.ports),
+            Client::Anywhere => rules.add(Peer::Anywhere, &need.ports),
         }
     }
     rules.finish()

@@ -386,6 +386,13 @@ impl Collector<'_> {
             self.diagnostics.push(d);
             return false;
         }
+        if name.node == super::references::ANYWHERE {
+            self.diagnostics.push(
+                Diagnostic::new(Code::ReservedAnywhere, format!("{} {what} cannot be called `anywhere`", if what.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }), name.span, "reserved name")
+                    .with_help("`anywhere` means every pod of every namespace and every address (`anywhere needs web:8080;`, `api needs anywhere:443;`): rename this one"),
+            );
+            return false;
+        }
         let names = self
             .decls
             .scopes

@@ -14,6 +14,9 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::ir::{Endpoint, NamespaceId, ServiceId};
 use crate::source::{FileId, Span};
 
+/// The reserved reference: every pod of every namespace and every address.
+pub(super) const ANYWHERE: &str = "anywhere";
+
 /// One service named in an `export`, and where it may be reached from.
 pub(super) struct ExportEntry {
     /// `None` for `to *`.
@@ -201,11 +204,12 @@ impl<'d> Resolver<'d, '_, '_> {
                 let own = match pods {
                     Endpoint::Service(id) => self.tables.service_namespace[id.0 as usize] == ns_id,
                     Endpoint::Namespace(id) => id == ns_id,
-                    Endpoint::External(_) => false,
+                    Endpoint::External(_) | Endpoint::Anywhere => false,
                 };
                 if !own {
                     let what = match pods {
                         Endpoint::External(_) => "an address range outside the cluster",
+                        Endpoint::Anywhere => "`anywhere`, which is not pods of one namespace",
                         _ => "pods of another namespace",
                     };
                     self.diagnostics.push(
@@ -362,6 +366,7 @@ impl<'d> Resolver<'d, '_, '_> {
                 namespace: ns,
                 name,
             } => self.qualified(reference, ns, name),
+            ReferenceKind::Name(name) if name.node == ANYWHERE => vec![Endpoint::Anywhere],
             ReferenceKind::Name(name) => {
                 // The statement's own namespace shadows the global scope, so a module
                 // can be used in namespaces that declare the names it refers to.

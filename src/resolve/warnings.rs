@@ -55,7 +55,7 @@ fn no_dns(program: &Program) -> impl Iterator<Item = Diagnostic> + '_ {
         let ns = match need.subject {
             Endpoint::Service(id) => program.service(id).namespace,
             Endpoint::Namespace(id) => id,
-            Endpoint::External(_) => continue,
+            Endpoint::External(_) | Endpoint::Anywhere => continue,
         };
         has_needs[ns.0 as usize] = true;
         let dns = match &need.ports {

@@ -121,6 +121,7 @@ impl<'p> Expectation<'p> {
                     (Direction::Egress, n.subject),
                 ]
             })
+            .filter(|(_, end)| *end != Endpoint::Anywhere)
             .collect();
         named.extend(program.isolations.iter().map(|i| (i.direction, i.pods)));
         Expectation {
@@ -184,6 +185,7 @@ impl<'p> Expectation<'p> {
                 external.cidrs.iter().any(|c| c.contains(&ip))
                     && !external.except.iter().any(|c| c.contains(&ip))
             }
+            (Endpoint::Anywhere, _) => true,
             _ => false,
         }
     }
@@ -249,7 +251,7 @@ impl<'p> Expectation<'p> {
     fn subjects_of(&self, point: Point) -> Vec<Endpoint> {
         match point {
             Point::Pod { namespace, role } => {
-                let mut subjects = vec![Endpoint::Namespace(namespace)];
+                let mut subjects = vec![Endpoint::Namespace(namespace), Endpoint::Anywhere];
                 if let PodRole::Service(id) = role {
                     subjects.push(Endpoint::Service(id));
                 }
@@ -258,6 +260,7 @@ impl<'p> Expectation<'p> {
             Point::Address(_) => (0..self.program.externals.len())
                 .map(|i| Endpoint::External(crate::ir::ExternalId(i as u32)))
                 .filter(|e| self.covers(*e, point))
+                .chain([Endpoint::Anywhere])
                 .collect(),
         }
     }
@@ -299,13 +302,27 @@ impl<'p> Expectation<'p> {
 
     /// The connections the program allows from `src` to `dst`.
     pub fn between(&self, src: Point, dst: Point) -> Expected {
-        let mut declared = ConnSet::empty();
+        // `anywhere` allows one side only: as subject the destination's ingress, as
+        // target the source's egress; every other need allows both.
+        let (mut egress_set, mut ingress_set) = (ConnSet::empty(), ConnSet::empty());
         for n in self.needs_between(src, dst) {
-            declared.union_with(&self.ports_on(&self.program.needs[n].ports, dst));
+            let need = &self.program.needs[n];
+            let ports = self.ports_on(&need.ports, dst);
+            if need.subject != Endpoint::Anywhere {
+                egress_set.union_with(&ports);
+            }
+            if need.target != Endpoint::Anywhere {
+                ingress_set.union_with(&ports);
+            }
         }
-        let mut label = declared.clone();
+        let (mut egress_label, mut ingress_label) = (egress_set.clone(), ingress_set.clone());
         for n in self.label_needs_between(src, dst) {
-            label.union_with(&self.ports_on(&self.program.needs[n].ports, dst));
+            let need = &self.program.needs[n];
+            let ports = self.ports_on(&need.ports, dst);
+            egress_label.union_with(&ports);
+            if need.target != Endpoint::Anywhere {
+                ingress_label.union_with(&ports);
+            }
         }
         let side = |restricted: bool, set: &ConnSet| {
             if restricted {
@@ -319,8 +336,8 @@ impl<'p> Expectation<'p> {
             self.restricted_in(dst, Direction::Ingress),
         );
         Expected {
-            declared: side(egress, &declared).intersect(&side(ingress, &declared)),
-            granted: side(egress, &label).intersect(&side(ingress, &label)),
+            declared: side(egress, &egress_set).intersect(&side(ingress, &ingress_set)),
+            granted: side(egress, &egress_label).intersect(&side(ingress, &ingress_label)),
         }
     }
 
