@@ -70,7 +70,7 @@ pub(super) fn choose_names(
                         .or_default()
                         .insert(labels.clone());
                 }
-                End::Pods { .. } => {}
+                End::Pods { .. } | End::Anywhere => {}
             }
         }
     }

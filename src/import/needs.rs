@@ -23,6 +23,9 @@ pub enum End {
         labels: Labels,
     },
     Net(Net),
+    /// `anywhere`: every source (ingress at the target only) or every destination
+    /// (egress at the subject only).
+    Anywhere,
 }
 
 /// A connection the program must allow.
@@ -271,6 +274,10 @@ fn ingress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
     };
     for peer in &grant.peers {
         let (namespaces, labels) = match peer {
+            Peer::Anywhere => {
+                anywhere_grant(reading, grant, &target, collect);
+                continue;
+            }
             Peer::Net(net) => {
                 let subject = End::Net(net.clone());
                 collect.push(
@@ -319,23 +326,37 @@ fn ingress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
     }
 }
 
+/// An ingress rule without peers: `anywhere needs T` (ingress at T only), and for the
+/// sources whose namespace isolates egress, what their egress rules let reach T.
+fn anywhere_grant(reading: &Reading, grant: &Grant, target: &End, collect: &mut Collect) {
+    collect.push(
+        End::Anywhere,
+        target.clone(),
+        grant.ports.clone(),
+        &[&grant.policy],
+    );
+    for e in reading
+        .grants
+        .iter()
+        .filter(|e| e.direction == Dir::Egress && reading.enforced(&e.namespace, Dir::Egress))
+    {
+        meet(grant, &Labels::new(), e, collect);
+    }
+}
+
 /// An ingress grant's source pods (`labels` in `e`'s namespace) that the egress grant
 /// `e` lets reach the ingress grant's pods.
 fn meet(grant: &Grant, labels: &Labels, e: &Grant, collect: &mut Collect) {
     let Some(subject_labels) = merge(labels, &e.selected) else {
         return;
     };
+    let every = Labels::new();
     for q in &e.peers {
-        let Peer::Pods {
-            namespaces,
-            labels: q_labels,
-        } = q
-        else {
-            continue;
+        let q_labels = match q {
+            Peer::Pods { namespaces, labels } if namespaces.contains(&grant.namespace) => labels,
+            Peer::Anywhere => &every,
+            _ => continue,
         };
-        if !namespaces.contains(&grant.namespace) {
-            continue;
-        }
         let Some(target_labels) = merge(&grant.selected, q_labels) else {
             continue;
         };
@@ -369,6 +390,12 @@ fn egress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
     };
     for peer in &grant.peers {
         match peer {
+            Peer::Anywhere => collect.push(
+                subject.clone(),
+                End::Anywhere,
+                grant.ports.clone(),
+                &[&grant.policy],
+            ),
             Peer::Net(net) => {
                 let target = End::Net(net.clone());
                 collect.push(

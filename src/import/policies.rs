@@ -49,6 +49,9 @@ pub enum Peer {
         labels: Labels,
     },
     Net(Net),
+    /// A rule without peers: every pod of every namespace (also later ones) and every
+    /// address (`anywhere`).
+    Anywhere,
 }
 
 /// One rule of one policy: its pods may talk to (or hear from) the peers on the ports.
@@ -438,31 +441,6 @@ fn canonical(cidr: &str) -> String {
         .map_or_else(|_| cidr.to_owned(), |net| net.trunc().to_string())
 }
 
-/// Every address and every pod of every namespace the input knows: a rule without
-/// peers (namespaces created later are not named: a note says so).
-fn everything(reading: &mut Reading, id: &str) -> Vec<Peer> {
-    reading.notes.push(Note::narrower(
-        id,
-        "a rule without peers admits every pod, also of namespaces created later: \
-         the import names the namespaces it knows"
-            .to_owned(),
-    ));
-    let net = |cidr: &str| {
-        Peer::Net(Net {
-            cidr: cidr.to_owned(),
-            except: Vec::new(),
-        })
-    };
-    vec![
-        net("0.0.0.0/0"),
-        net("::/0"),
-        Peer::Pods {
-            namespaces: reading.namespaces.keys().cloned().collect(),
-            labels: Labels::new(),
-        },
-    ]
-}
-
 /// The namespaces of the input a namespace selector matches; a selector that is not
 /// one namespace's name also matches namespaces created later (a note says so).
 fn matching_namespaces(reading: &mut Reading, selector: &LabelSelector, id: &str) -> Vec<String> {
@@ -486,8 +464,7 @@ fn matching_namespaces(reading: &mut Reading, selector: &LabelSelector, id: &str
         .collect()
 }
 
-/// The peers of a rule; an absent or empty list is every pod of every namespace the
-/// input knows and every address.
+/// The peers of a rule; an absent or empty list is `anywhere`.
 fn read_peers(
     reading: &mut Reading,
     peers: Option<&Vec<NetworkPolicyPeer>>,
@@ -495,7 +472,7 @@ fn read_peers(
     id: &str,
 ) -> Vec<Peer> {
     let Some(list) = peers.filter(|l| !l.is_empty()) else {
-        return everything(reading, id);
+        return vec![Peer::Anywhere];
     };
     let mut out = Vec::new();
     for peer in list {

@@ -126,6 +126,7 @@ fn ports_text(ports: &Ports, bare_is_all: bool) -> String {
 fn reference(end: &End, here: &str, names: &Names) -> String {
     match end {
         End::Net(net) => names.externals.get(net).cloned().unwrap_or_default(),
+        End::Anywhere => "anywhere".to_owned(),
         End::Pods { namespace, labels } if labels.is_empty() => {
             if namespace == here {
                 "*".to_owned()
