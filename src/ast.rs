@@ -124,11 +124,17 @@ pub enum ItemKind {
         key: Spanned<String>,
         value: Option<Spanned<String>>,
     },
-    /// `enforcement [ingress | egress] on|off;` (`true` = on).
+    /// `enforcement [ingress | egress] on|off|selected;`
     Enforcement {
         /// `None`: both directions.
         direction: Option<Spanned<Direction>>,
-        on: Spanned<bool>,
+        mode: Spanned<EnforcementMode>,
+    },
+    /// `isolate [ingress | egress] R, ...;`
+    Isolate {
+        /// `None`: both directions.
+        direction: Option<Spanned<Direction>>,
+        members: Vec<Reference>,
     },
     /// `identity labels;` / `identity selectors;`
     Identity(Spanned<IdentityStyle>),
@@ -152,6 +158,17 @@ pub struct ClusterLine {
 pub enum ClusterNetwork {
     Pods,
     Nodes,
+}
+
+/// What an `enforcement` item sets a direction to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EnforcementMode {
+    /// `on`: every pod of the namespace is isolated (default deny).
+    On,
+    /// `off`: every connection that way is allowed.
+    Off,
+    /// `selected`: only the pods a generated policy selects are isolated.
+    Selected,
 }
 
 /// A direction of traffic, as written in `enforcement ingress off;`.
@@ -301,6 +318,7 @@ fn shrink_items(items: &mut Vec<Item>) {
                     names.shrink_to_fit();
                 }
             }
+            ItemKind::Isolate { members, .. } => members.shrink_to_fit(),
             ItemKind::NamespaceDecl { .. }
             | ItemKind::Use(_)
             | ItemKind::ExemptLabel { .. }

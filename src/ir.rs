@@ -29,6 +29,8 @@ pub struct Program {
     pub services: Vec<Service>,
     pub externals: Vec<External>,
     pub needs: Vec<Need>,
+    /// `isolate` items, one per pod set and direction, sorted, without duplicates.
+    pub isolations: Vec<Isolation>,
     pub identity: IdentityStyle,
     /// The label that exempts a pod from every generated policy.
     pub exempt: ExemptLabel,
@@ -136,6 +138,9 @@ impl Direction {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Switch {
     pub on: bool,
+    /// `enforcement ... selected;`: enforced (`on` is true), but only the pods a
+    /// generated policy selects are isolated (no default deny).
+    pub selected: bool,
     /// The `enforcement` item that decided it, if any.
     pub span: Option<Span>,
 }
@@ -143,8 +148,21 @@ pub struct Switch {
 impl Switch {
     pub const ON: Switch = Switch {
         on: true,
+        selected: false,
         span: None,
     };
+}
+
+/// `isolate [ingress | egress] R;`: pods of a managed namespace that a `selected`
+/// direction isolates even when no need selects them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Isolation {
+    /// A service of `namespace`, or `Endpoint::Namespace(namespace)` for `*`.
+    pub pods: Endpoint,
+    pub namespace: NamespaceId,
+    pub direction: Direction,
+    /// The member as written.
+    pub span: Span,
 }
 
 /// `--enforcement on|off|ingress=on|...`: per direction, `Some` overrides what the
@@ -166,11 +184,23 @@ impl EnforcementOverride {
 
     /// Whether `direction` is enforced in a namespace whose program says `enforcement`.
     pub fn on(self, enforcement: &Enforcement, direction: Direction) -> bool {
-        let forced = match direction {
+        self.forced(direction)
+            .unwrap_or(enforcement.of(direction).on)
+    }
+
+    /// Whether `direction` isolates only the pods a generated policy selects: the
+    /// program says `selected` and the flag does not force it (`--enforcement on`
+    /// isolates every pod, `off` none).
+    pub fn selected(self, enforcement: &Enforcement, direction: Direction) -> bool {
+        let switch = enforcement.of(direction);
+        self.forced(direction).is_none() && switch.on && switch.selected
+    }
+
+    fn forced(self, direction: Direction) -> Option<bool> {
+        match direction {
             Direction::Ingress => self.ingress,
             Direction::Egress => self.egress,
-        };
-        forced.unwrap_or(enforcement.of(direction).on)
+        }
     }
 }
 
@@ -237,6 +267,10 @@ pub enum Endpoint {
     Namespace(NamespaceId),
     /// An address range outside the cluster.
     External(ExternalId),
+    /// `anywhere`: every pod of every namespace (also namespaces created later) and
+    /// every address. As a subject it allows ingress at the target only; as a target,
+    /// egress from the subject only (the other end's own policies still apply).
+    Anywhere,
 }
 
 /// One subject needing one target, after groups are expanded and module `needs` are
@@ -324,6 +358,7 @@ impl Program {
             }
             Endpoint::Namespace(id) => format!("{}/*", self.namespace(id).name),
             Endpoint::External(id) => self.external(id).name.clone(),
+            Endpoint::Anywhere => "anywhere".to_owned(),
         }
     }
 
@@ -332,7 +367,7 @@ impl Program {
         match endpoint {
             Endpoint::Service(id) => Some(self.service(id).namespace),
             Endpoint::Namespace(id) => Some(id),
-            Endpoint::External(_) => None,
+            Endpoint::External(_) | Endpoint::Anywhere => None,
         }
     }
 }

@@ -3,7 +3,8 @@
 //! docs and the binary say the same thing). Codes are never renumbered or reused.
 //! Ranges: `E1xx` syntax, `E2xx` names and scopes, `E3xx` values, `W0xx` warnings,
 //! `E4xx`/`W4xx` workloads (manifests checked against the program), `E5xx`/`W5xx` the
-//! network plugin's profile (`docs/cni.md`).
+//! network plugin's profile (`docs/cni.md`), `E6xx`/`W6xx` language extensions of
+//! import (`enforcement ... selected`, `isolate`).
 
 use super::Severity;
 
@@ -128,4 +129,12 @@ codes! {
     FeaturePartial = "W503", Warning, "feature with known gaps on the network plugin";
     FeatureUnverified = "W504", Warning, "feature support unverified on the network plugin";
     PortRangeExpanded = "W505", Warning, "port range expanded into single ports";
+
+    // E60x/W60x: language extensions of issue 14 (`enforcement ... selected`, `isolate`)
+    IsolateNotInNamespace = "E600", Error, "`isolate` outside a managed namespace";
+    IsolateNotOwnPods = "E601", Error, "`isolate` names what are not pods of its namespace";
+    ReservedAnywhere = "E602", Error, "`anywhere` is reserved";
+    AnywhereWithoutPods = "E603", Error, "need with `anywhere` and no pods";
+    IsolateWithoutEffect = "W600", Warning, "`isolate` in a direction that is not `selected`";
+    SelectedIsolatesAll = "W601", Warning, "`selected` direction where `*` isolates every pod";
 }

@@ -142,7 +142,10 @@ impl Serialize for RuleView<'_> {
             Direction::Ingress => "from",
             Direction::Egress => "to",
         };
-        state.serialize_field(field, &peers)?;
+        // `anywhere` is every peer: the rule has no `from`/`to` at all.
+        if !self.rule.peers.contains(&Peer::Anywhere) {
+            state.serialize_field(field, &peers)?;
+        }
         if let Ports::List(ports) = &self.rule.ports {
             state.serialize_field("ports", &PortsView(ports))?;
         }
@@ -221,6 +224,7 @@ impl Serialize for Peers<'_> {
                     }),
                 ))?,
                 Peer::Namespace(ns) => seq.serialize_element(&selector_peer(ns, None))?,
+                Peer::Anywhere => {}
                 Peer::External(id) => {
                     let external = program.external(id);
                     for cidr in &external.cidrs {

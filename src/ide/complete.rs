@@ -21,6 +21,7 @@ pub const KEYWORDS: &[&str] = &[
     "guard",
     "identity",
     "ingress",
+    "isolate",
     "label",
     "labels",
     "namespace",
@@ -31,6 +32,7 @@ pub const KEYWORDS: &[&str] = &[
     "pods",
     "port",
     "select",
+    "selected",
     "selectors",
     "service",
     "std",
@@ -137,6 +139,13 @@ impl Analysis {
                 detail: "keyword".to_owned(),
             })
             .collect();
+        // The reserved reference, offered like a keyword (it is not a grammar keyword:
+        // `anywhere` parses as a name and resolution gives it its meaning).
+        out.push(Completion {
+            label: "anywhere".to_owned(),
+            kind: CompletionKind::Keyword,
+            detail: "every pod of every namespace and every address".to_owned(),
+        });
         for id in self.index.visible(namespace) {
             let symbol = &self.index.symbols[id];
             let kind = match symbol.kind {

@@ -329,6 +329,7 @@ fn peer_is(plan: &Plan, peer: Peer, end: Endpoint) -> bool {
         (Peer::Service(a), Endpoint::Service(b)) => a == b,
         (Peer::Namespace(a), Endpoint::Namespace(b)) => a == b,
         (Peer::External(a), Endpoint::External(b)) => a == b,
+        (Peer::Anywhere, Endpoint::Anywhere) => true,
         (Peer::Label { label, namespace }, Endpoint::Service(s)) => {
             plan.program.service(s).namespace == namespace && carries(plan, s, label)
         }

@@ -127,6 +127,8 @@ pub fn recognise(needs: &[Need], reading: &Reading, workloads: &Cluster) -> Opti
                 // Several ranges behind one label are one external (`s3 = A, B`).
                 out.externals.insert(net, name);
             }
+            // `anywhere` has no name to give: the labels cannot be read as `needs-T`.
+            End::Anywhere => return None,
         }
     }
     Some(out)

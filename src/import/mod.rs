@@ -8,6 +8,7 @@
 
 pub mod fidelity;
 mod identity;
+mod naming;
 mod needs;
 pub mod policies;
 mod probes;

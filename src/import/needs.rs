@@ -23,6 +23,9 @@ pub enum End {
         labels: Labels,
     },
     Net(Net),
+    /// `anywhere`: every source (ingress at the target only) or every destination
+    /// (egress at the subject only).
+    Anywhere,
 }
 
 /// A connection the program must allow.
@@ -42,6 +45,10 @@ pub struct Plan {
     pub needs: Vec<Need>,
     /// (namespace, direction) that netpc must not enforce.
     pub off: BTreeSet<(String, Dir)>,
+    /// (namespace, direction) where only the selected pods are isolated
+    /// (`enforcement ... selected`), with the label sets the policies select there
+    /// (each an `isolate`, unless a need already selects exactly those pods).
+    pub selected: BTreeMap<(String, Dir), BTreeSet<Labels>>,
     pub notes: Vec<Note>,
 }
 
@@ -157,17 +164,21 @@ pub fn plan(reading: &Reading) -> Plan {
         ..Collect::default()
     };
     let mut off = BTreeSet::new();
+    let mut selected = BTreeMap::new();
     for ns in &reading.managed {
         for dir in [Dir::Ingress, Dir::Egress] {
             let iso = reading.isolation(ns, dir);
             if !iso.enforced() {
                 off.insert((ns.clone(), dir));
+            } else if reading.selected(ns, dir) {
+                selected.insert((ns.clone(), dir), iso.selected.clone());
             } else if !iso.all {
                 collect.notes.push(Note::narrower(
                     &format!("{ns}/*"),
                     format!(
-                        "no policy of namespace `{ns}` selects every pod for {}: pods no \
-                         policy selects are open there in the original, netpc isolates them",
+                        "no policy of namespace `{ns}` selects every pod for {}, and one selects \
+                         pods by a selector that is not a set of labels: pods no policy selects \
+                         are open there in the original, netpc isolates them",
                         dir.as_str()
                     ),
                 ));
@@ -203,8 +214,19 @@ pub fn plan(reading: &Reading) -> Plan {
     Plan {
         needs: kept,
         off,
+        selected,
         notes: collect.notes,
     }
+}
+
+/// Whether every pod of `namespace` with `labels` is selected by some policy for
+/// `direction` (some selected label set is a subset of `labels`).
+fn all_isolated(reading: &Reading, namespace: &str, direction: Dir, labels: &Labels) -> bool {
+    reading
+        .isolation(namespace, direction)
+        .selected
+        .iter()
+        .any(|set| set.iter().all(|(k, v)| labels.get(k) == Some(v)))
 }
 
 /// Whether `outer`'s pods include every pod of `inner`.
@@ -252,6 +274,10 @@ fn ingress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
     };
     for peer in &grant.peers {
         let (namespaces, labels) = match peer {
+            Peer::Anywhere => {
+                anywhere_grant(reading, grant, &target, collect);
+                continue;
+            }
             Peer::Net(net) => {
                 let subject = End::Net(net.clone());
                 collect.push(
@@ -278,6 +304,17 @@ fn ingress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
                 );
                 continue;
             }
+            if reading.selected(source_ns, Dir::Egress)
+                && !all_isolated(reading, source_ns, Dir::Egress, labels)
+            {
+                collect.notes.push(Note::narrower(
+                    &grant.policy,
+                    format!(
+                        "pods of `{source_ns}` that no egress policy selects may connect by this \
+                         rule alone; a need would isolate their egress, so they are left out"
+                    ),
+                ));
+            }
             let egress = reading
                 .grants
                 .iter()
@@ -289,23 +326,37 @@ fn ingress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
     }
 }
 
+/// An ingress rule without peers: `anywhere needs T` (ingress at T only), and for the
+/// sources whose namespace isolates egress, what their egress rules let reach T.
+fn anywhere_grant(reading: &Reading, grant: &Grant, target: &End, collect: &mut Collect) {
+    collect.push(
+        End::Anywhere,
+        target.clone(),
+        grant.ports.clone(),
+        &[&grant.policy],
+    );
+    for e in reading
+        .grants
+        .iter()
+        .filter(|e| e.direction == Dir::Egress && reading.enforced(&e.namespace, Dir::Egress))
+    {
+        meet(grant, &Labels::new(), e, collect);
+    }
+}
+
 /// An ingress grant's source pods (`labels` in `e`'s namespace) that the egress grant
 /// `e` lets reach the ingress grant's pods.
 fn meet(grant: &Grant, labels: &Labels, e: &Grant, collect: &mut Collect) {
     let Some(subject_labels) = merge(labels, &e.selected) else {
         return;
     };
+    let every = Labels::new();
     for q in &e.peers {
-        let Peer::Pods {
-            namespaces,
-            labels: q_labels,
-        } = q
-        else {
-            continue;
+        let q_labels = match q {
+            Peer::Pods { namespaces, labels } if namespaces.contains(&grant.namespace) => labels,
+            Peer::Anywhere => &every,
+            _ => continue,
         };
-        if !namespaces.contains(&grant.namespace) {
-            continue;
-        }
         let Some(target_labels) = merge(&grant.selected, q_labels) else {
             continue;
         };
@@ -339,6 +390,12 @@ fn egress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
     };
     for peer in &grant.peers {
         match peer {
+            Peer::Anywhere => collect.push(
+                subject.clone(),
+                End::Anywhere,
+                grant.ports.clone(),
+                &[&grant.policy],
+            ),
             Peer::Net(net) => {
                 let target = End::Net(net.clone());
                 collect.push(
@@ -350,6 +407,18 @@ fn egress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
             }
             Peer::Pods { namespaces, labels } => {
                 for ns in namespaces {
+                    if reading.selected(ns, Dir::Ingress)
+                        && !all_isolated(reading, ns, Dir::Ingress, labels)
+                    {
+                        collect.notes.push(Note::narrower(
+                            &grant.policy,
+                            format!(
+                                "pods of `{ns}` that no ingress policy selects may be reached by \
+                                 this rule alone; a need would isolate their ingress, so they are \
+                                 left out"
+                            ),
+                        ));
+                    }
                     if reading.enforced(ns, Dir::Ingress) {
                         continue; // the destination's ingress rules say it
                     }

@@ -49,6 +49,9 @@ pub enum Peer {
         labels: Labels,
     },
     Net(Net),
+    /// A rule without peers: every pod of every namespace (also later ones) and every
+    /// address (`anywhere`).
+    Anywhere,
 }
 
 /// One rule of one policy: its pods may talk to (or hear from) the peers on the ports.
@@ -64,7 +67,7 @@ pub struct Grant {
 }
 
 /// How a namespace treats one direction.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Isolation {
     /// Some policy selects some pods for this direction.
     pub any: bool,
@@ -72,11 +75,16 @@ pub struct Isolation {
     pub all: bool,
     /// An allow-all object: every pod, every peer, every port.
     pub open: bool,
+    /// The pod selectors of the policies for this direction, as label sets.
+    pub selected: BTreeSet<Labels>,
+    /// Some policy's pod selector is not a set of labels: the isolated pods cannot be
+    /// named, so `enforcement ... selected` cannot say which they are.
+    pub unnamed: bool,
 }
 
 impl Isolation {
     /// Whether netpc enforces this direction in the namespace.
-    pub fn enforced(self) -> bool {
+    pub fn enforced(&self) -> bool {
         self.any && !self.open
     }
 }
@@ -91,6 +99,8 @@ pub struct Reading {
     pub namespaces: BTreeMap<String, Labels>,
     pub isolation: BTreeMap<(String, Dir), Isolation>,
     pub grants: Vec<Grant>,
+    /// `namespace/name` of every policy read (not the exempt fail-safe).
+    pub policies: BTreeSet<String>,
     /// The exempt label of the input's default-deny objects (`NotIn`), if any.
     pub exempt: Option<(String, String)>,
     pub notes: Vec<Note>,
@@ -100,8 +110,15 @@ impl Reading {
     pub fn isolation(&self, namespace: &str, direction: Dir) -> Isolation {
         self.isolation
             .get(&(namespace.to_owned(), direction))
-            .copied()
+            .cloned()
             .unwrap_or_default()
+    }
+
+    /// Whether `direction` in `namespace` isolates only the pods its policies select
+    /// (no policy selects every pod), and they can be named: `enforcement ... selected`.
+    pub fn selected(&self, namespace: &str, direction: Dir) -> bool {
+        let iso = self.isolation(namespace, direction);
+        self.managed.contains(namespace) && iso.enforced() && !iso.all && !iso.unnamed
     }
 
     /// Whether netpc enforces `direction` on the pods of `namespace`.
@@ -225,10 +242,14 @@ pub fn read(cluster: &Cluster) -> Reading {
             }
         }
     }
-    reading.exempt = cluster.policies().iter().find_map(|source| {
-        let spec = source.policy.spec.as_ref()?;
-        exempt_convention(spec.pod_selector.as_ref()?)
-    });
+    reading.exempt = cluster
+        .policies()
+        .iter()
+        .find_map(|source| {
+            let spec = source.policy.spec.as_ref()?;
+            exempt_convention(spec.pod_selector.as_ref()?)
+        })
+        .or_else(|| exempt_without_deny(cluster, &reading.managed));
     for source in cluster.policies() {
         if reading
             .exempt
@@ -245,6 +266,39 @@ pub fn read(cluster: &Cluster) -> Reading {
         );
     }
     reading
+}
+
+/// Without a `NotIn` default deny (a namespace in `enforcement selected`), the exempt
+/// label is one label `K=V` whose pods every namespace with policies allows everything
+/// in both directions: what netpc writes as `exempt-allow-*`. Only then is it exact to
+/// say `exempt label K = V;`, which holds in every managed namespace.
+fn exempt_without_deny(cluster: &Cluster, managed: &BTreeSet<String>) -> Option<(String, String)> {
+    let label = |policy: &NetworkPolicy| {
+        let selector = policy.spec.as_ref()?.pod_selector.clone()?;
+        let labels = selector.match_labels.filter(|m| m.len() == 1)?;
+        let only = selector.match_expressions.is_none_or(|e| e.is_empty());
+        only.then(|| labels.into_iter().next()).flatten()
+    };
+    let mut candidates: BTreeSet<(String, String)> = BTreeSet::new();
+    for source in cluster.policies() {
+        candidates.extend(label(&source.policy));
+    }
+    candidates.into_iter().find(|candidate| {
+        managed.iter().all(|ns| {
+            [Dir::Ingress, Dir::Egress].iter().all(|dir| {
+                cluster.policies().iter().any(|source| {
+                    source.namespace() == ns
+                        && label(&source.policy).as_ref() == Some(candidate)
+                        && is_exempt_allow(&source.policy, candidate)
+                        && source
+                            .policy
+                            .spec
+                            .as_ref()
+                            .is_some_and(|spec| directions(spec).contains(dir))
+                })
+            })
+        })
+    })
 }
 
 /// A policy that selects exactly the exempt pods and allows them everything, in the
@@ -311,6 +365,7 @@ fn all_peers(policy: &NetworkPolicy) -> Vec<&NetworkPolicyPeer> {
 
 fn read_policy(reading: &mut Reading, policy: &NetworkPolicy, ns: &str, name: &str) {
     let id = format!("{ns}/{name}");
+    reading.policies.insert(id.clone());
     let spec = policy.spec.clone().unwrap_or_default();
     let pod_selector = spec.pod_selector.clone().unwrap_or_default();
     let everything = equalities(&pod_selector).is_some_and(|l| l.is_empty());
@@ -337,6 +392,12 @@ fn read_policy(reading: &mut Reading, policy: &NetworkPolicy, ns: &str, name: &s
             .or_default();
         entry.any = true;
         entry.all |= selects_all;
+        match equalities(&pod_selector) {
+            Some(labels) => {
+                entry.selected.insert(labels);
+            }
+            None => entry.unnamed |= !selects_all,
+        }
         let opens = rules
             .iter()
             .any(|(peers, p)| peers.is_none_or(|l| l.is_empty()) && *p == Ports::All);
@@ -380,31 +441,6 @@ fn canonical(cidr: &str) -> String {
         .map_or_else(|_| cidr.to_owned(), |net| net.trunc().to_string())
 }
 
-/// Every address and every pod of every namespace the input knows: a rule without
-/// peers (namespaces created later are not named: a note says so).
-fn everything(reading: &mut Reading, id: &str) -> Vec<Peer> {
-    reading.notes.push(Note::narrower(
-        id,
-        "a rule without peers admits every pod, also of namespaces created later: \
-         the import names the namespaces it knows"
-            .to_owned(),
-    ));
-    let net = |cidr: &str| {
-        Peer::Net(Net {
-            cidr: cidr.to_owned(),
-            except: Vec::new(),
-        })
-    };
-    vec![
-        net("0.0.0.0/0"),
-        net("::/0"),
-        Peer::Pods {
-            namespaces: reading.namespaces.keys().cloned().collect(),
-            labels: Labels::new(),
-        },
-    ]
-}
-
 /// The namespaces of the input a namespace selector matches; a selector that is not
 /// one namespace's name also matches namespaces created later (a note says so).
 fn matching_namespaces(reading: &mut Reading, selector: &LabelSelector, id: &str) -> Vec<String> {
@@ -428,8 +464,7 @@ fn matching_namespaces(reading: &mut Reading, selector: &LabelSelector, id: &str
         .collect()
 }
 
-/// The peers of a rule; an absent or empty list is every pod of every namespace the
-/// input knows and every address.
+/// The peers of a rule; an absent or empty list is `anywhere`.
 fn read_peers(
     reading: &mut Reading,
     peers: Option<&Vec<NetworkPolicyPeer>>,
@@ -437,7 +472,7 @@ fn read_peers(
     id: &str,
 ) -> Vec<Peer> {
     let Some(list) = peers.filter(|l| !l.is_empty()) else {
-        return everything(reading, id);
+        return vec![Peer::Anywhere];
     };
     let mut out = Vec::new();
     for peer in list {

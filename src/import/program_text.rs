@@ -9,32 +9,20 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::identity::LabelsIdentity;
+use super::naming::{Names, choose_names};
 use super::needs::{End, Need, Plan};
-use super::policies::{Dir, Net, Reading};
+use super::policies::{Dir, Reading};
 use super::service_text::{quoted, service_line};
 use super::{Note, Port, PortValue, Ports, ProgramFile};
 use crate::analyze::{Cluster, Labels};
-use crate::probe::derive;
 
 /// The file of program-wide settings and externals.
 pub const CLUSTER_FILE: &str = "_cluster.netp";
 
 /// The selector of the DNS pods that `std/dns` declares.
-const DNS_NAMESPACE: &str = "kube-system";
+pub(super) const DNS_NAMESPACE: &str = "kube-system";
 
-/// Names chosen for every end.
-struct Names {
-    /// (namespace, labels) → service name.
-    services: BTreeMap<(String, Labels), String>,
-    /// Address range → external name.
-    externals: BTreeMap<Net, String>,
-    /// (namespace, labels) → the service's `port` line, when it has one
-    /// ([`super::service_text`]).
-    ports: BTreeMap<(String, Labels), String>,
-}
-
-fn dns_labels() -> Labels {
+pub(super) fn dns_labels() -> Labels {
     crate::analyze::labels([("k8s-app", "kube-dns")])
 }
 
@@ -66,113 +54,6 @@ fn is_std_dns(need: &Need, reading: &Reading) -> bool {
             if namespace == DNS_NAMESPACE && *labels == dns_labels())
         && !reading.managed.contains(DNS_NAMESPACE)
         && sorted(&need.ports) == sorted(&dns_ports())
-}
-
-fn external_name(net: &Net) -> String {
-    match net.cidr.as_str() {
-        "0.0.0.0/0" => "internet".to_owned(),
-        "::/0" => "internet-v6".to_owned(),
-        cidr => format!("net-{}", derive::dns_label(cidr)),
-    }
-}
-
-/// The name of the workload whose labels the set matches, when exactly one does.
-fn workload_name(workloads: &Cluster, namespace: &str, labels: &Labels) -> Option<String> {
-    let mut matching = workloads.workloads().iter().filter(|w| {
-        w.namespace == namespace && labels.iter().all(|(k, v)| w.labels.get(k) == Some(v))
-    });
-    let first = matching.next()?;
-    if matching.next().is_some() {
-        return None;
-    }
-    // A Deployment's ReplicaSet (and its pods) is `<deployment>-<pod-template-hash>`:
-    // the service is the Deployment's.
-    let owner = first
-        .labels
-        .get("pod-template-hash")
-        .and_then(|hash| first.name.strip_suffix(&format!("-{hash}")))
-        .unwrap_or(&first.name);
-    let name = derive::dns_label(owner);
-    (!name.is_empty()).then_some(name)
-}
-
-fn choose_names(
-    needs: &[Need],
-    workloads: &Cluster,
-    dns_used: bool,
-    forced: &LabelsIdentity,
-) -> Names {
-    let mut externals = BTreeMap::new();
-    let mut taken: BTreeSet<String> = forced.externals.values().cloned().collect();
-    let mut by_ns: BTreeMap<String, BTreeSet<Labels>> = BTreeMap::new();
-    for need in needs {
-        for end in [&need.subject, &need.target] {
-            match end {
-                End::Net(net) => {
-                    externals.entry(net.clone()).or_insert_with(String::new);
-                }
-                End::Pods { namespace, labels } if !labels.is_empty() => {
-                    by_ns
-                        .entry(namespace.clone())
-                        .or_default()
-                        .insert(labels.clone());
-                }
-                End::Pods { .. } => {}
-            }
-        }
-    }
-    for (net, name) in &mut externals {
-        if let Some(forced) = forced.externals.get(net) {
-            name.clone_from(forced);
-            continue;
-        }
-        let base = external_name(net);
-        let mut candidate = base.clone();
-        let mut n = 2;
-        while taken.contains(&candidate) {
-            candidate = format!("{base}-{n}");
-            n += 1;
-        }
-        taken.insert(candidate.clone());
-        *name = candidate;
-    }
-    let mut services = BTreeMap::new();
-    for (ns, sets) in by_ns {
-        let mut used = taken.clone();
-        for ((n, _), name) in &forced.services {
-            if *n == ns {
-                used.insert(name.clone());
-            }
-        }
-        if dns_used && ns == DNS_NAMESPACE {
-            used.insert("kube-dns".to_owned());
-        }
-        for labels in sets {
-            if let Some(name) = forced.services.get(&(ns.clone(), labels.clone())) {
-                services.insert((ns.clone(), labels), name.clone());
-                continue;
-            }
-            if dns_used && ns == DNS_NAMESPACE && labels == dns_labels() {
-                services.insert((ns.clone(), labels), "kube-dns".to_owned());
-                continue;
-            }
-            let preferred = workload_name(workloads, &ns, &labels)
-                .unwrap_or_else(|| derive::name_for(&labels, "pods"));
-            let names = derive::unique_names([&labels], &used);
-            let name = if used.contains(&preferred) {
-                names.get(&labels).cloned().unwrap_or(preferred)
-            } else {
-                preferred
-            };
-            used.insert(name.clone());
-            services.insert((ns.clone(), labels), name);
-        }
-    }
-    Names {
-        services,
-        externals,
-        ports: BTreeMap::new(),
-    }
 }
 
 fn port_text(port: &Port) -> String {
@@ -219,6 +100,7 @@ fn ports_text(ports: &Ports, bare_is_all: bool) -> String {
 fn reference(end: &End, here: &str, names: &Names) -> String {
     match end {
         End::Net(net) => names.externals.get(net).cloned().unwrap_or_default(),
+        End::Anywhere => "anywhere".to_owned(),
         End::Pods { namespace, labels } if labels.is_empty() => {
             if namespace == here {
                 "*".to_owned()
@@ -259,6 +141,8 @@ fn home(need: &Need, reading: &Reading) -> Option<String> {
 #[derive(Default)]
 struct NamespaceText {
     uses_dns: bool,
+    /// `isolate` lines of the selected directions.
+    isolates: Vec<String>,
     lines: Vec<(String, String)>,
     exports: BTreeMap<String, BTreeSet<String>>,
     services: BTreeSet<(String, Labels)>,
@@ -288,9 +172,17 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
     if labels_style {
         owned.clone_from(&forced.needs);
     }
-    let mut names = choose_names(&owned, workloads, dns_used, &forced);
+    let isolated = isolated_sets(plan, &owned, labels_style);
+    let mut names = choose_names(&owned, &isolated, workloads, dns_used, &forced);
+    for ((ns, _), sets) in &isolated {
+        let space = spaces.entry(ns.clone()).or_default();
+        for labels in sets {
+            space.services.insert((ns.clone(), labels.clone()));
+        }
+    }
     let written = owned.iter().filter(|need| home(need, reading).is_some());
     names.ports = super::service_text::port_lines(written, workloads);
+    isolate_lines(&isolated, &names, &mut spaces);
     let mut external_spaces: BTreeMap<String, BTreeSet<(String, Labels)>> = BTreeMap::new();
     for need in &owned {
         place(
@@ -330,6 +222,72 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
+}
+
+/// The label sets each selected direction must `isolate`: the ones its policies
+/// select, less those a need already selects exactly (as target for ingress, as
+/// subject for egress; not in the labels style, where the subjects are renamed).
+fn isolated_sets(
+    plan: &Plan,
+    needs: &[Need],
+    labels_style: bool,
+) -> BTreeMap<(String, Dir), BTreeSet<Labels>> {
+    let mut out = plan.selected.clone();
+    for ((ns, dir), sets) in &mut out {
+        sets.retain(|labels| {
+            let end = End::Pods {
+                namespace: ns.clone(),
+                labels: labels.clone(),
+            };
+            labels_style
+                || !needs.iter().any(|n| match dir {
+                    Dir::Ingress => n.target == end,
+                    Dir::Egress => n.subject == end,
+                })
+        });
+    }
+    out
+}
+
+/// `isolate S;` (both directions), `isolate ingress S;`, `isolate egress S;`.
+fn isolate_lines(
+    isolated: &BTreeMap<(String, Dir), BTreeSet<Labels>>,
+    names: &Names,
+    spaces: &mut BTreeMap<String, NamespaceText>,
+) {
+    let mut by_ns: BTreeMap<&str, BTreeMap<&Labels, (bool, bool)>> = BTreeMap::new();
+    for ((ns, dir), sets) in isolated {
+        for labels in sets {
+            let entry = by_ns.entry(ns).or_default().entry(labels).or_default();
+            match dir {
+                Dir::Ingress => entry.0 = true,
+                Dir::Egress => entry.1 = true,
+            }
+        }
+    }
+    for (ns, sets) in by_ns {
+        let mut lines: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for (labels, (ingress, egress)) in sets {
+            let name = names
+                .services
+                .get(&(ns.to_owned(), labels.clone()))
+                .cloned()
+                .unwrap_or_default();
+            let word = match (ingress, egress) {
+                (true, true) => "",
+                (true, false) => "ingress ",
+                _ => "egress ",
+            };
+            lines.entry(word).or_default().push(name);
+        }
+        let space = spaces.entry(ns.to_owned()).or_default();
+        for (word, mut members) in lines {
+            members.sort();
+            space
+                .isolates
+                .push(format!("isolate {word}{};", members.join(", ")));
+        }
+    }
 }
 
 /// Writes one need into the namespace it belongs to, with the services and the export
@@ -403,15 +361,13 @@ fn note_namespace(note: &Note) -> &str {
 }
 
 fn policy_names(reading: &Reading, ns: &str) -> Vec<String> {
-    let mut names: Vec<String> = reading
-        .grants
+    let prefix = format!("{ns}/");
+    reading
+        .policies
         .iter()
-        .filter(|g| g.namespace == ns)
-        .map(|g| g.policy.clone())
-        .collect();
-    names.sort();
-    names.dedup();
-    names
+        .filter(|p| p.starts_with(&prefix))
+        .cloned()
+        .collect()
 }
 
 fn cluster_file(reading: &Reading, names: &Names, labels_style: bool) -> ProgramFile {
@@ -478,14 +434,7 @@ fn namespace_file(
     if body.uses_dns {
         head.push("use std/dns;".to_owned());
     }
-    let ingress_off = plan.off.contains(&(ns.to_owned(), Dir::Ingress));
-    let egress_off = plan.off.contains(&(ns.to_owned(), Dir::Egress));
-    match (ingress_off, egress_off) {
-        (true, true) => head.push("enforcement off;".to_owned()),
-        (true, false) => head.push("enforcement ingress off;".to_owned()),
-        (false, true) => head.push("enforcement egress off;".to_owned()),
-        (false, false) => {}
-    }
+    head.extend(enforcement_lines(ns, plan));
     let services: Vec<String> = body
         .services
         .iter()
@@ -513,7 +462,7 @@ fn namespace_file(
             )
         })
         .collect();
-    let sections = [head, services, needs, exports];
+    let sections = [head, services, needs, body.isolates.clone(), exports];
     let mut first = true;
     for section in sections.iter().filter(|s| !s.is_empty()) {
         if !first {
@@ -529,6 +478,34 @@ fn namespace_file(
         let _ = writeln!(text, "\n// From the policies: {}.", policies.join(", "));
     }
     text
+}
+
+/// `enforcement ...;` for the directions that are not `on`: both in one line when
+/// they agree.
+fn enforcement_lines(ns: &str, plan: &Plan) -> Vec<String> {
+    let mut head = Vec::new();
+    let mode = |dir: Dir| {
+        let key = (ns.to_owned(), dir);
+        if plan.off.contains(&key) {
+            "off"
+        } else if plan.selected.contains_key(&key) {
+            "selected"
+        } else {
+            "on"
+        }
+    };
+    match (mode(Dir::Ingress), mode(Dir::Egress)) {
+        (i, e) if i == e && i != "on" => head.push(format!("enforcement {i};")),
+        (i, e) => {
+            if i != "on" {
+                head.push(format!("enforcement ingress {i};"));
+            }
+            if e != "on" {
+                head.push(format!("enforcement egress {e};"));
+            }
+        }
+    }
+    head
 }
 
 /// `needs` lines: targets grouped by subject, subjects with the same targets joined.

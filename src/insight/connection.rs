@@ -142,6 +142,7 @@ fn covers(program: &Program, endpoint: Endpoint, end: &End) -> bool {
             external.cidrs.iter().any(|c| c.contains(ip))
                 && !external.except.iter().any(|c| c.contains(ip))
         }
+        (Endpoint::Anywhere, _) => true,
         _ => false,
     }
 }

@@ -529,12 +529,12 @@ fn exposed(model: &Expectation<'_>, dst: Point, protocol: Protocol, port: u16) -
 fn reaches_out(model: &Expectation<'_>, src: Point, protocol: Protocol, port: u16) -> bool {
     let program = model.program();
     program.needs.iter().any(|need| {
-        let Endpoint::External(_) = need.target else {
+        if !matches!(need.target, Endpoint::External(_) | Endpoint::Anywhere) {
             return false;
-        };
+        }
         let covers = match need.subject {
             Endpoint::Service(_) | Endpoint::Namespace(_) => model.covers(need.subject, src),
-            Endpoint::External(_) => false,
+            Endpoint::External(_) | Endpoint::Anywhere => false,
         };
         // Named ports resolve on the destination; an address has none.
         let anywhere = Point::Address(IpAddr::V4(Ipv4Addr::UNSPECIFIED));

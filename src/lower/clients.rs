@@ -24,6 +24,8 @@ pub(super) enum Client {
     AllPods(NamespaceId),
     /// An address range.
     External(crate::ir::ExternalId),
+    /// `anywhere`: every source, at the target only.
+    Anywhere,
 }
 
 /// The clients in one namespace that reach one target through one `needs-*` label.
@@ -84,6 +86,7 @@ impl Clients {
         let client = match need.subject {
             Endpoint::Namespace(ns) => Client::AllPods(ns),
             Endpoint::External(id) => Client::External(id),
+            Endpoint::Anywhere => Client::Anywhere,
             Endpoint::Service(id) => {
                 let ns = program.service(id).namespace;
                 // Labels only where netpc labels the pods (a managed namespace); a

@@ -66,6 +66,8 @@ pub enum Peer {
     Namespace(NamespaceId),
     /// The address ranges of an external, one `ipBlock` per CIDR.
     External(ExternalId),
+    /// `anywhere`: a rule with this peer is written without `from`/`to`.
+    Anywhere,
 }
 
 /// One rule: its peers (never empty) and the ports (`Ports::Any`: no `ports` field).
@@ -98,7 +100,8 @@ pub struct Policy {
 /// The policies of one managed namespace, in kustomization (and `--stdout`) order:
 /// `ingress`, then `egress`. Each direction lists its allow policies sorted by name,
 /// then the exempt allow, the allow-all when that direction is not enforced, and its
-/// default deny last (the safe order: nothing is isolated before its allows exist).
+/// default deny last (the safe order: nothing is isolated before its allows exist). A
+/// `selected` direction has no default deny; its `isolate` policies stand last.
 #[derive(Clone, Debug)]
 pub struct NamespacePlan {
     pub namespace: NamespaceId,
@@ -107,6 +110,11 @@ pub struct NamespacePlan {
     pub ingress_on: bool,
     /// Whether egress is enforced (after `--enforcement`).
     pub egress_on: bool,
+    /// Whether ingress isolates only the pods a policy selects (`enforcement ingress
+    /// selected;`, not overridden by `--enforcement`): no default deny is written.
+    pub ingress_selected: bool,
+    /// The same for egress.
+    pub egress_selected: bool,
     pub ingress: Vec<Policy>,
     pub egress: Vec<Policy>,
     /// The two allow-all objects written to `failsafe/` (never applied by kustomize).

@@ -52,6 +52,7 @@ pub fn target_name(program: &Program, client_ns: NamespaceId, target: Endpoint) 
         }
         Endpoint::Namespace(id) => format!("{}.all-pods", program.namespace(id).name),
         Endpoint::External(id) => program.external(id).name.clone(),
+        Endpoint::Anywhere => "anywhere".to_owned(),
     }
 }
 
@@ -77,6 +78,12 @@ pub fn egress_all_pods_to_name(target_name: &str) -> String {
 
 pub fn egress_from_name(service: &str) -> String {
     format!("allow-egress-from-{service}")
+}
+
+/// The policy of `isolate [DIRECTION] S;` (`all-pods` for `*`): it selects the pods
+/// and allows nothing.
+pub fn isolate_name(direction: crate::ir::Direction, pods: &str) -> String {
+    format!("isolate-{}-{pods}", direction.as_lower())
 }
 
 #[cfg(test)]

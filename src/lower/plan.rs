@@ -122,7 +122,28 @@ fn namespace_plan(
     let egress_on = options
         .enforcement
         .on(&namespace.enforcement, Direction::Egress);
+    let selected = |direction| {
+        options
+            .enforcement
+            .selected(&namespace.enforcement, direction)
+    };
+    let (ingress_selected, egress_selected) =
+        (selected(Direction::Ingress), selected(Direction::Egress));
     let (mut namespace_wide, failsafe) = fixed_policies(namespace.span);
+    // A selected direction: no default deny; the pods its policies select are the
+    // isolated ones, with the `isolate` items' policies for pods no need selects.
+    namespace_wide.retain(|p| {
+        p.rules != Rules::None
+            || match p.direction {
+                Direction::Ingress => !ingress_selected,
+                Direction::Egress => !egress_selected,
+            }
+    });
+    for isolation in program.isolations.iter().filter(|i| i.namespace == ns_id) {
+        if selected(isolation.direction) {
+            namespace_wide.push(isolate_policy(program, isolation));
+        }
+    }
     // A direction that is off: its allow-all policy sits beside its default deny, so
     // every connection that way is allowed while the generated rules are in place.
     if !ingress_on {
@@ -147,6 +168,8 @@ fn namespace_plan(
         name: namespace.name.clone(),
         ingress_on,
         egress_on,
+        ingress_selected,
+        egress_selected,
         ingress: safe_order(ingress, &namespace_wide, Direction::Ingress),
         egress: safe_order(egress, &namespace_wide, Direction::Egress),
         failsafe,
@@ -218,6 +241,22 @@ fn fixed_policies(here: Span) -> (Vec<Policy>, [Policy; 2]) {
         ),
     ];
     (wide, failsafe)
+}
+
+/// The policy of one `isolate` item in a selected direction: it selects the pods and
+/// allows nothing.
+fn isolate_policy(program: &Program, isolation: &crate::ir::Isolation) -> Policy {
+    let (pods, selects) = match isolation.pods {
+        Endpoint::Service(id) => (program.service(id).name.as_str(), Selects::Service(id)),
+        _ => ("all-pods", Selects::AllPods),
+    };
+    fixed(
+        &names::isolate_name(isolation.direction, pods),
+        isolation.direction,
+        selects,
+        Rules::None,
+        isolation.span,
+    )
 }
 
 /// One ingress policy per service of the namespace that something needs, and one for
@@ -358,6 +397,7 @@ fn peer_of(target: Endpoint) -> Peer {
         Endpoint::Service(id) => Peer::Service(id),
         Endpoint::Namespace(id) => Peer::Namespace(id),
         Endpoint::External(id) => Peer::External(id),
+        Endpoint::Anywhere => Peer::Anywhere,
     }
 }
 
@@ -425,6 +465,7 @@ fn ingress_rules(program: &Program, clients: &[Client], groups: &[Group], needs:
             Client::Selector(id) => rules.add(Peer::Service(id), &need.ports),
             Client::AllPods(ns) => rules.add(Peer::Namespace(ns), &need.ports),
             Client::External(id) => rules.add(Peer::External(id), &need.ports),
+            Client::Anywhere => rules.add(Peer::Anywhere, &need.ports),
         }
     }
     rules.finish()

@@ -6,6 +6,7 @@
 
 use super::declarations::Declarations;
 use super::ids::Tables;
+use crate::ast::EnforcementMode;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{self, Enforcement, NamespaceId, Need, Program};
 use crate::source::Span;
@@ -15,6 +16,7 @@ pub(super) fn assemble(
     decls: Declarations,
     tables: &Tables,
     mut needs: Vec<Need>,
+    isolations: Vec<ir::Isolation>,
     diagnostics: &mut Diagnostics,
 ) -> Program {
     needs.sort_by(|a, b| {
@@ -26,8 +28,9 @@ pub(super) fn assemble(
         .namespaces
         .iter()
         .map(|(name, decl)| {
-            let switch = |chosen: Option<(bool, Span)>| ir::Switch {
-                on: chosen.is_none_or(|(on, _)| on),
+            let switch = |chosen: Option<(EnforcementMode, Span)>| ir::Switch {
+                on: chosen.is_none_or(|(mode, _)| mode != EnforcementMode::Off),
+                selected: chosen.is_some_and(|(mode, _)| mode == EnforcementMode::Selected),
                 span: chosen.map(|(_, s)| s),
             };
             ir::Namespace {
@@ -48,6 +51,7 @@ pub(super) fn assemble(
         services,
         externals,
         needs,
+        isolations,
         identity: decls.identity.map(|(s, _)| s).unwrap_or_default(),
         exempt: decls.exempt.unwrap_or_default(),
         guard: decls.guard.map(|(action, _)| action),

@@ -5,7 +5,7 @@
 //! Resolves no reference: that is `needs`' job, once every name is known.
 
 use super::declarations::{
-    Decl, Declarations, EnforcementSlots, ExportDecl, ExternalDecl, GroupDecl, Loaded,
+    Decl, Declarations, EnforcementSlots, ExportDecl, ExternalDecl, GroupDecl, IsolateDecl, Loaded,
     NamespaceDecl, NeedsDecl, ServiceDecl,
 };
 use super::{cluster_settings, declaration_checks, value_checks};
@@ -153,8 +153,11 @@ impl Collector<'_> {
                 }
             }
             ItemKind::ExemptLabel { key, value } => self.collect_exempt(span, &key, value.as_ref(), context),
-            ItemKind::Enforcement { direction, on } => {
-                self.collect_enforcement(span, direction.map(|d| d.node), &on, context);
+            ItemKind::Enforcement { direction, mode } => {
+                self.collect_enforcement(span, direction.map(|d| d.node), &mode, context);
+            }
+            ItemKind::Isolate { direction, members } => {
+                self.collect_isolate(span, direction.map(|d| d.node), members, context);
             }
             ItemKind::Guard(action) => {
                 if context.namespace.is_some() || context.is_module {
@@ -317,6 +320,33 @@ impl Collector<'_> {
         });
     }
 
+    /// `isolate ...;`: only in a managed namespace (E600), where it names its pods.
+    fn collect_isolate(
+        &mut self,
+        span: Span,
+        direction: Option<crate::ast::Direction>,
+        members: Vec<Reference>,
+        context: &Context,
+    ) {
+        let Some(namespace) = context.namespace.clone().filter(|_| !context.external) else {
+            let place = if context.external {
+                "in an external namespace"
+            } else {
+                "outside every namespace"
+            };
+            self.diagnostics.push(
+                Diagnostic::new(Code::IsolateNotInNamespace, format!("`isolate` {place}"), span, "not in a managed namespace")
+                    .with_help("`isolate` names pods of the managed namespace it stands in: write it inside `namespace N { ... }`"),
+            );
+            return;
+        };
+        self.decls.isolates.push(IsolateDecl {
+            namespace,
+            direction,
+            members,
+        });
+    }
+
     fn setting_not_here(&mut self, span: Span, what: &str, help: &str) {
         self.diagnostics.push(
             Diagnostic::new(
@@ -354,6 +384,13 @@ impl Collector<'_> {
     fn declare(&mut self, scope: Option<String>, name: &Ident, what: &str, decl: Decl) -> bool {
         if let Err(d) = value_checks::check_name(name, what) {
             self.diagnostics.push(d);
+            return false;
+        }
+        if name.node == super::references::ANYWHERE {
+            self.diagnostics.push(
+                Diagnostic::new(Code::ReservedAnywhere, format!("{} {what} cannot be called `anywhere`", if what.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }), name.span, "reserved name")
+                    .with_help("`anywhere` means every pod of every namespace and every address (`anywhere needs web:8080;`, `api needs anywhere:443;`): rename this one"),
+            );
             return false;
         }
         let names = self
@@ -495,7 +532,7 @@ impl Collector<'_> {
         &mut self,
         span: Span,
         direction: Option<crate::ast::Direction>,
-        on: &Spanned<bool>,
+        mode: &Spanned<crate::ast::EnforcementMode>,
         context: &Context,
     ) {
         use crate::ast::Direction;
@@ -523,7 +560,7 @@ impl Collector<'_> {
             return;
         }
         for s in slots {
-            *s = Some((on.node, span));
+            *s = Some((mode.node, span));
         }
     }
 }

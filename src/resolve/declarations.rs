@@ -35,8 +35,8 @@ pub(crate) struct NamespaceDecl {
 /// the value and the item that set it.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct EnforcementSlots {
-    pub ingress: Option<(bool, Span)>,
-    pub egress: Option<(bool, Span)>,
+    pub ingress: Option<(crate::ast::EnforcementMode, Span)>,
+    pub egress: Option<(crate::ast::EnforcementMode, Span)>,
 }
 
 #[derive(Debug)]
@@ -82,6 +82,15 @@ pub(crate) struct NeedsDecl {
     pub span: Span,
 }
 
+/// `isolate [ingress | egress] R, ...;` in a managed namespace.
+#[derive(Debug)]
+pub(crate) struct IsolateDecl {
+    pub namespace: String,
+    /// `None`: both directions.
+    pub direction: Option<ast::Direction>,
+    pub members: Vec<Reference>,
+}
+
 #[derive(Debug)]
 pub(crate) struct UseDecl {
     /// `None`: used outside every namespace (applies to every managed namespace).
@@ -115,6 +124,7 @@ pub(crate) struct Declarations {
     pub externals: Vec<ExternalDecl>,
     pub exports: Vec<ExportDecl>,
     pub needs: Vec<NeedsDecl>,
+    pub isolates: Vec<IsolateDecl>,
     pub uses: Vec<UseDecl>,
     /// Files reached through `use`.
     pub module_files: FxHashSet<FileId>,

@@ -15,6 +15,7 @@ mod need_checks;
 mod overlap;
 mod port_checks;
 mod references;
+mod selected_checks;
 pub mod value_checks;
 mod warnings;
 
@@ -43,13 +44,17 @@ pub fn resolve(
     let resolved = references::resolve(&decls, &tables, diagnostics);
     let checked = need_checks::check(&decls, &tables, &resolved, diagnostics);
     let exports = resolved.exports;
-    let program = assemble::assemble(decls, &tables, checked.needs, diagnostics);
+    let isolations = resolved.isolations;
+    let program = assemble::assemble(decls, &tables, checked.needs, isolations, diagnostics);
     // Reported with or without errors, as they always were.
     for d in overlap::warnings(&program) {
         diagnostics.push(d);
     }
     if !diagnostics.has_errors() {
         for d in warnings::warnings(&program, &exports, &checked.used_exports) {
+            diagnostics.push(d);
+        }
+        for d in selected_checks::warnings(&program) {
             diagnostics.push(d);
         }
     }

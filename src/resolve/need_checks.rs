@@ -100,6 +100,18 @@ impl Checker<'_> {
         origin: &NeedOrigin,
         warned_self: &mut bool,
     ) -> bool {
+        let outside = |end| matches!(end, Endpoint::External(_) | Endpoint::Anywhere);
+        if outside(subject)
+            && outside(target)
+            && (subject == Endpoint::Anywhere || target == Endpoint::Anywhere)
+        {
+            self.diagnostics.push(
+                Diagnostic::new(Code::AnywhereWithoutPods, "a need with `anywhere` and no pods at the other end", origin.target, "the target")
+                    .with_secondary(origin.subject, "the subject")
+                    .with_help("`anywhere` stands for every source or destination of pods: the other end must be pods (a service, `*` or `N/*`)"),
+            );
+            return false;
+        }
         if let (Endpoint::External(_), Endpoint::External(_)) = (subject, target) {
             self.diagnostics.push(
                 Diagnostic::new(Code::ExternalToExternal, "a need between two externals", origin.target, "an external target")
@@ -131,7 +143,7 @@ impl Checker<'_> {
         let target_ns = match target {
             Endpoint::Service(id) => Some(self.tables.service_namespace[id.0 as usize]),
             Endpoint::Namespace(id) => Some(id),
-            Endpoint::External(_) => None,
+            Endpoint::External(_) | Endpoint::Anywhere => None,
         };
         let here = self.tables.namespace_ids.get(namespace).copied();
         let Some(target_ns) =

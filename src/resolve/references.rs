@@ -7,12 +7,15 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::declarations::{Decl, Declarations, NeedsDecl};
+use super::declarations::{Decl, Declarations, IsolateDecl, NeedsDecl};
 use super::ids::Tables;
 use crate::ast::{Ident, Reference, ReferenceKind, Target};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::ir::{Endpoint, NamespaceId, ServiceId};
 use crate::source::{FileId, Span};
+
+/// The reserved reference: every pod of every namespace and every address.
+pub(super) const ANYWHERE: &str = "anywhere";
 
 /// One service named in an `export`, and where it may be reached from.
 pub(super) struct ExportEntry {
@@ -44,6 +47,8 @@ pub(super) struct Statement<'d> {
 pub(super) struct Resolved<'d> {
     pub exports: ExportIndex,
     pub statements: Vec<Statement<'d>>,
+    /// The `isolate` items, one per pod set and direction (E601 members left out).
+    pub isolations: Vec<crate::ir::Isolation>,
 }
 
 /// Resolve every reference of `decls`.
@@ -81,9 +86,16 @@ pub(super) fn resolve<'d>(
             statements.push(resolver.statement(decl, namespace, via_use));
         }
     }
+    let mut isolations = Vec::new();
+    for decl in &decls.isolates {
+        resolver.isolation(decl, &mut isolations);
+    }
+    isolations.sort();
+    isolations.dedup_by(|a, b| (a.pods, a.direction) == (b.pods, b.direction));
     Resolved {
         exports,
         statements,
+        isolations,
     }
 }
 
@@ -172,6 +184,49 @@ impl<'d> Resolver<'d, '_, '_> {
             via_use,
             subjects,
             targets,
+        }
+    }
+
+    /// The pods one `isolate` item names, per direction; a member that is not pods of
+    /// the item's own namespace (an external, another namespace's service) is E601.
+    fn isolation(&mut self, decl: &IsolateDecl, out: &mut Vec<crate::ir::Isolation>) {
+        use crate::ast::Direction;
+        let Some(&ns_id) = self.tables.namespace_ids.get(&decl.namespace) else {
+            return;
+        };
+        let directions: &[Direction] = match decl.direction {
+            None => &Direction::BOTH,
+            Some(Direction::Ingress) => &[Direction::Ingress],
+            Some(Direction::Egress) => &[Direction::Egress],
+        };
+        for member in &decl.members {
+            for pods in self.reference(member, Some(&decl.namespace), &mut Vec::new()) {
+                let own = match pods {
+                    Endpoint::Service(id) => self.tables.service_namespace[id.0 as usize] == ns_id,
+                    Endpoint::Namespace(id) => id == ns_id,
+                    Endpoint::External(_) | Endpoint::Anywhere => false,
+                };
+                if !own {
+                    let what = match pods {
+                        Endpoint::External(_) => "an address range outside the cluster",
+                        Endpoint::Anywhere => "`anywhere`, which is not pods of one namespace",
+                        _ => "pods of another namespace",
+                    };
+                    self.diagnostics.push(
+                        Diagnostic::new(Code::IsolateNotOwnPods, format!("`isolate` in namespace `{}` names {what}", decl.namespace), member.span, "not pods of this namespace")
+                            .with_help("a namespace isolates only its own pods: name its services or `*`, and write `isolate` in the other namespace for its pods"),
+                    );
+                    continue;
+                }
+                for &direction in directions {
+                    out.push(crate::ir::Isolation {
+                        pods,
+                        namespace: ns_id,
+                        direction,
+                        span: member.span,
+                    });
+                }
+            }
         }
     }
 
@@ -311,6 +366,7 @@ impl<'d> Resolver<'d, '_, '_> {
                 namespace: ns,
                 name,
             } => self.qualified(reference, ns, name),
+            ReferenceKind::Name(name) if name.node == ANYWHERE => vec![Endpoint::Anywhere],
             ReferenceKind::Name(name) => {
                 // The statement's own namespace shadows the global scope, so a module
                 // can be used in namespaces that declare the names it refers to.

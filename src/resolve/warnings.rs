@@ -55,7 +55,7 @@ fn no_dns(program: &Program) -> impl Iterator<Item = Diagnostic> + '_ {
         let ns = match need.subject {
             Endpoint::Service(id) => program.service(id).namespace,
             Endpoint::Namespace(id) => id,
-            Endpoint::External(_) => continue,
+            Endpoint::External(_) | Endpoint::Anywhere => continue,
         };
         has_needs[ns.0 as usize] = true;
         let dns = match &need.ports {
@@ -77,6 +77,11 @@ fn no_dns(program: &Program) -> impl Iterator<Item = Diagnostic> + '_ {
         .enumerate()
         .filter(move |(i, ns)| ns.managed && has_needs[*i] && !has_dns[*i])
         .map(|(_, ns)| {
+            let label = if ns.enforcement.egress.selected {
+                "egress is `selected`: the pods that need something are isolated"
+            } else {
+                "egress is default-deny here"
+            };
             Diagnostic::new(
                 Code::NoDns,
                 format!(
@@ -84,7 +89,7 @@ fn no_dns(program: &Program) -> impl Iterator<Item = Diagnostic> + '_ {
                     ns.name
                 ),
                 ns.span,
-                "egress is default-deny here",
+                label,
             )
             .with_help(format!(
                 "add `use std/dns;` in namespace `{}` so its pods may query kube-dns (`std/dns-nodelocal` with NodeLocal DNSCache, `std/dns-openshift` on OpenShift)",

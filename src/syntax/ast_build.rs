@@ -134,6 +134,7 @@ impl Builder<'_> {
             Rule::use_item => self.build_use_item(pair),
             Rule::exempt_item => self.build_exempt_item(pair),
             Rule::enforcement_item => self.build_enforcement_item(pair),
+            Rule::isolate_item => self.build_isolate_item(pair),
             Rule::identity_item => self.build_identity_item(pair),
             Rule::guard_item => self.build_guard_item(pair),
             Rule::cni_item => self.build_cni_item(pair),
@@ -331,11 +332,34 @@ impl Builder<'_> {
             None => None,
         };
         let value = parts.next()?;
-        let on = value.as_rule() == Rule::kw_on;
+        let mode = match value.as_rule() {
+            Rule::kw_on => ast::EnforcementMode::On,
+            Rule::kw_off => ast::EnforcementMode::Off,
+            _ => ast::EnforcementMode::Selected,
+        };
         Some(ItemKind::Enforcement {
             direction,
-            on: ast::Spanned::new(on, self.span(&value)),
+            mode: ast::Spanned::new(mode, self.span(&value)),
         })
+    }
+
+    /// `isolate [ingress | egress] R, ...;`
+    fn build_isolate_item(&mut self, pair: Pair<'_, Rule>) -> Option<ItemKind> {
+        let mut direction = None;
+        let mut members = Vec::new();
+        for part in children(pair) {
+            match part.as_rule() {
+                Rule::kw_ingress => {
+                    direction = Some(ast::Spanned::new(ast::Direction::Ingress, self.span(&part)));
+                }
+                Rule::kw_egress => {
+                    direction = Some(ast::Spanned::new(ast::Direction::Egress, self.span(&part)));
+                }
+                Rule::reference => members.push(self.build_reference(part)?),
+                _ => {}
+            }
+        }
+        Some(ItemKind::Isolate { direction, members })
     }
 
     /// `guard labels;` or `guard labels warn;`

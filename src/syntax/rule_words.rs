@@ -34,6 +34,8 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         Rule::kw_enforcement => "`enforcement`",
         Rule::kw_on => "`on`",
         Rule::kw_off => "`off`",
+        Rule::kw_selected => "`selected`",
+        Rule::kw_isolate => "`isolate`",
         Rule::kw_identity => "`identity`",
         Rule::kw_labels => "`labels`",
         Rule::kw_selectors => "`selectors`",
@@ -77,6 +79,7 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         | Rule::use_item
         | Rule::exempt_item
         | Rule::enforcement_item
+        | Rule::isolate_item
         | Rule::identity_item
         | Rule::guard_item
         | Rule::cni_item
@@ -149,6 +152,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_enforcement
             | Rule::kw_on
             | Rule::kw_off
+            | Rule::kw_selected
+            | Rule::kw_isolate
             | Rule::kw_identity
             | Rule::kw_labels
             | Rule::kw_selectors
@@ -173,6 +178,7 @@ pub(crate) const ITEM_KEYWORDS: &[&str] = &[
     "use",
     "exempt",
     "enforcement",
+    "isolate",
     "identity",
     "guard",
     "cni",
@@ -182,7 +188,7 @@ pub(crate) const ITEM_KEYWORDS: &[&str] = &[
 ];
 
 /// What an item may start with, for the help line.
-pub(crate) const ANY_ITEM_FORM: &str = "an item starts with `namespace`, `external`, `service`, `group`, `export`, `use`, `exempt`, `enforcement`, `identity`, `guard`, `cni` or `cluster`, or is a need such as `api needs db:5432;`";
+pub(crate) const ANY_ITEM_FORM: &str = "an item starts with `namespace`, `external`, `service`, `group`, `export`, `use`, `exempt`, `enforcement`, `isolate`, `identity`, `guard`, `cni` or `cluster`, or is a need such as `api needs db:5432;`";
 
 /// What a service body holds, for the help line.
 pub(crate) const SERVICE_LINE_FORM: &str =
@@ -205,7 +211,10 @@ pub(crate) fn item_form(first_word: &str) -> &'static str {
         "use" => "write `use std/NAME;` or `use \"path/to/file.netp\";`",
         "exempt" => "write `exempt label KEY;` or `exempt label KEY = VALUE;`",
         "enforcement" => {
-            "write `enforcement on;`, `enforcement off;`, `enforcement ingress off;` or `enforcement egress off;`"
+            "write `enforcement on;`, `enforcement off;`, `enforcement selected;`, or one direction: `enforcement ingress off;`, `enforcement egress selected;`"
+        }
+        "isolate" => {
+            "write `isolate SERVICE, ...;`, `isolate ingress SERVICE;` or `isolate egress *;`"
         }
         "guard" => "write `guard labels;` or `guard labels warn;`",
         "identity" => "write `identity labels;` or `identity selectors;`",

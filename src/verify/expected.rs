@@ -7,7 +7,9 @@
 //! Semantics (docs/verify.md): a connection is allowed when both its egress side (the
 //! source) and its ingress side (the destination) allow it. A side is unrestricted when
 //! its end is not a pod, is exempt, lives in an external namespace, or its namespace's
-//! enforcement is off; otherwise it allows exactly the union of the ports of the needs
+//! enforcement is off, or its namespace's enforcement of that direction is `selected`
+//! and nothing names it there (no need has it as target for ingress or as subject
+//! for egress, no `isolate` names it); otherwise it allows exactly the union of the ports of the needs
 //! whose subject covers the source and whose target covers the destination. In the
 //! `labels` identity style a client also gets every port granted to its `needs-*`
 //! label by other needs of its namespace: those are [`Expected::granted`], over-grants
@@ -15,7 +17,7 @@
 
 use std::net::IpAddr;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::analyze::{ConnSet, PortSet, Protocol as AProtocol};
 use crate::ir::{
@@ -70,6 +72,9 @@ pub struct Expectation<'p> {
     by_subject: FxHashMap<Endpoint, Vec<usize>>,
     /// For each service, the label groups it carries (labels style).
     carried: Vec<Vec<LabelGroup>>,
+    /// The ends that a `selected` direction isolates: every need's target (ingress)
+    /// and subject (egress), and every `isolate` item's pods.
+    named: FxHashSet<(Direction, Endpoint)>,
 }
 
 impl<'p> Expectation<'p> {
@@ -107,11 +112,24 @@ impl<'p> Expectation<'p> {
                 });
             }
         }
+        let mut named: FxHashSet<(Direction, Endpoint)> = program
+            .needs
+            .iter()
+            .flat_map(|n| {
+                [
+                    (Direction::Ingress, n.target),
+                    (Direction::Egress, n.subject),
+                ]
+            })
+            .filter(|(_, end)| *end != Endpoint::Anywhere)
+            .collect();
+        named.extend(program.isolations.iter().map(|i| (i.direction, i.pods)));
         Expectation {
             program,
             enforcement,
             by_subject,
             carried,
+            named,
         }
     }
 
@@ -167,6 +185,7 @@ impl<'p> Expectation<'p> {
                 external.cidrs.iter().any(|c| c.contains(&ip))
                     && !external.except.iter().any(|c| c.contains(&ip))
             }
+            (Endpoint::Anywhere, _) => true,
             _ => false,
         }
     }
@@ -232,7 +251,7 @@ impl<'p> Expectation<'p> {
     fn subjects_of(&self, point: Point) -> Vec<Endpoint> {
         match point {
             Point::Pod { namespace, role } => {
-                let mut subjects = vec![Endpoint::Namespace(namespace)];
+                let mut subjects = vec![Endpoint::Namespace(namespace), Endpoint::Anywhere];
                 if let PodRole::Service(id) = role {
                     subjects.push(Endpoint::Service(id));
                 }
@@ -241,6 +260,7 @@ impl<'p> Expectation<'p> {
             Point::Address(_) => (0..self.program.externals.len())
                 .map(|i| Endpoint::External(crate::ir::ExternalId(i as u32)))
                 .filter(|e| self.covers(*e, point))
+                .chain([Endpoint::Anywhere])
                 .collect(),
         }
     }
@@ -262,6 +282,14 @@ impl<'p> Expectation<'p> {
         if !ns.managed || !self.enforcement.on(&ns.enforcement, direction) {
             return false;
         }
+        if self.enforcement.selected(&ns.enforcement, direction)
+            && !self
+                .subjects_of(point)
+                .into_iter()
+                .any(|end| self.named.contains(&(direction, end)))
+        {
+            return false;
+        }
         match role {
             PodRole::Exempt => false,
             PodRole::Unmatched => true,
@@ -274,13 +302,27 @@ impl<'p> Expectation<'p> {
 
     /// The connections the program allows from `src` to `dst`.
     pub fn between(&self, src: Point, dst: Point) -> Expected {
-        let mut declared = ConnSet::empty();
+        // `anywhere` allows one side only: as subject the destination's ingress, as
+        // target the source's egress; every other need allows both.
+        let (mut egress_set, mut ingress_set) = (ConnSet::empty(), ConnSet::empty());
         for n in self.needs_between(src, dst) {
-            declared.union_with(&self.ports_on(&self.program.needs[n].ports, dst));
+            let need = &self.program.needs[n];
+            let ports = self.ports_on(&need.ports, dst);
+            if need.subject != Endpoint::Anywhere {
+                egress_set.union_with(&ports);
+            }
+            if need.target != Endpoint::Anywhere {
+                ingress_set.union_with(&ports);
+            }
         }
-        let mut label = declared.clone();
+        let (mut egress_label, mut ingress_label) = (egress_set.clone(), ingress_set.clone());
         for n in self.label_needs_between(src, dst) {
-            label.union_with(&self.ports_on(&self.program.needs[n].ports, dst));
+            let need = &self.program.needs[n];
+            let ports = self.ports_on(&need.ports, dst);
+            egress_label.union_with(&ports);
+            if need.target != Endpoint::Anywhere {
+                ingress_label.union_with(&ports);
+            }
         }
         let side = |restricted: bool, set: &ConnSet| {
             if restricted {
@@ -294,8 +336,8 @@ impl<'p> Expectation<'p> {
             self.restricted_in(dst, Direction::Ingress),
         );
         Expected {
-            declared: side(egress, &declared).intersect(&side(ingress, &declared)),
-            granted: side(egress, &label).intersect(&side(ingress, &label)),
+            declared: side(egress, &egress_set).intersect(&side(ingress, &ingress_set)),
+            granted: side(egress, &egress_label).intersect(&side(ingress, &ingress_label)),
         }
     }
 

@@ -148,6 +148,7 @@ impl<'a> Plan<'a> {
                     list.extend(self.by_namespace.get(&ns).into_iter().flatten());
                 }
                 Endpoint::External(_) => {}
+                Endpoint::Anywhere => list.extend(0..self.pods.len() as u32),
             }
         }
         list.extend_from_slice(&self.disagreeing[self.source_class[i] as usize]);

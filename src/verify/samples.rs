@@ -100,6 +100,7 @@ mod tests {
                 })
                 .collect(),
             needs: Vec::new(),
+            isolations: Vec::new(),
             identity: IdentityStyle::Labels,
             exempt: ExemptLabel::default(),
             guard: None,

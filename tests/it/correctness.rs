@@ -210,6 +210,7 @@ fn egress_off_opens_every_egress_and_keeps_ingress_as_declared() {
         for ns in &mut written.namespaces {
             ns.enforcement.egress = netpc::ir::Switch {
                 on: false,
+                selected: false,
                 span: None,
             };
         }

@@ -5,7 +5,7 @@
 //! services with single ports, ranges, named ports, TCP/UDP/SCTP and no ports, explicit
 //! selectors, needs within and across namespaces (with the exports they require), `*`
 //! and `N/*`, groups, IPv4/IPv6 externals with `except` (global and per namespace),
-//! both identity styles, enforcement on/off, both directions or one, per program and per namespace, a custom
+//! both identity styles, `anywhere` as subject and target, enforcement on/off/selected, both directions or one, `isolate`, per program and per namespace, a custom
 //! exempt label, `std/dns` and the other std modules, and a `use "lib.netp"` module
 //! file (in some namespaces or program-wide). Programs are valid by construction: the
 //! test fails when one does not check.
@@ -121,6 +121,8 @@ pub fn program(c: &mut Choices) -> Generated {
         2 => out.push_str("enforcement egress off;\n"),
         3 => out.push_str("enforcement ingress off;\n"),
         4 => out.push_str("enforcement ingress off;\nenforcement egress on;\n"),
+        5 => out.push_str("enforcement selected;\n"),
+        6 => out.push_str("enforcement egress selected;\n"),
         _ => {}
     }
     let mut enforcement = netpc::ir::EnforcementOverride::default();
@@ -294,7 +296,18 @@ pub fn program(c: &mut Choices) -> Generated {
             3 => block.push_str("  enforcement egress off;\n"),
             4 => block.push_str("  enforcement ingress off;\n"),
             5 => block.push_str("  enforcement egress on;\n"),
+            6 | 7 => block.push_str("  enforcement selected;\n"),
+            8 => block.push_str("  enforcement ingress selected;\n"),
+            9 => block.push_str("  enforcement egress selected;\n"),
             _ => {}
+        }
+        // `isolate`: pods a selected direction isolates though no need names them
+        // (W600 where the direction is not selected, which changes nothing).
+        if !ns.services.is_empty() && c.chance(30) {
+            let direction = ["", "ingress ", "egress "][c.pick(3) as usize];
+            let pick = c.pick(ns.services.len() as u32 + 1) as usize;
+            let member = ns.services.get(pick).map_or("*", |s| s.name.as_str());
+            let _ = writeln!(block, "  isolate {direction}{member};");
         }
         if c.pick(3) != 0 {
             block.push_str("  use std/dns;\n");
@@ -457,6 +470,8 @@ fn subject(
         2 if n_externals > 0 => (format!("e{}", c.pick(n_externals as u32)), true),
         2 if local_external => (format!("x{n}"), true),
         3 if n_groups > 0 => (format!("g{}", c.pick(n_groups)), false),
+        // Every source (ingress at the target only), like an external subject.
+        5 if c.chance(25) => ("anywhere".to_owned(), true),
         4 => {
             // A service (or every pod) of another namespace.
             let m = c.pick(namespaces.len() as u32) as usize;
@@ -515,6 +530,10 @@ fn target(
             Some(with_ports(c, name, None, true, false))
         }
         3 => Some(with_ports(c, "*".to_owned(), None, false, false)),
+        // Every destination (egress at the subject only).
+        5 if !subject_external && c.chance(25) => {
+            Some(with_ports(c, "anywhere".to_owned(), None, true, false))
+        }
         4 => {
             let m = c.pick(namespaces.len() as u32) as usize;
             let other = &namespaces[m];

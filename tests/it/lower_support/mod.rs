@@ -64,6 +64,7 @@ impl Builder {
                 services: Vec::new(),
                 externals: Vec::new(),
                 needs: Vec::new(),
+                isolations: Vec::new(),
                 identity,
                 exempt: ExemptLabel::default(),
                 guard: None,
@@ -101,6 +102,7 @@ impl Builder {
         let span = self.line("enforcement off;");
         let off = netpc::ir::Switch {
             on: false,
+            selected: false,
             span: Some(span),
         };
         self.program.namespaces[ns.0 as usize].enforcement = Enforcement {

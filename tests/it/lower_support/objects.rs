@@ -68,10 +68,7 @@ impl Parts<'_> {
                             .iter()
                             .map(|rule| {
                                 let (peers, ports) = self.rule_parts(ns.namespace, rule);
-                                NetworkPolicyIngressRule {
-                                    from: Some(peers),
-                                    ports,
-                                }
+                                NetworkPolicyIngressRule { from: peers, ports }
                             })
                             .collect(),
                     ),
@@ -86,10 +83,7 @@ impl Parts<'_> {
                             .iter()
                             .map(|rule| {
                                 let (peers, ports) = self.rule_parts(ns.namespace, rule);
-                                NetworkPolicyEgressRule {
-                                    to: Some(peers),
-                                    ports,
-                                }
+                                NetworkPolicyEgressRule { to: peers, ports }
                             })
                             .collect(),
                     ),
@@ -132,12 +126,19 @@ impl Parts<'_> {
         &self,
         here: NamespaceId,
         rule: &Rule,
-    ) -> (Vec<NetworkPolicyPeer>, Option<Vec<NetworkPolicyPort>>) {
+    ) -> (
+        Option<Vec<NetworkPolicyPeer>>,
+        Option<Vec<NetworkPolicyPort>>,
+    ) {
+        // `anywhere` covers every peer: the rule is written without `from`/`to`.
+        if rule.peers.contains(&Peer::Anywhere) {
+            return (None, ports(&rule.ports));
+        }
         let mut peers = Vec::with_capacity(rule.peers.len());
         for peer in &rule.peers {
             self.push_peer(here, *peer, &mut peers);
         }
-        (peers, ports(&rule.ports))
+        (Some(peers), ports(&rule.ports))
     }
 
     fn namespace_selector(&self, here: NamespaceId, of: NamespaceId) -> Option<LabelSelector> {
@@ -169,6 +170,7 @@ impl Parts<'_> {
                 namespace_selector: self.namespace_selector(here, ns),
                 ip_block: None,
             }),
+            Peer::Anywhere => {}
             Peer::External(id) => {
                 let external = self.0.program.external(id);
                 for cidr in &external.cidrs {

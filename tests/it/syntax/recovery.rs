@@ -61,11 +61,11 @@ fn errors_name_what_was_expected() {
     );
     assert_eq!(
         message("enforcement maybe;"),
-        "expected `on`, `off`, `ingress` or `egress`, found `maybe`"
+        "expected `on`, `off`, `selected`, `ingress` or `egress`, found `maybe`"
     );
     assert_eq!(
         message("enforcement egress maybe;"),
-        "expected `on` or `off`, found `maybe`"
+        "expected `on`, `off` or `selected`, found `maybe`"
     );
     assert_eq!(
         message("guard labels maybe;"),

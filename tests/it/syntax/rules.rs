@@ -1,7 +1,7 @@
 //! One test per grammar rule, whole files, and odd but valid text.
 
 use super::*;
-use netpc::ast::{Direction, GuardAction, IdentityStyle, LabelPair, UseTarget};
+use netpc::ast::{Direction, EnforcementMode, GuardAction, IdentityStyle, LabelPair, UseTarget};
 
 // ---------------------------------------------------------------------------------
 // One test per grammar rule
@@ -332,28 +332,72 @@ fn enforcement_item() {
         one("enforcement on;"),
         ItemKind::Enforcement {
             direction: None,
-            on: Spanned::new(true, NO_SPAN)
+            mode: Spanned::new(EnforcementMode::On, NO_SPAN)
         }
     );
     assert_eq!(
         one("enforcement off;"),
         ItemKind::Enforcement {
             direction: None,
-            on: Spanned::new(false, NO_SPAN)
+            mode: Spanned::new(EnforcementMode::Off, NO_SPAN)
         }
     );
     assert_eq!(
         one("enforcement egress off;"),
         ItemKind::Enforcement {
             direction: Some(Spanned::new(Direction::Egress, NO_SPAN)),
-            on: Spanned::new(false, NO_SPAN)
+            mode: Spanned::new(EnforcementMode::Off, NO_SPAN)
         }
     );
     assert_eq!(
         one("enforcement ingress on;"),
         ItemKind::Enforcement {
             direction: Some(Spanned::new(Direction::Ingress, NO_SPAN)),
-            on: Spanned::new(true, NO_SPAN)
+            mode: Spanned::new(EnforcementMode::On, NO_SPAN)
+        }
+    );
+    assert_eq!(
+        one("enforcement egress selected;"),
+        ItemKind::Enforcement {
+            direction: Some(Spanned::new(Direction::Egress, NO_SPAN)),
+            mode: Spanned::new(EnforcementMode::Selected, NO_SPAN)
+        }
+    );
+}
+
+#[test]
+fn isolate_item() {
+    let reference = |text: &str| match one(&format!("group g = {text};")) {
+        ItemKind::Group { members, .. } => members[0].clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        one("isolate api, *;"),
+        ItemKind::Isolate {
+            direction: None,
+            members: vec![reference("api"), reference("*")]
+        }
+    );
+    assert_eq!(
+        one("isolate egress batch;"),
+        ItemKind::Isolate {
+            direction: Some(Spanned::new(Direction::Egress, NO_SPAN)),
+            members: vec![reference("batch")]
+        }
+    );
+    // `ingress` alone is a service named `ingress`, not the direction.
+    assert_eq!(
+        one("isolate ingress;"),
+        ItemKind::Isolate {
+            direction: None,
+            members: vec![reference("ingress")]
+        }
+    );
+    assert_eq!(
+        one("isolate ingress, egress;"),
+        ItemKind::Isolate {
+            direction: None,
+            members: vec![reference("ingress"), reference("egress")]
         }
     );
 }
