@@ -141,8 +141,7 @@ pub fn from_cluster(cluster: &Cluster) -> Side {
     let mut objects = BTreeMap::new();
     for source in cluster.policies() {
         let key = (source.namespace().to_owned(), source.name().to_owned());
-        let value = serde_json::to_value(&source.policy).unwrap_or(serde_json::Value::Null);
-        objects.insert(key, value);
+        objects.insert(key, super::side::object_text(&source.policy));
     }
     let policies = cluster
         .policies()
