@@ -132,7 +132,8 @@ pub fn write(dir: &Path, files: &[File], inputs: &[PathBuf]) -> Result<(), Write
     let old = existing.as_deref().zip(survey.as_ref());
     tree::fill(stage, old, files, &interrupt)?;
     let Some(old) = existing else {
-        set_default_permissions(stage)?;
+        // The staging folder was made as `mkdir` makes one (tempfile gives it the
+        // user's umask), so the output gets the mode a new folder gets.
         interrupt.check()?;
         fs::rename(stage, dir).map_err(fail("cannot move the output into place at", dir))?;
         staging.disarm();
@@ -250,18 +251,6 @@ fn refuse_output(dir: &Path, resolved: &Path, inputs: &[PathBuf]) -> Result<(), 
             return Err(refuse(format!("it holds the input `{}`", input.display())));
         }
     }
-    Ok(())
-}
-
-#[cfg(unix)]
-fn set_default_permissions(dir: &Path) -> Result<(), WriteError> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o755))
-        .map_err(fail("cannot set permissions on", dir))
-}
-
-#[cfg(not(unix))]
-fn set_default_permissions(_dir: &Path) -> Result<(), WriteError> {
     Ok(())
 }
 

@@ -514,3 +514,53 @@ fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, String> {
         })
         .collect()
 }
+
+/// A first build's folder has the mode `mkdir` gives a new folder (the user's umask):
+/// not a private staging mode, and not a fixed mode that overrides the umask (mutation
+/// testing found that nothing looked; the fixed 0755 it then showed was dropped).
+#[cfg(unix)]
+#[test]
+fn a_first_build_folder_has_the_mode_of_a_new_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    write(&out, &files(&[("a.yaml", "a\n")])).unwrap();
+    let made = tmp.path().join("made-by-mkdir");
+    fs::create_dir(&made).unwrap();
+    assert_eq!(mode(&out), mode(&made));
+}
+
+/// `..` in the part of an output path that does not exist yet is resolved, so the
+/// refusals (the root, the home folder, a folder holding an input) see the real place
+/// (found by mutation testing).
+#[test]
+fn a_parent_step_in_a_new_output_path_is_resolved() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::create_dir(tmp.path().join("a")).unwrap();
+    let real = fs::canonicalize(tmp.path()).unwrap();
+    assert_eq!(
+        super::resolve(&tmp.path().join("a/new/../b")),
+        real.join("a/b")
+    );
+    assert_eq!(super::resolve(&tmp.path().join("a/new/../..")), real);
+    // As a build sees it: `-o a/new/../..` is the folder that holds the input `a`.
+    let input = tmp.path().join("a");
+    let err = super::write(
+        &tmp.path().join("a/new/../.."),
+        &files(&[("x.yaml", "x\n")]),
+        std::slice::from_ref(&input),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("holds the input"), "{err}");
+}
+
+/// An output path the system cannot look at (here a name longer than a file name may
+/// be) is reported as such before anything is staged, not later as a failed move
+/// (found by mutation testing).
+#[test]
+fn an_output_path_that_cannot_be_inspected_is_reported_as_such() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("o".repeat(300));
+    let err = write(&out, &files(&[("a.yaml", "a\n")])).unwrap_err();
+    assert_eq!(err.what, "cannot inspect", "{err}");
+    assert_only(tmp.path(), &[]);
+}
