@@ -97,6 +97,13 @@ pub enum ItemKind {
         external: bool,
         items: Vec<Item>,
     },
+    /// `namespaces N { select ...; service ...; }`: the namespaces chosen by labels.
+    NamespaceSet {
+        name: Ident,
+        /// Every `select` line written (the checks want exactly one).
+        selects: Vec<SetSelect>,
+        items: Vec<Item>,
+    },
     /// `service S;` or `service S { select ...; port ...; }`.
     Service { name: Ident, body: Vec<ServiceItem> },
     /// `group G = R1, R2;`
@@ -185,6 +192,21 @@ pub enum ServiceItem {
     Port(Vec<PortSpec>, Span),
 }
 
+/// The `select` line of a namespace set: `select *;` (`every`) or label pairs.
+#[derive(Clone, Debug)]
+pub struct SetSelect {
+    pub every: bool,
+    pub pairs: Vec<LabelPair>,
+    pub span: Span,
+}
+
+impl PartialEq for SetSelect {
+    fn eq(&self, other: &Self) -> bool {
+        self.every == other.every && self.pairs == other.pairs
+    }
+}
+impl Eq for SetSelect {}
+
 /// `key = value` in a `select` (the value may have been quoted; quotes are removed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LabelPair {
@@ -272,6 +294,10 @@ fn shrink_items(items: &mut Vec<Item>) {
     for item in items {
         match &mut item.kind {
             ItemKind::NamespaceBlock { items, .. } => shrink_items(items),
+            ItemKind::NamespaceSet { selects, items, .. } => {
+                selects.shrink_to_fit();
+                shrink_items(items);
+            }
             ItemKind::Service { body, .. } => {
                 body.shrink_to_fit();
                 for entry in body {

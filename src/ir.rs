@@ -79,8 +79,12 @@ impl Default for ExemptLabel {
 #[derive(Clone, Debug)]
 pub struct Namespace {
     pub name: String,
-    /// `false` for an `external namespace`: no policy is emitted in it.
+    /// `false` for an `external namespace` or a namespace set: no policy is emitted in it.
     pub managed: bool,
+    /// `Some` for a namespace set (`namespaces N { select ...; }`): the namespaces whose
+    /// labels carry every pair, now and later (empty: every namespace, `select *;`).
+    /// `name` is then the program's name for the set, not a namespace's.
+    pub set: Option<BTreeMap<String, String>>,
     /// The enforcement written in the program for this namespace, per direction
     /// (`enforcement` inside it, else the program-wide one, else on). `--enforcement`
     /// overrides it at lowering.

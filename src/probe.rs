@@ -36,6 +36,10 @@ pub struct ContractLabel {
 pub struct ContractNamespace {
     pub name: String,
     pub managed: bool,
+    /// For a namespace set (`namespaces N { select ...; }`): the labels a namespace
+    /// carries to be in it; its probe namespace carries them.
+    #[serde(default)]
+    pub labels: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -122,7 +126,10 @@ pub fn build(
 ) -> ProbeCluster {
     let mut cluster = Cluster::new();
     for namespace in &contract.namespaces {
-        cluster.add_namespace(&namespace.name, Labels::new());
+        cluster.add_namespace(
+            &namespace.name,
+            namespace.labels.clone().unwrap_or_default(),
+        );
     }
     let mut probes = Vec::new();
     let mut services: Vec<&ContractService> = contract.services.iter().collect();

@@ -194,8 +194,13 @@ impl Serialize for Peers<'_> {
         let mut seq = serializer.serialize_seq(None)?;
         for peer in self.peers {
             let selector_peer = |namespace: NamespaceId, pods| SelectorPeer {
-                namespace: (namespace != self.here)
-                    .then(|| program.namespace(namespace).name.as_str()),
+                namespace: (namespace != self.here).then(|| {
+                    let ns = program.namespace(namespace);
+                    match &ns.set {
+                        Some(labels) => Namespaces::Labels(labels),
+                        None => Namespaces::Named(ns.name.as_str()),
+                    }
+                }),
                 pods,
             };
             match *peer {
@@ -237,16 +242,33 @@ impl Serialize for Peers<'_> {
 }
 
 struct SelectorPeer<'a> {
-    /// The namespace to select by name, when it is not the policy's own.
-    namespace: Option<&'a str>,
+    /// The namespaces to select, when they are not the policy's own.
+    namespace: Option<Namespaces<'a>>,
     pods: Option<PodSelector<'a>>,
+}
+
+/// A peer's `namespaceSelector`: one namespace by its name label, or a namespace set
+/// by its labels (`{}` for every namespace).
+enum Namespaces<'a> {
+    Named(&'a str),
+    Labels(&'a BTreeMap<String, String>),
 }
 
 impl Serialize for SelectorPeer<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut state = serializer.serialize_struct("NetworkPolicyPeer", 2)?;
-        if let Some(name) = self.namespace {
-            state.serialize_field("namespaceSelector", &MatchOne(NAMESPACE_NAME_LABEL, name))?;
+        match self.namespace {
+            Some(Namespaces::Named(name)) => {
+                state
+                    .serialize_field("namespaceSelector", &MatchOne(NAMESPACE_NAME_LABEL, name))?;
+            }
+            Some(Namespaces::Labels(labels)) if labels.is_empty() => {
+                state.serialize_field("namespaceSelector", &Empty)?;
+            }
+            Some(Namespaces::Labels(labels)) => {
+                state.serialize_field("namespaceSelector", &MatchMap(labels))?;
+            }
+            None => {}
         }
         if let Some(pods) = &self.pods {
             state.serialize_field("podSelector", pods)?;
@@ -329,6 +351,17 @@ impl Serialize for PodSelector<'_> {
                 MatchOne(&self.plan.labels[label as usize], "true").serialize(serializer)
             }
         }
+    }
+}
+
+/// `{matchLabels: {...}}` for a non-empty map.
+struct MatchMap<'a>(&'a BTreeMap<String, String>);
+
+impl Serialize for MatchMap<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut state = serializer.serialize_struct("LabelSelector", 1)?;
+        state.serialize_field("matchLabels", self.0)?;
+        state.end()
     }
 }
 

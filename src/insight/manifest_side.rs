@@ -45,6 +45,7 @@ pub fn derived_contract(cluster: &Cluster) -> LabelContract {
         .map(|name| ContractNamespace {
             name: name.clone(),
             managed: managed.contains(name),
+            labels: None,
         })
         .collect();
     let mut by_namespace: BTreeMap<String, BTreeSet<Labels>> = BTreeMap::new();
@@ -77,9 +78,16 @@ pub fn derived_contract(cluster: &Cluster) -> LabelContract {
 /// Both contracts in one: every namespace (managed when either side manages it),
 /// `first`'s services, then `second`'s whose labels no service of the namespace has.
 pub fn merge_contracts(first: &LabelContract, second: &LabelContract) -> LabelContract {
-    let mut namespaces: BTreeMap<String, bool> = BTreeMap::new();
+    let mut namespaces: BTreeMap<String, (bool, Option<Labels>)> = BTreeMap::new();
     for ns in first.namespaces.iter().chain(&second.namespaces) {
-        *namespaces.entry(ns.name.clone()).or_default() |= ns.managed;
+        let entry = namespaces.entry(ns.name.clone()).or_default();
+        entry.0 |= ns.managed;
+        if let Some(labels) = &ns.labels {
+            entry
+                .1
+                .get_or_insert_with(Labels::new)
+                .extend(labels.clone());
+        }
     }
     let mut services = first.services.clone();
     for service in &second.services {
@@ -96,7 +104,11 @@ pub fn merge_contracts(first: &LabelContract, second: &LabelContract) -> LabelCo
         exempt_label: first.exempt_label.clone(),
         namespaces: namespaces
             .into_iter()
-            .map(|(name, managed)| ContractNamespace { name, managed })
+            .map(|(name, (managed, labels))| ContractNamespace {
+                name,
+                managed,
+                labels,
+            })
             .collect(),
         services,
     }

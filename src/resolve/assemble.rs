@@ -33,6 +33,7 @@ pub(super) fn assemble(
             ir::Namespace {
                 name: name.clone(),
                 managed: decl.managed,
+                set: decl.set.clone(),
                 enforcement: Enforcement {
                     ingress: switch(decl.enforcement.ingress.or(program_enforcement.ingress)),
                     egress: switch(decl.enforcement.egress.or(program_enforcement.egress)),

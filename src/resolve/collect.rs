@@ -8,7 +8,7 @@ use super::declarations::{
     Decl, Declarations, EnforcementSlots, ExportDecl, ExternalDecl, GroupDecl, Loaded,
     NamespaceDecl, NeedsDecl, ServiceDecl,
 };
-use super::{cluster_settings, declaration_checks, value_checks};
+use super::{cluster_settings, declaration_checks, namespace_sets, value_checks};
 use crate::ast::{
     ExportTo, Ident, IdentityStyle, Item, ItemKind, Reference, ServiceItem, Spanned, Target,
 };
@@ -78,6 +78,12 @@ impl Collector<'_> {
             return false;
         }
         match self.decls.namespaces.get(&name.node) {
+            Some(existing) if existing.set.is_some() => {
+                let first = existing.span;
+                self.diagnostics
+                    .push(namespace_sets::name_conflict(name, first));
+                return false;
+            }
             Some(existing) if existing.managed != managed => {
                 let (this, other) = if managed {
                     ("managed", "external")
@@ -104,6 +110,7 @@ impl Collector<'_> {
                     name.node.clone(),
                     NamespaceDecl {
                         managed,
+                        set: None,
                         span,
                         enforcement: EnforcementSlots::default(),
                     },
@@ -135,6 +142,9 @@ impl Collector<'_> {
             ),
             ItemKind::NamespaceBlock { name, external, items } => {
                 self.collect_block(span, &name, external, items, context);
+            }
+            ItemKind::NamespaceSet { name, selects, items } => {
+                self.collect_set(span, &name, &selects, items, context);
             }
             ItemKind::Service { name, body } => self.collect_service(span, &name, &body, context),
             ItemKind::Group { name, members } => self.collect_group(span, name, members, context),
@@ -213,6 +223,49 @@ impl Collector<'_> {
             file: context.file,
             namespace: Some(name.node.clone()),
             external,
+            is_module: context.is_module,
+        };
+        self.block_depth += 1;
+        for item in items {
+            self.collect_item(item, &inner);
+        }
+        self.block_depth -= 1;
+    }
+
+    /// `namespaces N { select ...; ... }`: declared as an external namespace with
+    /// its labels; its items are collected as an external namespace's.
+    fn collect_set(
+        &mut self,
+        span: Span,
+        name: &Ident,
+        selects: &[crate::ast::SetSelect],
+        items: Vec<Item>,
+        context: &Context,
+    ) {
+        if context.external || self.block_depth > 0 {
+            self.misplaced(
+                span,
+                "a namespace set inside a namespace block",
+                "namespaces cannot be nested: close the outer block first",
+            );
+            return;
+        }
+        let selector = namespace_sets::selector(name, selects, self.diagnostics);
+        if let Some(existing) = self.decls.namespaces.get(&name.node) {
+            self.diagnostics
+                .push(namespace_sets::name_conflict(name, existing.span));
+            return;
+        }
+        if !self.declare_namespace(name, false, name.span) {
+            return;
+        }
+        if let Some(decl) = self.decls.namespaces.get_mut(&name.node) {
+            decl.set = Some(selector);
+        }
+        let inner = Context {
+            file: context.file,
+            namespace: Some(name.node.clone()),
+            external: true,
             is_module: context.is_module,
         };
         self.block_depth += 1;

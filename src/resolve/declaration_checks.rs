@@ -68,7 +68,7 @@ pub(super) fn service_body(
 }
 
 /// One `key = value` of a `select`: kept only if both are valid and the key is new.
-fn select_pair(
+pub(super) fn select_pair(
     pair: &LabelPair,
     selector: &mut BTreeMap<String, String>,
     spans: &mut BTreeMap<String, Span>,

@@ -27,6 +27,8 @@ pub(crate) struct Loaded {
 #[derive(Debug)]
 pub(crate) struct NamespaceDecl {
     pub managed: bool,
+    /// A namespace set's labels (`namespaces N { select ...; }`; empty: every namespace).
+    pub set: Option<BTreeMap<String, String>>,
     pub span: Span,
     pub enforcement: EnforcementSlots,
 }

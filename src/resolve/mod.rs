@@ -11,6 +11,7 @@ mod declaration_checks;
 mod declarations;
 mod ids;
 mod modules;
+mod namespace_sets;
 mod need_checks;
 mod overlap;
 mod port_checks;
@@ -45,6 +46,7 @@ pub fn resolve(
     let exports = resolved.exports;
     let program = assemble::assemble(decls, &tables, checked.needs, diagnostics);
     // Reported with or without errors, as they always were.
+    namespace_sets::every_namespace_warnings(&program, diagnostics);
     for d in overlap::warnings(&program) {
         diagnostics.push(d);
     }

@@ -44,6 +44,7 @@ fn is_token(rule: Rule) -> bool {
             | Rule::equals
             | Rule::dash
             | Rule::kw_namespace
+            | Rule::kw_namespaces
             | Rule::kw_external
             | Rule::kw_service
             | Rule::kw_select
@@ -126,6 +127,7 @@ impl Builder<'_> {
         let kind = match pair.as_rule() {
             Rule::namespace_item => self.build_namespace_item(pair),
             Rule::external_namespace_item => self.build_external_namespace_item(pair),
+            Rule::namespace_set_item => self.build_namespace_set_item(pair),
             Rule::service_item => self.build_service_item(pair),
             Rule::group_item => self.build_group_item(pair),
             Rule::external_item => self.build_external_item(pair),
@@ -165,6 +167,40 @@ impl Builder<'_> {
         Some(ItemKind::NamespaceBlock {
             name,
             external: true,
+            items,
+        })
+    }
+
+    /// `namespaces N { (set_select | item)* }`
+    fn build_namespace_set_item(&mut self, pair: Pair<'_, Rule>) -> Option<ItemKind> {
+        let mut parts = children(pair);
+        let name = self.build_ident(&parts.next()?);
+        let body = parts.next()?;
+        let mut selects = Vec::new();
+        let mut items = Vec::new();
+        for child in children(body) {
+            match child.as_rule() {
+                Rule::set_select => {
+                    let span = self.span(&child);
+                    let mut every = false;
+                    let mut pairs = Vec::new();
+                    for part in children(child) {
+                        match part.as_rule() {
+                            Rule::star => every = true,
+                            Rule::label_pair => pairs.extend(self.build_label_pair(part)),
+                            _ => {}
+                        }
+                    }
+                    selects.push(ast::SetSelect { every, pairs, span });
+                }
+                Rule::bad_item => self.explain_bad_item(&child),
+                Rule::stray_close => self.explain_stray_close(&child),
+                _ => items.extend(self.build_item(child)),
+            }
+        }
+        Some(ItemKind::NamespaceSet {
+            name,
+            selects,
             items,
         })
     }

@@ -10,7 +10,7 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
     match rule {
         Rule::semi => "`;`",
         Rule::comma => "`,`",
-        Rule::lbrace | Rule::namespace_body | Rule::service_body => "`{`",
+        Rule::lbrace | Rule::namespace_body | Rule::set_body | Rule::service_body => "`{`",
         Rule::rbrace | Rule::stray_close => "`}`",
         Rule::colon => "`:`",
         Rule::slash | Rule::protocol => "`/`",
@@ -43,6 +43,8 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         Rule::kw_warn => "`warn`",
         Rule::kw_cni => "`cni`",
         Rule::kw_cluster => "`cluster`",
+        Rule::kw_namespaces => "`namespaces`",
+        Rule::set_select => "`select ...;`",
         Rule::kw_pods => "`pods`",
         Rule::kw_nodes => "`nodes`",
         Rule::cluster_line => "a `pods` or `nodes` line",
@@ -69,6 +71,7 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         Rule::item_probe
         | Rule::namespace_item
         | Rule::external_namespace_item
+        | Rule::namespace_set_item
         | Rule::service_item
         | Rule::group_item
         | Rule::external_item

@@ -12,6 +12,15 @@
 //! `labels` identity style a client also gets every port granted to its `needs-*`
 //! label by other needs of its namespace: those are [`Expected::granted`], over-grants
 //! the compiler warned about (W004), never part of [`Expected::declared`].
+//!
+//! A namespace set (`namespaces N { select ...; }`) stands for every namespace whose
+//! labels carry its pairs (`select *;`: every namespace): in the probe world a managed
+//! or external namespace carries only its name label, and a set's own probe namespace
+//! its pairs. A set's service covers the pods of those namespaces whose labels carry
+//! its selector. A need is granted only at the ends the program manages: its egress
+//! side counts only when its subject is in a managed namespace, its ingress side only
+//! when its target is, so a managed pod that a set also holds takes part only through
+//! needs of its own end (W650).
 
 use std::net::IpAddr;
 
@@ -70,6 +79,8 @@ pub struct Expectation<'p> {
     by_subject: FxHashMap<Endpoint, Vec<usize>>,
     /// For each service, the label groups it carries (labels style).
     carried: Vec<Vec<LabelGroup>>,
+    /// Every namespace set and service of one, as endpoints.
+    set_endpoints: Vec<Endpoint>,
 }
 
 impl<'p> Expectation<'p> {
@@ -107,11 +118,28 @@ impl<'p> Expectation<'p> {
                 });
             }
         }
+        let mut set_endpoints: Vec<Endpoint> = program
+            .namespace_ids()
+            .filter(|&ns| program.namespace(ns).set.is_some())
+            .map(Endpoint::Namespace)
+            .collect();
+        set_endpoints.extend(
+            program
+                .service_ids()
+                .filter(|&id| {
+                    program
+                        .namespace(program.service(id).namespace)
+                        .set
+                        .is_some()
+                })
+                .map(Endpoint::Service),
+        );
         Expectation {
             program,
             enforcement,
             by_subject,
             carried,
+            set_endpoints,
         }
     }
 
@@ -157,11 +185,61 @@ impl<'p> Expectation<'p> {
             .collect()
     }
 
+    /// Whether `endpoint` is a namespace set or one of its services.
+    pub fn in_set(&self, endpoint: Endpoint) -> bool {
+        self.program
+            .endpoint_namespace(endpoint)
+            .is_some_and(|ns| self.program.namespace(ns).set.is_some())
+    }
+
+    /// Whether the end of `endpoint` is in a managed namespace (policies are written there).
+    fn managed_end(&self, endpoint: Endpoint) -> bool {
+        self.program
+            .endpoint_namespace(endpoint)
+            .is_some_and(|ns| self.program.namespace(ns).managed)
+    }
+
+    /// Whether namespace set `set` holds namespace `ns` of the probe world.
+    fn set_holds(&self, set: NamespaceId, ns: NamespaceId) -> bool {
+        let Some(wanted) = &self.program.namespace(set).set else {
+            return set == ns;
+        };
+        let namespace = self.program.namespace(ns);
+        wanted.iter().all(|(k, v)| match &namespace.set {
+            Some(labels) => labels.get(k) == Some(v),
+            None => k == crate::lower::NAMESPACE_NAME_LABEL && *v == namespace.name,
+        })
+    }
+
+    /// Whether the probe pod of `role` carries every pair of `selector`.
+    fn carries(
+        &self,
+        role: PodRole,
+        selector: &std::collections::BTreeMap<String, String>,
+    ) -> bool {
+        let exempt = &self.program.exempt;
+        selector.iter().all(|(k, v)| match role {
+            PodRole::Service(id) => self.program.service(id).selector.get(k) == Some(v),
+            PodRole::Unmatched => false,
+            PodRole::Exempt => *k == exempt.key && *v == exempt.value,
+        })
+    }
+
     /// Whether `endpoint` (a subject or target of a need) stands for `point`.
     pub fn covers(&self, endpoint: Endpoint, point: Point) -> bool {
         match (endpoint, point) {
-            (Endpoint::Service(id), Point::Pod { role, .. }) => role == PodRole::Service(id),
-            (Endpoint::Namespace(ns), Point::Pod { namespace, .. }) => ns == namespace,
+            (Endpoint::Service(id), Point::Pod { namespace, role }) => {
+                let service = self.program.service(id);
+                if self.program.namespace(service.namespace).set.is_some() {
+                    self.set_holds(service.namespace, namespace)
+                        && self.carries(role, &service.selector)
+                } else {
+                    role == PodRole::Service(id)
+                }
+            }
+            (Endpoint::Namespace(ns), Point::Pod { namespace, .. }) => {
+                self.set_holds(ns, namespace)
+            }
             (Endpoint::External(id), Point::Address(ip)) => {
                 let external = self.program.external(id);
                 external.cidrs.iter().any(|c| c.contains(&ip))
@@ -236,6 +314,11 @@ impl<'p> Expectation<'p> {
                 if let PodRole::Service(id) = role {
                     subjects.push(Endpoint::Service(id));
                 }
+                for &e in &self.set_endpoints {
+                    if self.covers(e, point) && !subjects.contains(&e) {
+                        subjects.push(e);
+                    }
+                }
                 subjects
             }
             Point::Address(_) => (0..self.program.externals.len())
@@ -274,13 +357,24 @@ impl<'p> Expectation<'p> {
 
     /// The connections the program allows from `src` to `dst`.
     pub fn between(&self, src: Point, dst: Point) -> Expected {
-        let mut declared = ConnSet::empty();
+        // Per side (egress, ingress): what the needs grant there.
+        let mut declared = [ConnSet::empty(), ConnSet::empty()];
+        let add = |sides: &mut [ConnSet; 2], n: usize| {
+            let need = &self.program.needs[n];
+            let ports = self.ports_on(&need.ports, dst);
+            if self.managed_end(need.subject) {
+                sides[0].union_with(&ports);
+            }
+            if self.managed_end(need.target) {
+                sides[1].union_with(&ports);
+            }
+        };
         for n in self.needs_between(src, dst) {
-            declared.union_with(&self.ports_on(&self.program.needs[n].ports, dst));
+            add(&mut declared, n);
         }
         let mut label = declared.clone();
         for n in self.label_needs_between(src, dst) {
-            label.union_with(&self.ports_on(&self.program.needs[n].ports, dst));
+            add(&mut label, n);
         }
         let side = |restricted: bool, set: &ConnSet| {
             if restricted {
@@ -294,8 +388,8 @@ impl<'p> Expectation<'p> {
             self.restricted_in(dst, Direction::Ingress),
         );
         Expected {
-            declared: side(egress, &declared).intersect(&side(ingress, &declared)),
-            granted: side(egress, &label).intersect(&side(ingress, &label)),
+            declared: side(egress, &declared[0]).intersect(&side(ingress, &declared[1])),
+            granted: side(egress, &label[0]).intersect(&side(ingress, &label[1])),
         }
     }
 

@@ -141,7 +141,11 @@ impl Parts<'_> {
     }
 
     fn namespace_selector(&self, here: NamespaceId, of: NamespaceId) -> Option<LabelSelector> {
-        (here != of).then(|| match_labels(NAMESPACE_NAME_LABEL, &self.0.program.namespace(of).name))
+        let ns = self.0.program.namespace(of);
+        (here != of).then(|| match &ns.set {
+            Some(labels) => match_map(labels),
+            None => match_labels(NAMESPACE_NAME_LABEL, &ns.name),
+        })
     }
 
     fn push_peer(&self, here: NamespaceId, peer: Peer, out: &mut Vec<NetworkPolicyPeer>) {
