@@ -2,6 +2,7 @@
 //! choices (`Vec<u32>`): every choice is taken modulo its number of options and a
 //! missing choice is 0, so proptest's shrinking (shorter vectors, smaller numbers)
 //! shrinks toward the simplest program. Covers managed and external namespaces,
+//! namespace sets (by labels, shared between sets, and `select *;`),
 //! services with single ports, ranges, named ports, TCP/UDP/SCTP and no ports, explicit
 //! selectors, needs within and across namespaces (with the exports they require), `*`
 //! and `N/*`, groups, IPv4/IPv6 externals with `except` (global and per namespace),
@@ -56,6 +57,8 @@ struct Service {
 struct Namespace {
     name: String,
     managed: bool,
+    /// For a namespace set (never managed): its `select` line.
+    set: Option<String>,
     services: Vec<Service>,
 }
 
@@ -238,9 +241,18 @@ pub fn program(c: &mut Choices) -> Generated {
                 ports,
             });
         }
+        // Some unmanaged namespaces are sets chosen by labels, sometimes every
+        // namespace (whose services then also match managed namespaces' pods).
+        let set = (!managed && c.chance(40)).then(|| match c.pick(4) {
+            0 => "select *;".to_owned(),
+            1 => "select team = t0;".to_owned(),
+            2 => "select team = t0, tier = front;".to_owned(),
+            _ => format!("select team = t{n};"),
+        });
         namespaces.push(Namespace {
             name: name(c, "n", n, 'x'),
             managed,
+            set,
             services,
         });
     }
@@ -428,6 +440,14 @@ pub fn program(c: &mut Choices) -> Generated {
         out.push_str("external kube-apiserver = 10.96.0.1/32, fd02::1/128;\n");
     }
     for (n, block) in blocks.iter().enumerate() {
+        if let Some(select) = &namespaces[n].set {
+            let _ = write!(
+                out,
+                "namespaces {} {{\n  {select}\n{block}}}\n",
+                namespaces[n].name
+            );
+            continue;
+        }
         let kind = if namespaces[n].managed {
             "namespace"
         } else {

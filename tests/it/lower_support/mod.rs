@@ -91,6 +91,7 @@ impl Builder {
         self.program.namespaces.push(Namespace {
             name: name.to_owned(),
             managed,
+            set: None,
             enforcement: Enforcement::ON,
             span,
         });
