@@ -24,6 +24,7 @@ pub const KEYWORDS: &[&str] = &[
     "label",
     "labels",
     "namespace",
+    "namespaces",
     "needs",
     "nodes",
     "off",

@@ -134,3 +134,11 @@ fn syntax_errors_are_reported_not_formatted() {
     let codes: Vec<&str> = errors.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, ["E101"]);
 }
+
+#[test]
+fn namespace_sets() {
+    golden(
+        "namespace_sets",
+        "namespaces   ops {select team=ops ,tier = \"prod\"; // by labels\n service prometheus{select app=prometheus;}}\nnamespaces all{select *;}\n",
+    );
+}
