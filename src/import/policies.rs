@@ -94,6 +94,10 @@ pub struct Reading {
     /// The exempt label of the input's default-deny objects (`NotIn`), if any.
     pub exempt: Option<(String, String)>,
     pub notes: Vec<Note>,
+    /// Namespace sets (`namespaces N { select ...; }`), by name: the labels of a
+    /// namespace selector that is not one namespace's name (empty: `{}`, every
+    /// namespace). A peer in one names the set as its first namespace.
+    pub sets: BTreeMap<String, Labels>,
 }
 
 impl Reading {
@@ -405,12 +409,57 @@ fn everything(reading: &mut Reading, id: &str) -> Vec<Peer> {
     ]
 }
 
-/// The namespaces of the input a namespace selector matches; a selector that is not
-/// one namespace's name also matches namespaces created later (a note says so).
+/// The namespace set of the labels `labels` (made on first use): named after its
+/// pairs (`team-ops`, `all-namespaces` for `{}`), never a namespace's name.
+fn set_for(reading: &mut Reading, labels: &Labels) -> String {
+    if let Some((name, _)) = reading.sets.iter().find(|(_, l)| *l == labels) {
+        return name.clone();
+    }
+    let words: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| format!("{}-{v}", k.rsplit('/').next().unwrap_or(k)))
+        .collect();
+    let mut base = crate::probe::derive::dns_label(&words.join("-"));
+    base.truncate(50);
+    let base = base.trim_end_matches('-').to_owned();
+    let base = if base.is_empty() {
+        "all-namespaces".to_owned()
+    } else {
+        base
+    };
+    let mut name = base.clone();
+    let mut n = 2;
+    while reading.namespaces.contains_key(&name) || reading.sets.contains_key(&name) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    reading.sets.insert(name.clone(), labels.clone());
+    name
+}
+
+/// The namespaces of the input a namespace selector matches. A selector of label
+/// equalities (or `{}`) that is not one namespace's name is a namespace set: the set
+/// comes first, then the managed namespaces it matches now (their own policies decide
+/// their end). Any other selector also matches namespaces created later (a note says
+/// so) and is read as the namespaces it matches now.
 fn matching_namespaces(reading: &mut Reading, selector: &LabelSelector, id: &str) -> Vec<String> {
-    if crate::probe::derive::named_namespace(selector).is_none()
-        || equalities(selector).is_none_or(|l| l.len() != 1)
-    {
+    let named = crate::probe::derive::named_namespace(selector).is_some()
+        && equalities(selector).is_some_and(|l| l.len() == 1);
+    let set = equalities(selector)
+        .filter(|l| !named && !l.contains_key(crate::analyze::NAMESPACE_NAME_LABEL));
+    if let Some(labels) = set {
+        let name = set_for(reading, &labels);
+        let mut out = vec![name];
+        out.extend(
+            reading
+                .namespaces
+                .iter()
+                .filter(|(n, l)| reading.managed.contains(*n) && selector_matches(selector, l))
+                .map(|(n, _)| n.clone()),
+        );
+        return out;
+    }
+    if !named {
         reading.notes.push(Note::narrower(
             id,
             format!(

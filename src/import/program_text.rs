@@ -338,7 +338,10 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
     for (ns, services) in &external_spaces {
         files.push(ProgramFile {
             path: format!("{ns}.netp"),
-            text: external_file(ns, services, &names),
+            text: match reading.sets.get(ns) {
+                Some(labels) => set_file(ns, labels, services, &names),
+                None => external_file(ns, services, &names),
+            },
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -559,6 +562,35 @@ fn needs_lines(lines: &[(String, String)]) -> Vec<String> {
         .collect();
     out.sort();
     out
+}
+
+/// A namespace set: the namespaces a selector chose by their labels.
+fn set_file(
+    ns: &str,
+    labels: &Labels,
+    services: &BTreeSet<(String, Labels)>,
+    names: &Names,
+) -> String {
+    let mut text = String::from(
+        "// Imported by `netpc import`: the namespaces a namespace selector chose by their labels.\n",
+    );
+    let select = if labels.is_empty() {
+        "*".to_owned()
+    } else {
+        let pairs: Vec<String> = labels
+            .iter()
+            .map(|(k, v)| format!("{k} = {}", quoted(v)))
+            .collect();
+        pairs.join(", ")
+    };
+    let _ = writeln!(text, "namespaces {ns} {{");
+    let _ = writeln!(text, "  select {select};");
+    for key in services {
+        let name = names.services.get(key).cloned().unwrap_or_default();
+        let _ = writeln!(text, "  {}", service_line(&name, &key.1));
+    }
+    let _ = writeln!(text, "}}");
+    text
 }
 
 fn external_file(ns: &str, services: &BTreeSet<(String, Labels)>, names: &Names) -> String {
