@@ -40,6 +40,44 @@ pub struct ContractNamespace {
     /// carries to be in it; its probe namespace carries them.
     #[serde(default)]
     pub labels: Option<BTreeMap<String, String>>,
+    /// A namespace set's set-based terms; its probe namespace satisfies them.
+    #[serde(default)]
+    pub expressions: Vec<ContractExpression>,
+}
+
+/// A set-based term of the contract (`matchExpressions` form).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct ContractExpression {
+    pub key: String,
+    pub operator: String,
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+/// The labels a probe carries to satisfy `labels` and `expressions`
+/// ([`crate::ir::satisfying`]: the first value of `In`, a value for `Exists`).
+pub fn probe_labels(
+    labels: &BTreeMap<String, String>,
+    expressions: &[ContractExpression],
+) -> BTreeMap<String, String> {
+    let requirements: Vec<crate::ir::Requirement> = expressions
+        .iter()
+        .filter_map(|e| {
+            let op = match e.operator.as_str() {
+                "In" => crate::ir::RequirementOp::In,
+                "NotIn" => crate::ir::RequirementOp::NotIn,
+                "Exists" => crate::ir::RequirementOp::Exists,
+                "DoesNotExist" => crate::ir::RequirementOp::DoesNotExist,
+                _ => return None,
+            };
+            Some(crate::ir::Requirement {
+                key: e.key.clone(),
+                op,
+                values: e.values.clone(),
+            })
+        })
+        .collect();
+    crate::ir::satisfying(labels, &requirements)
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -49,6 +87,8 @@ pub struct ContractService {
     pub service: String,
     pub managed: bool,
     pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub expressions: Vec<ContractExpression>,
     #[serde(default)]
     pub named_ports: Vec<ContractPort>,
 }
@@ -126,9 +166,10 @@ pub fn build(
 ) -> ProbeCluster {
     let mut cluster = Cluster::new();
     for namespace in &contract.namespaces {
+        let labels = namespace.labels.clone().unwrap_or_default();
         cluster.add_namespace(
             &namespace.name,
-            namespace.labels.clone().unwrap_or_default(),
+            probe_labels(&labels, &namespace.expressions),
         );
     }
     let mut probes = Vec::new();
@@ -146,7 +187,7 @@ pub fn build(
             .copied()
             .unwrap_or_default();
         for service in run {
-            let mut labels: Labels = service.labels.clone();
+            let mut labels: Labels = probe_labels(&service.labels, &service.expressions);
             labels.insert(PROBE_LABEL.to_owned(), "service".to_owned());
             let mut workload = Workload::new(&service.namespace, &service.service, "Pod", labels);
             for port in &service.named_ports {

@@ -127,6 +127,8 @@ struct ContractNamespace<'a> {
     /// A namespace set's labels: what a namespace must carry to be in it.
     #[serde(skip_serializing_if = "Option::is_none")]
     labels: Option<&'a std::collections::BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    expressions: Vec<crate::lower::Expression>,
 }
 
 /// Every output file, sorted by path, the manifest last.
@@ -177,6 +179,7 @@ pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
                             name: &n.name,
                             managed: n.managed,
                             labels: n.set.as_ref(),
+                            expressions: crate::lower::expressions(&n.set_requirements),
                         })
                         .collect(),
                     services: &contract

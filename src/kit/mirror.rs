@@ -460,8 +460,8 @@ pub fn identity(
             .services
             .iter()
             .find(|s| &s.namespace == ns && s.service == service.name)
-            .map(|s| s.labels.clone())
-            .unwrap_or_else(|| service.selector.clone())
+            .map(|s| crate::probe::probe_labels(&s.labels, &s.expressions))
+            .unwrap_or_else(|| service.probe_labels())
     };
     match pod {
         KitPod::Program(Point::Pod {

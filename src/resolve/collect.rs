@@ -111,6 +111,7 @@ impl Collector<'_> {
                     NamespaceDecl {
                         managed,
                         set: None,
+                        set_requirements: Vec::new(),
                         span,
                         enforcement: EnforcementSlots::default(),
                     },
@@ -250,7 +251,7 @@ impl Collector<'_> {
             );
             return;
         }
-        let selector = namespace_sets::selector(name, selects, self.diagnostics);
+        let (selector, requirements) = namespace_sets::selector(name, selects, self.diagnostics);
         if let Some(existing) = self.decls.namespaces.get(&name.node) {
             self.diagnostics
                 .push(namespace_sets::name_conflict(name, existing.span));
@@ -261,6 +262,7 @@ impl Collector<'_> {
         }
         if let Some(decl) = self.decls.namespaces.get_mut(&name.node) {
             decl.set = Some(selector);
+            decl.set_requirements = requirements;
         }
         let inner = Context {
             file: context.file,
@@ -466,6 +468,7 @@ impl Collector<'_> {
                 namespace,
                 name: name.clone(),
                 selector: body.selector,
+                requirements: body.requirements,
                 explicit_selector: body.explicit,
                 ports: body.ports,
             });

@@ -6,21 +6,22 @@
 
 use std::collections::BTreeMap;
 
-use super::declaration_checks::select_pair;
+use super::declaration_checks::{requirement, select_pair};
 use crate::ast::{Ident, SetSelect};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::{Endpoint, Program};
+use crate::ir::{Endpoint, Program, Requirement};
 use crate::source::Span;
 
 /// The label that the API server sets to a namespace's own name.
 const NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
-/// The labels of set `name` (empty for `select *;`), from its one `select` line.
+/// The labels and set-based terms of set `name` (both empty for `select *;`), from
+/// its one `select` line.
 pub(super) fn selector(
     name: &Ident,
     selects: &[SetSelect],
     diagnostics: &mut Diagnostics,
-) -> BTreeMap<String, String> {
+) -> (BTreeMap<String, String>, Vec<Requirement>) {
     let Some(first) = selects.first() else {
         diagnostics.push(
             Diagnostic::new(
@@ -31,7 +32,7 @@ pub(super) fn selector(
             )
             .with_help("say which namespaces it holds: `select team = ops;` (by their labels) or `select *;` (every namespace)"),
         );
-        return BTreeMap::new();
+        return (BTreeMap::new(), Vec::new());
     };
     for again in &selects[1..] {
         diagnostics.push(
@@ -48,28 +49,38 @@ pub(super) fn selector(
     let mut labels = BTreeMap::new();
     let mut spans: BTreeMap<String, Span> = BTreeMap::new();
     let mut problems = Vec::new();
+    let by_name = |key: &crate::ast::Spanned<String>, value: &str| {
+        Diagnostic::new(
+            Code::SetByNamespaceName,
+            format!("namespace set `{}` is chosen by the namespace's name", name.node),
+            key.span,
+            "the API server sets this label to the name",
+        )
+        .with_help(format!(
+            "name the namespace instead: `external namespace {value} {{ ... }}` (or `namespace {value} {{ ... }}` if this program manages it)"
+        ))
+    };
     for pair in &first.pairs {
         if pair.key.node == NAME_LABEL {
-            problems.push(
-                Diagnostic::new(
-                    Code::SetByNamespaceName,
-                    format!("namespace set `{}` is chosen by the namespace's name", name.node),
-                    pair.key.span,
-                    "the API server sets this label to the name",
-                )
-                .with_help(format!(
-                    "name the namespace instead: `external namespace {} {{ ... }}` (or `namespace {0} {{ ... }}` if this program manages it)",
-                    pair.value.node
-                )),
-            );
+            problems.push(by_name(&pair.key, &pair.value.node));
             continue;
         }
         select_pair(pair, &mut labels, &mut spans, &mut problems);
     }
+    let mut requirements = Vec::new();
+    for term in &first.requirements {
+        if term.key.node == NAME_LABEL {
+            let value = term.values.first().map_or("N", |v| v.node.as_str());
+            problems.push(by_name(&term.key, value));
+            continue;
+        }
+        requirements.extend(requirement(term, &mut spans, &mut problems));
+    }
+    requirements.sort();
     for d in problems {
         diagnostics.push(d);
     }
-    labels
+    (labels, requirements)
 }
 
 /// E651: `name`, already declared at `first`, is a namespace set's name (or a set's
@@ -97,8 +108,9 @@ pub(super) fn export_to_set(set: &Ident, declared: Span) -> Diagnostic {
     .with_help("no policy is written in a set, so it needs no consent: its pods reach this service through a `needs` written here (`SET/CLIENT needs SERVICE:PORT;`)")
 }
 
-/// W650: a need whose subject or target is in a set of every namespace (`select *;`),
-/// while the program manages namespaces: the pods of those are in the set, but
+/// W650: a need whose subject or target is in a set that holds namespaces without
+/// labels (`select *;`, or only `notin` and `!` terms), which managed namespaces are
+/// to netpc, while the program manages namespaces: the pods of those are in the set, but
 /// netpc writes the need only at the other end.
 pub(super) fn every_namespace_warnings(program: &Program, diagnostics: &mut Diagnostics) {
     let managed: Vec<&str> = program
@@ -114,7 +126,11 @@ pub(super) fn every_namespace_warnings(program: &Program, diagnostics: &mut Diag
         program
             .endpoint_namespace(endpoint)
             .map(|ns| program.namespace(ns))
-            .filter(|ns| ns.set.as_ref().is_some_and(BTreeMap::is_empty))
+            .filter(|ns| {
+                let none = BTreeMap::new();
+                ns.set.as_ref().is_some_and(BTreeMap::is_empty)
+                    && ns.set_requirements.iter().all(|r| r.matches(&none))
+            })
     };
     let mut seen = std::collections::BTreeSet::new();
     for need in &program.needs {
@@ -136,11 +152,11 @@ pub(super) fn every_namespace_warnings(program: &Program, diagnostics: &mut Diag
         diagnostics.push(
             Diagnostic::new(
                 Code::EverySetMeetsManaged,
-                format!("`{}` is every namespace, also the managed {list}{more}", set.name),
+                format!("`{}` also holds the managed namespaces {list}{more}", set.name),
                 span,
                 "written only at the other end",
             )
-            .with_secondary(set.span, "every namespace")
+            .with_secondary(set.span, "a set that namespaces without labels are in")
             .with_help(format!("netpc writes no {side} the pods of a managed namespace for this need: where they should take part, write the need with their own service too")),
         );
     }

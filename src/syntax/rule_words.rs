@@ -62,6 +62,14 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         Rule::label_key => "a label key",
         Rule::label_value | Rule::bare_value => "a label value",
         Rule::label_pair => "`key = value`",
+        Rule::label_in | Rule::label_notin | Rule::label_absent | Rule::label_exists => {
+            "`key = value`, `key in (...)`, `key notin (...)`, `key` or `!key`"
+        }
+        Rule::label_values | Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::bang => "`!`",
+        Rule::kw_in => "`in`",
+        Rule::kw_notin => "`notin`",
         Rule::string | Rule::string_text | Rule::unterminated_string => "a quoted path",
         Rule::reference => "a name, `namespace/name`, `namespace/*` or `*`",
         Rule::target => "a target (`name`, `namespace/name`, `namespace/*` or `*`)",
@@ -96,6 +104,7 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         | Rule::name_text
         | Rule::label_word
         | Rule::service_line
+        | Rule::select_term
         | Rule::item_strict
         | Rule::item
         | Rule::skip_quoted

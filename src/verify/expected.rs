@@ -22,6 +22,7 @@
 //! when its target is, so a managed pod that a set also holds takes part only through
 //! needs of its own end (W650).
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use rustc_hash::FxHashMap;
@@ -199,30 +200,40 @@ impl<'p> Expectation<'p> {
             .is_some_and(|ns| self.program.namespace(ns).managed)
     }
 
-    /// Whether namespace set `set` holds namespace `ns` of the probe world.
+    /// Whether namespace set `set` holds namespace `ns` of the probe world: a set's
+    /// probe namespace carries the labels that satisfy its selector, every other one
+    /// only its name label.
     fn set_holds(&self, set: NamespaceId, ns: NamespaceId) -> bool {
-        let Some(wanted) = &self.program.namespace(set).set else {
+        let chosen = self.program.namespace(set);
+        let Some(wanted) = &chosen.set else {
             return set == ns;
         };
         let namespace = self.program.namespace(ns);
-        wanted.iter().all(|(k, v)| match &namespace.set {
-            Some(labels) => labels.get(k) == Some(v),
-            None => k == crate::lower::NAMESPACE_NAME_LABEL && *v == namespace.name,
-        })
+        let mut labels = match &namespace.set {
+            Some(own) => crate::ir::satisfying(own, &namespace.set_requirements),
+            None => BTreeMap::new(),
+        };
+        labels.insert(
+            crate::lower::NAMESPACE_NAME_LABEL.to_owned(),
+            namespace.name.clone(),
+        );
+        crate::ir::selector_matches(wanted, &chosen.set_requirements, &labels)
     }
 
-    /// Whether the probe pod of `role` carries every pair of `selector`.
-    fn carries(
-        &self,
-        role: PodRole,
-        selector: &std::collections::BTreeMap<String, String>,
-    ) -> bool {
-        let exempt = &self.program.exempt;
-        selector.iter().all(|(k, v)| match role {
-            PodRole::Service(id) => self.program.service(id).selector.get(k) == Some(v),
-            PodRole::Unmatched => false,
-            PodRole::Exempt => *k == exempt.key && *v == exempt.value,
-        })
+    /// The labels of the probe pod of `role` (as `probe` gives them; the `needs-*`
+    /// labels of the labels style left out).
+    fn pod_labels(&self, role: PodRole) -> BTreeMap<String, String> {
+        let (mut labels, kind) = match role {
+            PodRole::Service(id) => (self.program.service(id).probe_labels(), "service"),
+            PodRole::Unmatched => (BTreeMap::new(), "unmatched"),
+            PodRole::Exempt => {
+                let exempt = &self.program.exempt;
+                let labels = BTreeMap::from([(exempt.key.clone(), exempt.value.clone())]);
+                (labels, "exempt")
+            }
+        };
+        labels.insert(crate::probe::PROBE_LABEL.to_owned(), kind.to_owned());
+        labels
     }
 
     /// Whether `endpoint` (a subject or target of a need) stands for `point`.
@@ -232,7 +243,7 @@ impl<'p> Expectation<'p> {
                 let service = self.program.service(id);
                 if self.program.namespace(service.namespace).set.is_some() {
                     self.set_holds(service.namespace, namespace)
-                        && self.carries(role, &service.selector)
+                        && service.matches(&self.pod_labels(role))
                 } else {
                     role == PodRole::Service(id)
                 }
@@ -350,7 +361,7 @@ impl<'p> Expectation<'p> {
             PodRole::Unmatched => true,
             PodRole::Service(id) => {
                 let exempt = &self.program.exempt;
-                self.program.service(id).selector.get(&exempt.key) != Some(&exempt.value)
+                self.program.service(id).probe_labels().get(&exempt.key) != Some(&exempt.value)
             }
         }
     }

@@ -142,3 +142,11 @@ fn namespace_sets() {
         "namespaces   ops {select team=ops ,tier = \"prod\"; // by labels\n service prometheus{select app=prometheus;}}\nnamespaces all{select *;}\n",
     );
 }
+
+#[test]
+fn set_based_select_terms() {
+    golden(
+        "set_based_select_terms",
+        "namespace shop { service api { select app=api,tier  in(web ,api),! debug , track; } }\nnamespaces ops{select team notin (a,b),!legacy;}\n",
+    );
+}
