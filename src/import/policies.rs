@@ -97,7 +97,7 @@ pub struct Reading {
     /// Namespace sets (`namespaces N { select ...; }`), by name: the labels of a
     /// namespace selector that is not one namespace's name (empty: `{}`, every
     /// namespace). A peer in one names the set as its first namespace.
-    pub sets: BTreeMap<String, Labels>,
+    pub sets: BTreeMap<String, SetSelector>,
 }
 
 impl Reading {
@@ -112,6 +112,44 @@ impl Reading {
     pub fn enforced(&self, namespace: &str, direction: Dir) -> bool {
         self.managed.contains(namespace) && self.isolation(namespace, direction).enforced()
     }
+}
+
+/// A namespace set's selector in the program's terms: equalities and set-based terms.
+pub type SetSelector = (Labels, Vec<crate::ir::Requirement>);
+
+/// A selector as `select` terms: its equalities (`matchLabels`, `In` with one value)
+/// and set-based terms, when every key is constrained once (as `select` wants).
+pub fn select_terms(selector: &LabelSelector) -> Option<SetSelector> {
+    use crate::ir::{Requirement, RequirementOp};
+    let mut labels = selector.match_labels.clone().unwrap_or_default();
+    let mut terms: Vec<Requirement> = Vec::new();
+    for expr in selector.match_expressions.iter().flatten() {
+        let taken = labels.contains_key(&expr.key) || terms.iter().any(|t| t.key == expr.key);
+        if taken {
+            return None;
+        }
+        let mut values = expr.values.clone().unwrap_or_default();
+        values.sort();
+        values.dedup();
+        let op = match expr.operator.as_str() {
+            "In" if values.len() == 1 => {
+                labels.insert(expr.key.clone(), values.remove(0));
+                continue;
+            }
+            "In" if !values.is_empty() => RequirementOp::In,
+            "NotIn" if !values.is_empty() => RequirementOp::NotIn,
+            "Exists" if values.is_empty() => RequirementOp::Exists,
+            "DoesNotExist" if values.is_empty() => RequirementOp::DoesNotExist,
+            _ => return None,
+        };
+        terms.push(Requirement {
+            key: expr.key.clone(),
+            op,
+            values,
+        });
+    }
+    terms.sort();
+    Some((labels, terms))
 }
 
 /// The label set a selector asks for, when it is only equalities (`matchLabels`, or
@@ -411,14 +449,22 @@ fn everything(reading: &mut Reading, id: &str) -> Vec<Peer> {
 
 /// The namespace set of the labels `labels` (made on first use): named after its
 /// pairs (`team-ops`, `all-namespaces` for `{}`), never a namespace's name.
-fn set_for(reading: &mut Reading, labels: &Labels) -> String {
-    if let Some((name, _)) = reading.sets.iter().find(|(_, l)| *l == labels) {
+fn set_for(reading: &mut Reading, chosen: &SetSelector) -> String {
+    if let Some((name, _)) = reading.sets.iter().find(|(_, l)| *l == chosen) {
         return name.clone();
     }
-    let words: Vec<String> = labels
+    let short = |k: &str| k.rsplit('/').next().unwrap_or(k).to_owned();
+    let mut words: Vec<String> = chosen
+        .0
         .iter()
-        .map(|(k, v)| format!("{}-{v}", k.rsplit('/').next().unwrap_or(k)))
+        .map(|(k, v)| format!("{}-{v}", short(k)))
         .collect();
+    words.extend(chosen.1.iter().map(|r| match r.op {
+        crate::ir::RequirementOp::In => format!("{}-{}", short(&r.key), r.values.join("-")),
+        crate::ir::RequirementOp::NotIn => format!("{}-not-{}", short(&r.key), r.values.join("-")),
+        crate::ir::RequirementOp::Exists => short(&r.key),
+        crate::ir::RequirementOp::DoesNotExist => format!("no-{}", short(&r.key)),
+    }));
     let mut base = crate::probe::derive::dns_label(&words.join("-"));
     base.truncate(50);
     let base = base.trim_end_matches('-').to_owned();
@@ -433,22 +479,25 @@ fn set_for(reading: &mut Reading, labels: &Labels) -> String {
         name = format!("{base}-{n}");
         n += 1;
     }
-    reading.sets.insert(name.clone(), labels.clone());
+    reading.sets.insert(name.clone(), chosen.clone());
     name
 }
 
 /// The namespaces of the input a namespace selector matches. A selector of label
-/// equalities (or `{}`) that is not one namespace's name is a namespace set: the set
+/// equalities and set-based terms (or `{}`) that is not one namespace's name is a
+/// namespace set: the set
 /// comes first, then the managed namespaces it matches now (their own policies decide
 /// their end). Any other selector also matches namespaces created later (a note says
 /// so) and is read as the namespaces it matches now.
 fn matching_namespaces(reading: &mut Reading, selector: &LabelSelector, id: &str) -> Vec<String> {
     let named = crate::probe::derive::named_namespace(selector).is_some()
         && equalities(selector).is_some_and(|l| l.len() == 1);
-    let set = equalities(selector)
-        .filter(|l| !named && !l.contains_key(crate::analyze::NAMESPACE_NAME_LABEL));
-    if let Some(labels) = set {
-        let name = set_for(reading, &labels);
+    let set = select_terms(selector).filter(|(l, t)| {
+        let name = crate::analyze::NAMESPACE_NAME_LABEL;
+        !named && !l.contains_key(name) && t.iter().all(|r| r.key != name)
+    });
+    if let Some(chosen) = set {
+        let name = set_for(reading, &chosen);
         let mut out = vec![name];
         out.extend(
             reading

@@ -339,7 +339,7 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
         files.push(ProgramFile {
             path: format!("{ns}.netp"),
             text: match reading.sets.get(ns) {
-                Some(labels) => set_file(ns, labels, services, &names),
+                Some(chosen) => set_file(ns, chosen, services, &names),
                 None => external_file(ns, services, &names),
             },
         });
@@ -565,22 +565,34 @@ fn needs_lines(lines: &[(String, String)]) -> Vec<String> {
 }
 
 /// A namespace set: the namespaces a selector chose by their labels.
+/// A set-based term as `select` writes it, values quoted where they must be.
+fn term_text(r: &crate::ir::Requirement) -> String {
+    let values: Vec<String> = r.values.iter().map(|v| quoted(v)).collect();
+    match r.op {
+        crate::ir::RequirementOp::In => format!("{} in ({})", r.key, values.join(", ")),
+        crate::ir::RequirementOp::NotIn => format!("{} notin ({})", r.key, values.join(", ")),
+        crate::ir::RequirementOp::Exists => r.key.clone(),
+        crate::ir::RequirementOp::DoesNotExist => format!("!{}", r.key),
+    }
+}
+
 fn set_file(
     ns: &str,
-    labels: &Labels,
+    (labels, terms): &super::policies::SetSelector,
     services: &BTreeSet<(String, Labels)>,
     names: &Names,
 ) -> String {
     let mut text = String::from(
         "// Imported by `netpc import`: the namespaces a namespace selector chose by their labels.\n",
     );
-    let select = if labels.is_empty() {
+    let select = if labels.is_empty() && terms.is_empty() {
         "*".to_owned()
     } else {
-        let pairs: Vec<String> = labels
+        let mut pairs: Vec<String> = labels
             .iter()
             .map(|(k, v)| format!("{k} = {}", quoted(v)))
             .collect();
+        pairs.extend(terms.iter().map(|r| term_text(r)));
         pairs.join(", ")
     };
     let _ = writeln!(text, "namespaces {ns} {{");
