@@ -8,6 +8,7 @@
 
 pub mod fidelity;
 mod identity;
+mod namespace_text;
 mod needs;
 pub mod policies;
 mod probes;

@@ -4,7 +4,7 @@
 //! namespace, and `_cluster.netp` with the program-wide settings and the address
 //! ranges. Notes stand as `// import:` comments at the top of the namespace they are
 //! about. This is the only module that decides how the program looks, so it can be
-//! routed through `netpc fmt` later. Pure.
+//! routed through `netpc fmt` later (the unmanaged namespaces' files are `namespace_text`'s). Pure.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -23,9 +23,9 @@ pub const CLUSTER_FILE: &str = "_cluster.netp";
 const DNS_NAMESPACE: &str = "kube-system";
 
 /// Names chosen for every end.
-struct Names {
+pub(super) struct Names {
     /// (namespace, labels) → service name.
-    services: BTreeMap<(String, Labels), String>,
+    pub(super) services: BTreeMap<(String, Labels), String>,
     /// Address range → external name.
     externals: BTreeMap<Net, String>,
 }
@@ -163,7 +163,7 @@ fn choose_names(
     }
 }
 
-fn quoted(value: &str) -> String {
+pub(super) fn quoted(value: &str) -> String {
     let plain = !value.is_empty()
         && value
             .chars()
@@ -179,7 +179,7 @@ fn quoted(value: &str) -> String {
     }
 }
 
-fn service_line(name: &str, labels: &Labels) -> String {
+pub(super) fn service_line(name: &str, labels: &Labels) -> String {
     if labels.len() == 1 && labels.get("app").is_some_and(|v| v == name) {
         return format!("service {name};");
     }
@@ -339,8 +339,8 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
         files.push(ProgramFile {
             path: format!("{ns}.netp"),
             text: match reading.sets.get(ns) {
-                Some(chosen) => set_file(ns, chosen, services, &names),
-                None => external_file(ns, services, &names),
+                Some(chosen) => super::namespace_text::set_file(ns, chosen, services, &names),
+                None => super::namespace_text::external_file(ns, services, &names),
             },
         });
     }
@@ -562,60 +562,4 @@ fn needs_lines(lines: &[(String, String)]) -> Vec<String> {
         .collect();
     out.sort();
     out
-}
-
-/// A namespace set: the namespaces a selector chose by their labels.
-/// A set-based term as `select` writes it, values quoted where they must be.
-fn term_text(r: &crate::ir::Requirement) -> String {
-    let values: Vec<String> = r.values.iter().map(|v| quoted(v)).collect();
-    match r.op {
-        crate::ir::RequirementOp::In => format!("{} in ({})", r.key, values.join(", ")),
-        crate::ir::RequirementOp::NotIn => format!("{} notin ({})", r.key, values.join(", ")),
-        crate::ir::RequirementOp::Exists => r.key.clone(),
-        crate::ir::RequirementOp::DoesNotExist => format!("!{}", r.key),
-    }
-}
-
-fn set_file(
-    ns: &str,
-    (labels, terms): &super::policies::SetSelector,
-    services: &BTreeSet<(String, Labels)>,
-    names: &Names,
-) -> String {
-    let mut text = String::from(
-        "// Imported by `netpc import`: the namespaces a namespace selector chose by their labels.\n",
-    );
-    let select = if labels.is_empty() && terms.is_empty() {
-        "*".to_owned()
-    } else {
-        let mut pairs: Vec<String> = labels
-            .iter()
-            .map(|(k, v)| format!("{k} = {}", quoted(v)))
-            .collect();
-        pairs.extend(terms.iter().map(|r| term_text(r)));
-        pairs.join(", ")
-    };
-    let _ = writeln!(text, "namespaces {ns} {{");
-    let _ = writeln!(text, "  select {select};");
-    for key in services {
-        let name = names.services.get(key).cloned().unwrap_or_default();
-        let _ = writeln!(text, "  {}", service_line(&name, &key.1));
-    }
-    let _ = writeln!(text, "}}");
-    text
-}
-
-fn external_file(ns: &str, services: &BTreeSet<(String, Labels)>, names: &Names) -> String {
-    let mut text = String::from("// Imported by `netpc import`: a namespace without policies.\n");
-    if services.is_empty() {
-        let _ = writeln!(text, "external namespace {ns} {{}}");
-        return text;
-    }
-    let _ = writeln!(text, "external namespace {ns} {{");
-    for key in services {
-        let name = names.services.get(key).cloned().unwrap_or_default();
-        let _ = writeln!(text, "  {}", service_line(&name, &key.1));
-    }
-    let _ = writeln!(text, "}}");
-    text
 }

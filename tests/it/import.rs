@@ -290,13 +290,16 @@ impl netpc::source::Loader for NoFiles {
 /// netpc's output of random programs (the differential test's generator, held-out
 /// style: modules left out) imports back: never broader, and exact for every one
 /// (the compiled folder's label contract gives the workloads, as `netpc import out/`
-/// reads it).
+/// reads it) whose services select by equalities only: import does not yet write
+/// set-based pod selectors (`in`, `notin`, `k`, `!k`; docs/import.md), so a program
+/// with them is only checked never to come back broader.
 #[test]
 fn generated_programs_round_trip_exactly() {
     let mut seed: u32 = 0x5eed;
     let mut checked = 0;
+    let mut with_terms = 0;
     let mut inexact = Vec::new();
-    for _ in 0..300 {
+    for _ in 0..400 {
         let choices: Vec<u32> = (0..160)
             .map(|_| {
                 seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
@@ -327,6 +330,11 @@ fn generated_programs_round_trip_exactly() {
         let Some(plan) = netpc::compile(input, options).plan else {
             continue;
         };
+        let set_based = plan
+            .program
+            .services
+            .iter()
+            .any(|s| !s.requirements.is_empty());
         let folder = netpc::verify::compiled(&plan).unwrap();
         let mut cluster = netpc::analyze::Cluster::new();
         for (policy, _) in &folder.policies {
@@ -351,12 +359,17 @@ fn generated_programs_round_trip_exactly() {
             fidelity.broader,
             generated.text
         );
+        if set_based {
+            with_terms += 1;
+            continue;
+        }
         if !fidelity.equivalent() {
             inexact.push((generated.text.clone(), imported.notes.clone()));
         }
         checked += 1;
     }
     assert!(checked >= 100, "only {checked} programs compiled");
+    assert!(with_terms >= 20, "only {with_terms} programs with set-based terms");
     assert!(
         inexact.is_empty(),
         "{} of {checked} inexact, first:\n{:#?}",
