@@ -158,12 +158,9 @@ impl ProbeCluster {
 pub const UNMATCHED_POD: &str = "netpc-probe.unmatched";
 pub const EXEMPT_POD: &str = "netpc-probe.exempt";
 
-/// Build the probe cluster from a label contract and policy objects (each with the
-/// file it came from, for messages).
-pub fn build(
-    contract: &LabelContract,
-    policies: impl IntoIterator<Item = (NetworkPolicy, Option<String>)>,
-) -> ProbeCluster {
+/// A cluster of the contract's namespaces; a namespace set's carries labels that
+/// satisfy its selector.
+fn namespaces(contract: &LabelContract) -> Cluster {
     let mut cluster = Cluster::new();
     for namespace in &contract.namespaces {
         let labels = namespace.labels.clone().unwrap_or_default();
@@ -172,6 +169,16 @@ pub fn build(
             probe_labels(&labels, &namespace.expressions),
         );
     }
+    cluster
+}
+
+/// Build the probe cluster from a label contract and policy objects (each with the
+/// file it came from, for messages).
+pub fn build(
+    contract: &LabelContract,
+    policies: impl IntoIterator<Item = (NetworkPolicy, Option<String>)>,
+) -> ProbeCluster {
+    let mut cluster = namespaces(contract);
     let mut probes = Vec::new();
     let mut services: Vec<&ContractService> = contract.services.iter().collect();
     services.sort_by(|a, b| (&a.namespace, &a.service).cmp(&(&b.namespace, &b.service)));

@@ -51,7 +51,11 @@ pub(super) fn set_file(
 }
 
 /// A namespace without policies.
-pub(super) fn external_file(ns: &str, services: &BTreeSet<(String, Labels)>, names: &Names) -> String {
+pub(super) fn external_file(
+    ns: &str,
+    services: &BTreeSet<(String, Labels)>,
+    names: &Names,
+) -> String {
     let mut text = String::from("// Imported by `netpc import`: a namespace without policies.\n");
     if services.is_empty() {
         let _ = writeln!(text, "external namespace {ns} {{}}");

@@ -233,8 +233,8 @@ impl Collector<'_> {
         self.block_depth -= 1;
     }
 
-    /// `namespaces N { select ...; ... }`: declared as an external namespace with
-    /// its labels; its items are collected as an external namespace's.
+    /// `namespaces N { select ...; ... }`: collected as an external namespace's
+    /// block, with its labels.
     fn collect_set(
         &mut self,
         span: Span,
@@ -243,38 +243,17 @@ impl Collector<'_> {
         items: Vec<Item>,
         context: &Context,
     ) {
-        if context.external || self.block_depth > 0 {
-            self.misplaced(
-                span,
-                "a namespace set inside a namespace block",
-                "namespaces cannot be nested: close the outer block first",
-            );
-            return;
-        }
         let (selector, requirements) = namespace_sets::selector(name, selects, self.diagnostics);
         if let Some(existing) = self.decls.namespaces.get(&name.node) {
             self.diagnostics
                 .push(namespace_sets::name_conflict(name, existing.span));
             return;
         }
-        if !self.declare_namespace(name, false, name.span) {
-            return;
-        }
+        self.collect_block(span, name, true, items, context);
         if let Some(decl) = self.decls.namespaces.get_mut(&name.node) {
             decl.set = Some(selector);
             decl.set_requirements = requirements;
         }
-        let inner = Context {
-            file: context.file,
-            namespace: Some(name.node.clone()),
-            external: true,
-            is_module: context.is_module,
-        };
-        self.block_depth += 1;
-        for item in items {
-            self.collect_item(item, &inner);
-        }
-        self.block_depth -= 1;
     }
 
     fn collect_group(

@@ -214,7 +214,7 @@ impl<'p> Expectation<'p> {
             None => BTreeMap::new(),
         };
         labels.insert(
-            crate::lower::NAMESPACE_NAME_LABEL.to_owned(),
+            crate::analyze::NAMESPACE_NAME_LABEL.to_owned(),
             namespace.name.clone(),
         );
         crate::ir::selector_matches(wanted, &chosen.set_requirements, &labels)

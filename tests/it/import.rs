@@ -369,7 +369,10 @@ fn generated_programs_round_trip_exactly() {
         checked += 1;
     }
     assert!(checked >= 100, "only {checked} programs compiled");
-    assert!(with_terms >= 20, "only {with_terms} programs with set-based terms");
+    assert!(
+        with_terms >= 20,
+        "only {with_terms} programs with set-based terms"
+    );
     assert!(
         inexact.is_empty(),
         "{} of {checked} inexact, first:\n{:#?}",
