@@ -37,7 +37,7 @@ pub(super) fn set_file(
             .iter()
             .map(|(k, v)| format!("{k} = {}", quoted(v)))
             .collect();
-        pairs.extend(terms.iter().map(|r| term_text(r)));
+        pairs.extend(terms.iter().map(term_text));
         pairs.join(", ")
     };
     let _ = writeln!(text, "namespaces {ns} {{");
