@@ -53,6 +53,7 @@ impl PartialEq for ServiceItem {
         match (self, other) {
             (ServiceItem::Select(a, _), ServiceItem::Select(b, _)) => a == b,
             (ServiceItem::Port(a, _), ServiceItem::Port(b, _)) => a == b,
+            (ServiceItem::Requirements(a, _), ServiceItem::Requirements(b, _)) => a == b,
             _ => false,
         }
     }
@@ -95,6 +96,13 @@ pub enum ItemKind {
     NamespaceBlock {
         name: Ident,
         external: bool,
+        items: Vec<Item>,
+    },
+    /// `namespaces N { select ...; service ...; }`: the namespaces chosen by labels.
+    NamespaceSet {
+        name: Ident,
+        /// Every `select` line written (the checks want exactly one).
+        selects: Vec<SetSelect>,
         items: Vec<Item>,
     },
     /// `service S;` or `service S { select ...; port ...; }`.
@@ -200,7 +208,66 @@ pub enum ServiceItem {
     Select(Vec<LabelPair>, Span),
     /// `port P, ...;`
     Port(Vec<PortSpec>, Span),
+    /// The set-based terms of a `select` line (`k in (a, b)`, `k notin (...)`, `k`,
+    /// `!k`), beside its `Select` of the `k = v` terms, with the line's span.
+    Requirements(Vec<Requirement>, Span),
 }
+
+/// A set-based term of a `select`, as `kubectl -l` spells it.
+#[derive(Clone, Debug)]
+pub struct Requirement {
+    pub key: Spanned<String>,
+    pub op: RequirementOp,
+    /// The values of `in` / `notin` (empty for `k` and `!k`).
+    pub values: Vec<Spanned<String>>,
+    pub span: Span,
+}
+
+impl PartialEq for Requirement {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key && self.op == other.op && self.values == other.values
+    }
+}
+impl Eq for Requirement {}
+
+/// The operator of a [`Requirement`] (Kubernetes' `matchExpressions` operators).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RequirementOp {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+impl RequirementOp {
+    /// The Kubernetes spelling: `In`, `NotIn`, `Exists`, `DoesNotExist`.
+    pub fn as_k8s(self) -> &'static str {
+        match self {
+            RequirementOp::In => "In",
+            RequirementOp::NotIn => "NotIn",
+            RequirementOp::Exists => "Exists",
+            RequirementOp::DoesNotExist => "DoesNotExist",
+        }
+    }
+}
+
+/// The `select` line of a namespace set: `select *;` (`every`) or label pairs.
+#[derive(Clone, Debug)]
+pub struct SetSelect {
+    pub every: bool,
+    pub pairs: Vec<LabelPair>,
+    pub requirements: Vec<Requirement>,
+    pub span: Span,
+}
+
+impl PartialEq for SetSelect {
+    fn eq(&self, other: &Self) -> bool {
+        self.every == other.every
+            && self.pairs == other.pairs
+            && self.requirements == other.requirements
+    }
+}
+impl Eq for SetSelect {}
 
 /// `key = value` in a `select` (the value may have been quoted; quotes are removed).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -289,12 +356,17 @@ fn shrink_items(items: &mut Vec<Item>) {
     for item in items {
         match &mut item.kind {
             ItemKind::NamespaceBlock { items, .. } => shrink_items(items),
+            ItemKind::NamespaceSet { selects, items, .. } => {
+                selects.shrink_to_fit();
+                shrink_items(items);
+            }
             ItemKind::Service { body, .. } => {
                 body.shrink_to_fit();
                 for entry in body {
                     match entry {
                         ServiceItem::Select(pairs, _) => pairs.shrink_to_fit(),
                         ServiceItem::Port(ports, _) => ports.shrink_to_fit(),
+                        ServiceItem::Requirements(terms, _) => terms.shrink_to_fit(),
                     }
                 }
             }

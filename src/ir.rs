@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-pub use crate::ast::{Direction, GuardAction, IdentityStyle};
+pub use crate::ast::{Direction, GuardAction, IdentityStyle, RequirementOp};
 use crate::source::Span;
 use ipnet::IpNet;
 
@@ -81,8 +81,14 @@ impl Default for ExemptLabel {
 #[derive(Clone, Debug)]
 pub struct Namespace {
     pub name: String,
-    /// `false` for an `external namespace`: no policy is emitted in it.
+    /// `false` for an `external namespace` or a namespace set: no policy is emitted in it.
     pub managed: bool,
+    /// `Some` for a namespace set (`namespaces N { select ...; }`): the namespaces whose
+    /// labels carry every pair, now and later (empty: every namespace, `select *;`).
+    /// `name` is then the program's name for the set, not a namespace's.
+    pub set: Option<BTreeMap<String, String>>,
+    /// A namespace set's set-based terms (`select team in (a, b);`), sorted by key.
+    pub set_requirements: Vec<Requirement>,
     /// The enforcement written in the program for this namespace, per direction
     /// (`enforcement` inside it, else the program-wide one, else on). `--enforcement`
     /// overrides it at lowering.
@@ -210,11 +216,105 @@ pub struct Service {
     pub namespace: NamespaceId,
     /// The labels its pods carry: the `select` pairs, or `app=<name>` by default.
     pub selector: BTreeMap<String, String>,
+    /// The set-based terms of its `select` (`k in (a, b)`, `k notin (...)`, `k`,
+    /// `!k`), sorted by key (each key once, in `selector` or here).
+    pub requirements: Vec<Requirement>,
     /// Whether `selector` came from a `select` line (false: the default `app=<name>`).
     pub explicit_selector: bool,
     /// The ports it serves. Empty: it declared none and accepts any port asked for.
     pub ports: Vec<ServicePort>,
     pub span: Span,
+}
+
+/// A set-based selector term: `key in (values)`, `key notin (values)`, `key` (exists),
+/// `!key` (does not exist). Values are sorted and unique; empty for the last two.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Requirement {
+    pub key: String,
+    pub op: RequirementOp,
+    pub values: Vec<String>,
+}
+
+impl Requirement {
+    /// Whether a pod (or namespace) with `labels` satisfies it.
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        let value = labels.get(&self.key);
+        match self.op {
+            RequirementOp::In => value.is_some_and(|v| self.values.contains(v)),
+            RequirementOp::NotIn => value.is_none_or(|v| !self.values.contains(v)),
+            RequirementOp::Exists => value.is_some(),
+            RequirementOp::DoesNotExist => value.is_none(),
+        }
+    }
+
+    /// As written in a program: `tier in (a, b)`, `tier notin (a)`, `tier`, `!tier`.
+    pub fn text(&self) -> String {
+        let list = || self.values.join(", ");
+        match self.op {
+            RequirementOp::In => format!("{} in ({})", self.key, list()),
+            RequirementOp::NotIn => format!("{} notin ({})", self.key, list()),
+            RequirementOp::Exists => self.key.clone(),
+            RequirementOp::DoesNotExist => format!("!{}", self.key),
+        }
+    }
+}
+
+/// Whether `labels` carry every pair of `equal` and satisfy every requirement.
+pub fn selector_matches(
+    equal: &BTreeMap<String, String>,
+    requirements: &[Requirement],
+    labels: &BTreeMap<String, String>,
+) -> bool {
+    equal.iter().all(|(k, v)| labels.get(k) == Some(v))
+        && requirements.iter().all(|r| r.matches(labels))
+}
+
+/// The labels of a probe pod (or namespace) that a selector matches: its pairs, the
+/// first value of each `in`, and `exists` for a key that must exist (a probe never
+/// carries a key that `notin` or `!` constrains). `verify`'s probes follow this rule.
+pub fn satisfying(
+    equal: &BTreeMap<String, String>,
+    requirements: &[Requirement],
+) -> BTreeMap<String, String> {
+    let mut labels = equal.clone();
+    for r in requirements {
+        match r.op {
+            RequirementOp::In => {
+                if let Some(first) = r.values.first() {
+                    labels.insert(r.key.clone(), first.clone());
+                }
+            }
+            RequirementOp::Exists => {
+                labels.insert(r.key.clone(), "exists".to_owned());
+            }
+            RequirementOp::NotIn | RequirementOp::DoesNotExist => {}
+        }
+    }
+    labels
+}
+
+/// `app=api, tier in (a, b), !debug`: a selector as the messages show it.
+pub fn selector_text(equal: &BTreeMap<String, String>, requirements: &[Requirement]) -> String {
+    let mut terms: Vec<String> = equal.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    terms.extend(requirements.iter().map(Requirement::text));
+    terms.join(", ")
+}
+
+impl Service {
+    /// Whether a pod with `labels` is one of its pods.
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        selector_matches(&self.selector, &self.requirements, labels)
+    }
+
+    /// The labels of its probe pod ([`satisfying`]).
+    pub fn probe_labels(&self) -> BTreeMap<String, String> {
+        satisfying(&self.selector, &self.requirements)
+    }
+
+    /// Its selector as messages show it.
+    pub fn selector_text(&self) -> String {
+        selector_text(&self.selector, &self.requirements)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -36,6 +36,48 @@ pub struct ContractLabel {
 pub struct ContractNamespace {
     pub name: String,
     pub managed: bool,
+    /// For a namespace set (`namespaces N { select ...; }`): the labels a namespace
+    /// carries to be in it; its probe namespace carries them.
+    #[serde(default)]
+    pub labels: Option<BTreeMap<String, String>>,
+    /// A namespace set's set-based terms; its probe namespace satisfies them.
+    #[serde(default)]
+    pub expressions: Vec<ContractExpression>,
+}
+
+/// A set-based term of the contract (`matchExpressions` form).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct ContractExpression {
+    pub key: String,
+    pub operator: String,
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+/// The labels a probe carries to satisfy `labels` and `expressions`
+/// ([`crate::ir::satisfying`]: the first value of `In`, a value for `Exists`).
+pub fn probe_labels(
+    labels: &BTreeMap<String, String>,
+    expressions: &[ContractExpression],
+) -> BTreeMap<String, String> {
+    let requirements: Vec<crate::ir::Requirement> = expressions
+        .iter()
+        .filter_map(|e| {
+            let op = match e.operator.as_str() {
+                "In" => crate::ir::RequirementOp::In,
+                "NotIn" => crate::ir::RequirementOp::NotIn,
+                "Exists" => crate::ir::RequirementOp::Exists,
+                "DoesNotExist" => crate::ir::RequirementOp::DoesNotExist,
+                _ => return None,
+            };
+            Some(crate::ir::Requirement {
+                key: e.key.clone(),
+                op,
+                values: e.values.clone(),
+            })
+        })
+        .collect();
+    crate::ir::satisfying(labels, &requirements)
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -45,6 +87,8 @@ pub struct ContractService {
     pub service: String,
     pub managed: bool,
     pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub expressions: Vec<ContractExpression>,
     #[serde(default)]
     pub named_ports: Vec<ContractPort>,
 }
@@ -114,16 +158,27 @@ impl ProbeCluster {
 pub const UNMATCHED_POD: &str = "netpc-probe.unmatched";
 pub const EXEMPT_POD: &str = "netpc-probe.exempt";
 
+/// A cluster of the contract's namespaces; a namespace set's carries labels that
+/// satisfy its selector.
+fn namespaces(contract: &LabelContract) -> Cluster {
+    let mut cluster = Cluster::new();
+    for namespace in &contract.namespaces {
+        let labels = namespace.labels.clone().unwrap_or_default();
+        cluster.add_namespace(
+            &namespace.name,
+            probe_labels(&labels, &namespace.expressions),
+        );
+    }
+    cluster
+}
+
 /// Build the probe cluster from a label contract and policy objects (each with the
 /// file it came from, for messages).
 pub fn build(
     contract: &LabelContract,
     policies: impl IntoIterator<Item = (NetworkPolicy, Option<String>)>,
 ) -> ProbeCluster {
-    let mut cluster = Cluster::new();
-    for namespace in &contract.namespaces {
-        cluster.add_namespace(&namespace.name, Labels::new());
-    }
+    let mut cluster = namespaces(contract);
     let mut probes = Vec::new();
     let mut services: Vec<&ContractService> = contract.services.iter().collect();
     services.sort_by(|a, b| (&a.namespace, &a.service).cmp(&(&b.namespace, &b.service)));
@@ -139,7 +194,7 @@ pub fn build(
             .copied()
             .unwrap_or_default();
         for service in run {
-            let mut labels: Labels = service.labels.clone();
+            let mut labels: Labels = probe_labels(&service.labels, &service.expressions);
             labels.insert(PROBE_LABEL.to_owned(), "service".to_owned());
             let mut workload = Workload::new(&service.namespace, &service.service, "Pod", labels);
             for port in &service.named_ports {

@@ -3,8 +3,9 @@
 //! docs and the binary say the same thing). Codes are never renumbered or reused.
 //! Ranges: `E1xx` syntax, `E2xx` names and scopes, `E3xx` values, `W0xx` warnings,
 //! `E4xx`/`W4xx` workloads (manifests checked against the program), `E5xx`/`W5xx` the
-//! network plugin's profile (`docs/cni.md`), `E6xx`/`W6xx` language extensions of
-//! import (`enforcement ... selected`, `isolate`).
+//! network plugin's profile (`docs/cni.md`), `E6xx`/`W6xx` issue 14's language
+//! extensions (`E60x`/`W60x`: `enforcement ... selected`, `isolate`, `anywhere`;
+//! `E65x`/`W65x`: namespace sets).
 
 use super::Severity;
 
@@ -137,4 +138,10 @@ codes! {
     AnywhereWithoutPods = "E603", Error, "need with `anywhere` and no pods";
     IsolateWithoutEffect = "W600", Warning, "`isolate` in a direction that is not `selected`";
     SelectedIsolatesAll = "W601", Warning, "`selected` direction where `*` isolates every pod";
+    // E65x/W65x: namespace sets and set-based selectors (issue 14)
+    SetWithoutSelect = "E650", Error, "namespace set without exactly one select line";
+    SetNameConflict = "E651", Error, "namespace set name declared again";
+    ExportToSet = "E652", Error, "export to a namespace set";
+    SetByNamespaceName = "E653", Error, "namespace set chosen by the namespace name label";
+    EverySetMeetsManaged = "W650", Warning, "need through every namespace reaches managed ones only one way";
 }

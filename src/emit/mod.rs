@@ -124,6 +124,11 @@ struct ExemptLabel<'a> {
 struct ContractNamespace<'a> {
     name: &'a str,
     managed: bool,
+    /// A namespace set's labels: what a namespace must carry to be in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<&'a std::collections::BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    expressions: Vec<crate::lower::Expression>,
 }
 
 /// Every output file, sorted by path, the manifest last.
@@ -173,6 +178,8 @@ pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
                         .map(|n| ContractNamespace {
                             name: &n.name,
                             managed: n.managed,
+                            labels: n.set.as_ref(),
+                            expressions: crate::lower::expressions(&n.set_requirements),
                         })
                         .collect(),
                     services: &contract

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
 
-use crate::ir::{NamespaceId, Port, PortKind, Ports};
+use crate::ir::{NamespaceId, Port, PortKind, Ports, Requirement};
 use crate::lower::{
     Direction, MANAGED_BY, NAMESPACE_NAME_LABEL, NamespacePlan, Peer, Plan, Policy, Rule, Rules,
     Selects,
@@ -197,8 +197,13 @@ impl Serialize for Peers<'_> {
         let mut seq = serializer.serialize_seq(None)?;
         for peer in self.peers {
             let selector_peer = |namespace: NamespaceId, pods| SelectorPeer {
-                namespace: (namespace != self.here)
-                    .then(|| program.namespace(namespace).name.as_str()),
+                namespace: (namespace != self.here).then(|| {
+                    let ns = program.namespace(namespace);
+                    match &ns.set {
+                        Some(labels) => Namespaces::Labels(labels, &ns.set_requirements),
+                        None => Namespaces::Named(ns.name.as_str()),
+                    }
+                }),
                 pods,
             };
             match *peer {
@@ -241,16 +246,30 @@ impl Serialize for Peers<'_> {
 }
 
 struct SelectorPeer<'a> {
-    /// The namespace to select by name, when it is not the policy's own.
-    namespace: Option<&'a str>,
+    /// The namespaces to select, when they are not the policy's own.
+    namespace: Option<Namespaces<'a>>,
     pods: Option<PodSelector<'a>>,
+}
+
+/// A peer's `namespaceSelector`: one namespace by its name label, or a namespace set
+/// by its labels (`{}` for every namespace).
+enum Namespaces<'a> {
+    Named(&'a str),
+    Labels(&'a BTreeMap<String, String>, &'a [Requirement]),
 }
 
 impl Serialize for SelectorPeer<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut state = serializer.serialize_struct("NetworkPolicyPeer", 2)?;
-        if let Some(name) = self.namespace {
-            state.serialize_field("namespaceSelector", &MatchOne(NAMESPACE_NAME_LABEL, name))?;
+        match self.namespace {
+            Some(Namespaces::Named(name)) => {
+                state
+                    .serialize_field("namespaceSelector", &MatchOne(NAMESPACE_NAME_LABEL, name))?;
+            }
+            Some(Namespaces::Labels(labels, requirements)) => {
+                state.serialize_field("namespaceSelector", &Terms(labels, requirements))?;
+            }
+            None => {}
         }
         if let Some(pods) = &self.pods {
             state.serialize_field("podSelector", pods)?;
@@ -321,18 +340,50 @@ impl Serialize for PodSelector<'_> {
             }
             Selects::Exempt => MatchOne(&exempt.key, &exempt.value).serialize(serializer),
             Selects::Service(id) => {
-                let selector: &BTreeMap<String, String> = &self.plan.program.service(id).selector;
-                if selector.is_empty() {
-                    return Empty.serialize(serializer);
-                }
-                let mut state = serializer.serialize_struct("LabelSelector", 1)?;
-                state.serialize_field("matchLabels", selector)?;
-                state.end()
+                let service = self.plan.program.service(id);
+                Terms(&service.selector, &service.requirements).serialize(serializer)
             }
             Selects::Label(label) => {
                 MatchOne(&self.plan.labels[label as usize], "true").serialize(serializer)
             }
         }
+    }
+}
+
+/// A selector of equalities and set-based terms: `matchLabels` (when there are
+/// equalities), then `matchExpressions` (sorted by key), or `{}` with neither.
+struct Terms<'a>(&'a BTreeMap<String, String>, &'a [Requirement]);
+
+impl Serialize for Terms<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0.is_empty() && self.1.is_empty() {
+            return Empty.serialize(serializer);
+        }
+        let mut state = serializer.serialize_struct("LabelSelector", 2)?;
+        if !self.0.is_empty() {
+            state.serialize_field("matchLabels", self.0)?;
+        }
+        if !self.1.is_empty() {
+            let list: Vec<Expression> = self.1.iter().map(Expression).collect();
+            state.serialize_field("matchExpressions", &list)?;
+        }
+        state.end()
+    }
+}
+
+/// `{key, operator, values}` (no `values` for `Exists` and `DoesNotExist`).
+struct Expression<'a>(&'a Requirement);
+
+impl Serialize for Expression<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        let mut state = serializer.serialize_struct("LabelSelectorRequirement", 3)?;
+        state.serialize_field("key", &r.key)?;
+        state.serialize_field("operator", r.op.as_k8s())?;
+        if !r.values.is_empty() {
+            state.serialize_field("values", &r.values)?;
+        }
+        state.end()
     }
 }
 

@@ -117,7 +117,8 @@ fn is_body_line(rule: Rule) -> bool {
 pub(crate) fn fmt_item(w: &mut Writer<'_>, pair: Pair<'_, Rule>, pad: Option<usize>) {
     match pair.as_rule() {
         Rule::namespace_item => fmt_namespace_item(w, pair),
-        Rule::external_namespace_item => fmt_namespace_item(w, pair),
+        Rule::external_namespace_item | Rule::namespace_set_item => fmt_namespace_item(w, pair),
+        Rule::set_select => fmt_body_line(w, pair, Sep::Line),
         Rule::service_item => {
             let layout = pad.map_or(Layout::Auto, Layout::OneLine);
             fmt_service_item(w, pair, layout);
@@ -135,7 +136,7 @@ fn fmt_namespace_item(w: &mut Writer<'_>, pair: Pair<'_, Rule>) {
     let mut first = true;
     for part in pair.into_inner() {
         match part.as_rule() {
-            Rule::namespace_body => fmt_namespace_body(w, part),
+            Rule::namespace_body | Rule::set_body => fmt_namespace_body(w, part),
             Rule::semi => w.token(&part, Sep::Glued),
             _ if first => w.token(&part, Sep::Line),
             _ => w.token(&part, Sep::Spaces(1)),
@@ -144,7 +145,7 @@ fn fmt_namespace_item(w: &mut Writer<'_>, pair: Pair<'_, Rule>) {
     }
 }
 
-/// `{ item* }`: items one per line, indented; `{}` when empty.
+/// `{ item* }` (a namespace set's `select` line is one of them): items one per line, indented; `{}` when empty.
 fn fmt_namespace_body(w: &mut Writer<'_>, pair: Pair<'_, Rule>) {
     let mut parts: Vec<_> = pair.into_inner().collect();
     let Some(close) = parts.pop() else { return };

@@ -46,6 +46,9 @@ pub(crate) fn list<'i>(
 fn element(w: &mut Writer<'_>, pair: Pair<'_, Rule>, sep: Sep) {
     match pair.as_rule() {
         Rule::label_pair => fmt_label_pair(w, pair, sep),
+        Rule::label_in | Rule::label_notin | Rule::label_absent | Rule::label_exists => {
+            fmt_requirement(w, pair, sep);
+        }
         Rule::target => fmt_target(w, pair, sep),
         _ => tokens(w, pair, sep),
     }
@@ -68,6 +71,40 @@ fn fmt_label_pair(w: &mut Writer<'_>, pair: Pair<'_, Rule>, sep: Sep) {
     for part in pair.into_inner() {
         w.token(&part, if first { sep } else { Sep::Spaces(1) });
         first = false;
+    }
+}
+
+/// `key in (a, b)`, `key notin (a)`, `!key`, `key`: one space around `in`/`notin`,
+/// values after `, `, `!` and the parentheses glued.
+fn fmt_requirement(w: &mut Writer<'_>, pair: Pair<'_, Rule>, sep: Sep) {
+    let mut next = sep;
+    for part in pair.into_inner() {
+        match part.as_rule() {
+            Rule::bang => {
+                w.token(&part, next);
+                next = Sep::Glued;
+            }
+            Rule::label_values => {
+                for value in part.into_inner() {
+                    let s = match value.as_rule() {
+                        Rule::lparen => Sep::Spaces(1),
+                        Rule::comma | Rule::rparen => Sep::Glued,
+                        _ if next == Sep::Glued => Sep::Glued,
+                        _ => Sep::Spaces(1),
+                    };
+                    next = if value.as_rule() == Rule::lparen {
+                        Sep::Glued
+                    } else {
+                        Sep::Spaces(1)
+                    };
+                    w.token(&value, s);
+                }
+            }
+            _ => {
+                w.token(&part, next);
+                next = Sep::Spaces(1);
+            }
+        }
     }
 }
 

@@ -143,12 +143,18 @@ fn service_text(plan: &Plan, symbol: &Symbol) -> Option<String> {
     let program = &plan.program;
     let id = find_service(program, symbol)?;
     let service = program.service(id);
-    let selector = service
+    let mut terms: Vec<String> = service
         .selector
         .iter()
         .map(|(k, v)| format!("`{k}={v}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+        .collect();
+    terms.extend(
+        service
+            .requirements
+            .iter()
+            .map(|r| format!("`{}`", r.text())),
+    );
+    let selector = terms.join(", ");
     let mut text = format!("\nselector: {selector}\n");
     let ports = if service.ports.is_empty() {
         "none declared (any port asked for)".to_owned()

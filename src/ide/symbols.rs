@@ -119,7 +119,8 @@ impl Index {
                     self.region(file, item.span.start, end, &name.node);
                     *namespace = Some(name.node.clone());
                 }
-                ItemKind::NamespaceBlock { name, items, .. } => {
+                ItemKind::NamespaceBlock { name, items, .. }
+                | ItemKind::NamespaceSet { name, items, .. } => {
                     self.declare_namespace(name, item.span);
                     self.region(file, item.span.start, item.span.end, &name.node);
                     self.declare_items(items, file, &mut Some(name.node.clone()));
@@ -207,7 +208,8 @@ impl Index {
         for item in items {
             match &item.kind {
                 ItemKind::NamespaceDecl { name } => context.namespace = Some(name.node.clone()),
-                ItemKind::NamespaceBlock { name, items, .. } => {
+                ItemKind::NamespaceBlock { name, items, .. }
+                | ItemKind::NamespaceSet { name, items, .. } => {
                     let mut inner = Context {
                         file: context.file,
                         namespace: Some(name.node.clone()),

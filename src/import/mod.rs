@@ -8,12 +8,14 @@
 
 pub mod fidelity;
 mod identity;
+mod namespace_text;
 mod naming;
 mod needs;
 pub mod policies;
 mod probes;
 mod program_text;
 mod service_text;
+mod set_reading;
 
 use crate::analyze::Cluster;
 

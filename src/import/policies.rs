@@ -14,8 +14,9 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::set_reading::matching_namespaces;
 use super::{Note, Port, PortValue, Ports};
-use crate::analyze::{Cluster, Labels, selector_matches};
+use crate::analyze::{Cluster, Labels};
 
 /// A direction of traffic, as seen by the selected pods.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -104,6 +105,10 @@ pub struct Reading {
     /// The exempt label of the input's default-deny objects (`NotIn`), if any.
     pub exempt: Option<(String, String)>,
     pub notes: Vec<Note>,
+    /// Namespace sets (`namespaces N { select ...; }`), by name: the labels of a
+    /// namespace selector that is not one namespace's name (empty: `{}`, every
+    /// namespace). A peer in one names the set as its first namespace.
+    pub sets: BTreeMap<String, SetSelector>,
 }
 
 impl Reading {
@@ -125,6 +130,44 @@ impl Reading {
     pub fn enforced(&self, namespace: &str, direction: Dir) -> bool {
         self.managed.contains(namespace) && self.isolation(namespace, direction).enforced()
     }
+}
+
+/// A namespace set's selector in the program's terms: equalities and set-based terms.
+pub type SetSelector = (Labels, Vec<crate::ir::Requirement>);
+
+/// A selector as `select` terms: its equalities (`matchLabels`, `In` with one value)
+/// and set-based terms, when every key is constrained once (as `select` wants).
+pub fn select_terms(selector: &LabelSelector) -> Option<SetSelector> {
+    use crate::ir::{Requirement, RequirementOp};
+    let mut labels = selector.match_labels.clone().unwrap_or_default();
+    let mut terms: Vec<Requirement> = Vec::new();
+    for expr in selector.match_expressions.iter().flatten() {
+        let taken = labels.contains_key(&expr.key) || terms.iter().any(|t| t.key == expr.key);
+        if taken {
+            return None;
+        }
+        let mut values = expr.values.clone().unwrap_or_default();
+        values.sort();
+        values.dedup();
+        let op = match expr.operator.as_str() {
+            "In" if values.len() == 1 => {
+                labels.insert(expr.key.clone(), values.remove(0));
+                continue;
+            }
+            "In" if !values.is_empty() => RequirementOp::In,
+            "NotIn" if !values.is_empty() => RequirementOp::NotIn,
+            "Exists" if values.is_empty() => RequirementOp::Exists,
+            "DoesNotExist" if values.is_empty() => RequirementOp::DoesNotExist,
+            _ => return None,
+        };
+        terms.push(Requirement {
+            key: expr.key.clone(),
+            op,
+            values,
+        });
+    }
+    terms.sort();
+    Some((labels, terms))
 }
 
 /// The label set a selector asks for, when it is only equalities (`matchLabels`, or
@@ -439,29 +482,6 @@ fn read_policy(reading: &mut Reading, policy: &NetworkPolicy, ns: &str, name: &s
 fn canonical(cidr: &str) -> String {
     cidr.parse::<ipnet::IpNet>()
         .map_or_else(|_| cidr.to_owned(), |net| net.trunc().to_string())
-}
-
-/// The namespaces of the input a namespace selector matches; a selector that is not
-/// one namespace's name also matches namespaces created later (a note says so).
-fn matching_namespaces(reading: &mut Reading, selector: &LabelSelector, id: &str) -> Vec<String> {
-    if crate::probe::derive::named_namespace(selector).is_none()
-        || equalities(selector).is_none_or(|l| l.len() != 1)
-    {
-        reading.notes.push(Note::narrower(
-            id,
-            format!(
-                "the namespace selector `{}` also matches namespaces created later: \
-                 the import names the namespaces it matches now",
-                crate::analyze::selector_text(selector)
-            ),
-        ));
-    }
-    reading
-        .namespaces
-        .iter()
-        .filter(|(_, l)| selector_matches(selector, l))
-        .map(|(n, _)| n.clone())
-        .collect()
 }
 
 /// The peers of a rule; an absent or empty list is `anywhere`.

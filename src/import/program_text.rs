@@ -4,7 +4,7 @@
 //! namespace, and `_cluster.netp` with the program-wide settings and the address
 //! ranges. Notes stand as `// import:` comments at the top of the namespace they are
 //! about. This is the only module that decides how the program looks, so it can be
-//! routed through `netpc fmt` later. Pure.
+//! routed through `netpc fmt` later (the unmanaged namespaces' files are `namespace_text`'s). Pure.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -217,7 +217,10 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
     for (ns, services) in &external_spaces {
         files.push(ProgramFile {
             path: format!("{ns}.netp"),
-            text: external_file(ns, services, &names),
+            text: match reading.sets.get(ns) {
+                Some(chosen) => super::namespace_text::set_file(ns, chosen, services, &names),
+                None => super::namespace_text::external_file(ns, services, &names),
+            },
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -527,23 +530,4 @@ fn needs_lines(lines: &[(String, String)]) -> Vec<String> {
         .collect();
     out.sort();
     out
-}
-
-fn external_file(ns: &str, services: &BTreeSet<(String, Labels)>, names: &Names) -> String {
-    let mut text = String::from("// Imported by `netpc import`: a namespace without policies.\n");
-    if services.is_empty() {
-        let _ = writeln!(text, "external namespace {ns} {{}}");
-        return text;
-    }
-    let _ = writeln!(text, "external namespace {ns} {{");
-    for key in services {
-        let name = names.services.get(key).cloned().unwrap_or_default();
-        let _ = writeln!(
-            text,
-            "  {}",
-            service_line(&name, &key.1, names.ports.get(key))
-        );
-    }
-    let _ = writeln!(text, "}}");
-    text
 }

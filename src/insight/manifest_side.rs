@@ -45,6 +45,8 @@ pub fn derived_contract(cluster: &Cluster) -> LabelContract {
         .map(|name| ContractNamespace {
             name: name.clone(),
             managed: managed.contains(name),
+            labels: None,
+            expressions: Vec::new(),
         })
         .collect();
     let mut by_namespace: BTreeMap<String, BTreeSet<Labels>> = BTreeMap::new();
@@ -63,6 +65,7 @@ pub fn derived_contract(cluster: &Cluster) -> LabelContract {
                 service: label_set_name(labels),
                 managed: managed.contains(namespace),
                 labels: labels.clone(),
+                expressions: Vec::new(),
                 named_ports: Vec::new(),
             });
         }
@@ -77,9 +80,24 @@ pub fn derived_contract(cluster: &Cluster) -> LabelContract {
 /// Both contracts in one: every namespace (managed when either side manages it),
 /// `first`'s services, then `second`'s whose labels no service of the namespace has.
 pub fn merge_contracts(first: &LabelContract, second: &LabelContract) -> LabelContract {
-    let mut namespaces: BTreeMap<String, bool> = BTreeMap::new();
+    let mut namespaces: BTreeMap<String, ContractNamespace> = BTreeMap::new();
     for ns in first.namespaces.iter().chain(&second.namespaces) {
-        *namespaces.entry(ns.name.clone()).or_default() |= ns.managed;
+        let entry = namespaces
+            .entry(ns.name.clone())
+            .or_insert_with(|| ContractNamespace {
+                name: ns.name.clone(),
+                managed: false,
+                labels: None,
+                expressions: Vec::new(),
+            });
+        entry.managed |= ns.managed;
+        if let Some(labels) = &ns.labels {
+            entry
+                .labels
+                .get_or_insert_with(Labels::new)
+                .extend(labels.clone());
+        }
+        entry.expressions.extend(ns.expressions.iter().cloned());
     }
     let mut services = first.services.clone();
     for service in &second.services {
@@ -94,10 +112,7 @@ pub fn merge_contracts(first: &LabelContract, second: &LabelContract) -> LabelCo
     }
     LabelContract {
         exempt_label: first.exempt_label.clone(),
-        namespaces: namespaces
-            .into_iter()
-            .map(|(name, managed)| ContractNamespace { name, managed })
-            .collect(),
+        namespaces: namespaces.into_values().collect(),
         services,
     }
 }

@@ -105,8 +105,16 @@ pub fn manifests(
         names: &names,
         image: &options.image,
     };
-    let mut namespaces = vec![namespace(&names.outside)];
-    namespaces.extend(names.mirror.iter().map(|n| namespace(n)));
+    let mut namespaces = vec![namespace(&names.outside, None)];
+    namespaces.extend(names.mirror.iter().enumerate().map(|(i, n)| {
+        // A namespace set's mirror carries labels that satisfy its selector.
+        let ns = &program.namespaces[i];
+        let set = ns
+            .set
+            .as_ref()
+            .map(|labels| crate::ir::satisfying(labels, &ns.set_requirements));
+        namespace(n, set.as_ref())
+    }));
     let policies = world.policies()?;
     let (servers, clients, jobs) = world.pods(&selection.probes);
     let mut created: Vec<String> = names.mirror.clone();
@@ -160,8 +168,8 @@ fn documents(objects: &[Value]) -> String {
     out
 }
 
-fn namespace(name: &str) -> Value {
-    json!({
+fn namespace(name: &str, set: Option<&BTreeMap<String, String>>) -> Value {
+    let mut object = json!({
         "apiVersion": "v1",
         "kind": "Namespace",
         "metadata": {
@@ -173,7 +181,16 @@ fn namespace(name: &str) -> Value {
                 "pod-security.kubernetes.io/enforce-version": "latest",
             }
         }
-    })
+    });
+    if let Some(labels) = object
+        .pointer_mut("/metadata/labels")
+        .and_then(Value::as_object_mut)
+    {
+        for (key, value) in set.into_iter().flatten() {
+            labels.insert(key.clone(), Value::String(value.clone()));
+        }
+    }
+    object
 }
 
 struct World<'a, 'p> {
@@ -460,8 +477,8 @@ pub fn identity(
             .services
             .iter()
             .find(|s| &s.namespace == ns && s.service == service.name)
-            .map(|s| s.labels.clone())
-            .unwrap_or_else(|| service.selector.clone())
+            .map(|s| crate::probe::probe_labels(&s.labels, &s.expressions))
+            .unwrap_or_else(|| service.probe_labels())
     };
     match pod {
         KitPod::Program(Point::Pod {

@@ -38,12 +38,7 @@ fn workload_of<'w>(
     let mut found: Vec<&Workload> = workloads
         .iter()
         .filter(|w| &w.namespace == ns)
-        .filter(|w| {
-            service
-                .selector
-                .iter()
-                .all(|(k, v)| w.labels.get(k) == Some(v))
-        })
+        .filter(|w| service.matches(&w.labels))
         .collect();
     found.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
     found.first().copied()

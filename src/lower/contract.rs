@@ -18,8 +18,33 @@ pub struct ContractEntry {
     /// selector and asks for no extra label.
     pub managed: bool,
     pub labels: BTreeMap<String, String>,
+    /// The set-based terms of its selector, which the template's labels must satisfy
+    /// besides carrying `labels`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expressions: Vec<Expression>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub named_ports: Vec<NamedPort>,
+}
+
+/// A set-based term as `matchExpressions` writes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Expression {
+    pub key: String,
+    pub operator: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+}
+
+/// The contract's form of set-based terms.
+pub fn expressions(requirements: &[crate::ir::Requirement]) -> Vec<Expression> {
+    requirements
+        .iter()
+        .map(|r| Expression {
+            key: r.key.clone(),
+            operator: r.op.as_k8s(),
+            values: r.values.clone(),
+        })
+        .collect()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -48,6 +73,7 @@ impl Plan {
                     service: service.name.clone(),
                     managed: namespace.managed,
                     labels,
+                    expressions: expressions(&service.requirements),
                     named_ports: service
                         .ports
                         .iter()

@@ -18,7 +18,7 @@ mod grants;
 mod names;
 mod plan;
 
-pub use contract::{ContractEntry, NamedPort};
+pub use contract::{ContractEntry, Expression, NamedPort, expressions};
 /// The `needs-*` key of a target, for checking workloads against the contract.
 pub use names::{client_label, target_name};
 pub use plan::plan;

@@ -36,6 +36,8 @@ pub(super) fn assemble(
             ir::Namespace {
                 name: name.clone(),
                 managed: decl.managed,
+                set: decl.set.clone(),
+                set_requirements: decl.set_requirements.clone(),
                 enforcement: Enforcement {
                     ingress: switch(decl.enforcement.ingress.or(program_enforcement.ingress)),
                     egress: switch(decl.enforcement.egress.or(program_enforcement.egress)),
@@ -73,6 +75,7 @@ fn services(decls: &Declarations, tables: &Tables) -> Vec<ir::Service> {
                 .unwrap_or(NamespaceId(0)),
             name: service.name.node.clone(),
             selector: service.selector.clone(),
+            requirements: service.requirements.clone(),
             explicit_selector: service.explicit_selector,
             ports: service.ports.clone(),
             span: service.name.span,

@@ -8,13 +8,16 @@ use super::declarations::{
     Decl, Declarations, EnforcementSlots, ExportDecl, ExternalDecl, GroupDecl, IsolateDecl, Loaded,
     NamespaceDecl, NeedsDecl, ServiceDecl,
 };
-use super::{cluster_settings, declaration_checks, value_checks};
+use super::{cluster_settings, declaration_checks, namespace_sets, value_checks};
 use crate::ast::{
     ExportTo, Ident, IdentityStyle, Item, ItemKind, Reference, ServiceItem, Spanned, Target,
 };
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir;
 use crate::source::{FileId, Span};
+
+mod settings;
+pub(super) use settings::check_guard;
 
 /// Collect the declarations of every loaded file, in load order.
 pub(super) fn collect(loaded: Loaded, diagnostics: &mut Diagnostics) -> Declarations {
@@ -78,6 +81,12 @@ impl Collector<'_> {
             return false;
         }
         match self.decls.namespaces.get(&name.node) {
+            Some(existing) if existing.set.is_some() => {
+                let first = existing.span;
+                self.diagnostics
+                    .push(namespace_sets::name_conflict(name, first));
+                return false;
+            }
             Some(existing) if existing.managed != managed => {
                 let (this, other) = if managed {
                     ("managed", "external")
@@ -104,6 +113,8 @@ impl Collector<'_> {
                     name.node.clone(),
                     NamespaceDecl {
                         managed,
+                        set: None,
+                        set_requirements: Vec::new(),
                         span,
                         enforcement: EnforcementSlots::default(),
                     },
@@ -135,6 +146,9 @@ impl Collector<'_> {
             ),
             ItemKind::NamespaceBlock { name, external, items } => {
                 self.collect_block(span, &name, external, items, context);
+            }
+            ItemKind::NamespaceSet { name, selects, items } => {
+                self.collect_set(span, &name, &selects, items, context);
             }
             ItemKind::Service { name, body } => self.collect_service(span, &name, &body, context),
             ItemKind::Group { name, members } => self.collect_group(span, name, members, context),
@@ -223,6 +237,29 @@ impl Collector<'_> {
             self.collect_item(item, &inner);
         }
         self.block_depth -= 1;
+    }
+
+    /// `namespaces N { select ...; ... }`: collected as an external namespace's
+    /// block, with its labels.
+    fn collect_set(
+        &mut self,
+        span: Span,
+        name: &Ident,
+        selects: &[crate::ast::SetSelect],
+        items: Vec<Item>,
+        context: &Context,
+    ) {
+        let (selector, requirements) = namespace_sets::selector(name, selects, self.diagnostics);
+        if let Some(existing) = self.decls.namespaces.get(&name.node) {
+            self.diagnostics
+                .push(namespace_sets::name_conflict(name, existing.span));
+            return;
+        }
+        self.collect_block(span, name, true, items, context);
+        if let Some(decl) = self.decls.namespaces.get_mut(&name.node) {
+            decl.set = Some(selector);
+            decl.set_requirements = requirements;
+        }
     }
 
     fn collect_group(
@@ -450,6 +487,7 @@ impl Collector<'_> {
                 namespace,
                 name: name.clone(),
                 selector: body.selector,
+                requirements: body.requirements,
                 explicit_selector: body.explicit,
                 ports: body.ports,
             });
@@ -495,95 +533,4 @@ impl Collector<'_> {
             });
         }
     }
-
-    fn collect_exempt(
-        &mut self,
-        span: Span,
-        key: &Spanned<String>,
-        value: Option<&Spanned<String>>,
-        context: &Context,
-    ) {
-        if context.namespace.is_some() || context.is_module {
-            self.setting_not_here(span, "`exempt label`", "the exempt label is program-wide: write it outside every namespace, in a file of the program (not a module)");
-            return;
-        }
-        if let Some(first) = self.decls.exempt.as_ref().and_then(|e| e.span) {
-            self.setting_twice(span, "`exempt label`", first);
-            return;
-        }
-        let key_ok = value_checks::check_label_key(key)
-            .map_err(|d| self.diagnostics.push(d))
-            .is_ok();
-        let value_ok = value.is_none_or(|v| {
-            value_checks::check_label_value(v)
-                .map_err(|d| self.diagnostics.push(d))
-                .is_ok()
-        });
-        if key_ok && value_ok {
-            self.decls.exempt = Some(ir::ExemptLabel {
-                key: key.node.clone(),
-                value: value.map_or_else(|| "true".to_owned(), |v| v.node.clone()),
-                span: Some(span),
-            });
-        }
-    }
-
-    fn collect_enforcement(
-        &mut self,
-        span: Span,
-        direction: Option<crate::ast::Direction>,
-        mode: &Spanned<crate::ast::EnforcementMode>,
-        context: &Context,
-    ) {
-        use crate::ast::Direction;
-        if context.external || context.is_module {
-            self.setting_not_here(span, "`enforcement`", "enforcement is set for the whole program or for one managed namespace, in a file of the program");
-            return;
-        }
-        let slot = match &context.namespace {
-            None => &mut self.decls.enforcement,
-            Some(ns) => match self.decls.namespaces.get_mut(ns) {
-                Some(decl) => &mut decl.enforcement,
-                None => return,
-            },
-        };
-        let mut slots = Vec::with_capacity(2);
-        if direction != Some(Direction::Egress) {
-            slots.push(&mut slot.ingress);
-        }
-        if direction != Some(Direction::Ingress) {
-            slots.push(&mut slot.egress);
-        }
-        // A direction set twice in one scope is E212, reported once per item.
-        if let Some(first) = slots.iter().find_map(|s| s.map(|(_, first)| first)) {
-            self.setting_twice(span, "`enforcement`", first);
-            return;
-        }
-        for s in slots {
-            *s = Some((mode.node, span));
-        }
-    }
-}
-
-/// `guard labels;` guards the `needs-*` labels: with `identity selectors;` there are
-/// none (E217).
-pub(super) fn check_guard(decls: &Declarations, diagnostics: &mut Diagnostics) {
-    let (Some((_, guard)), Some((IdentityStyle::Selectors, identity))) =
-        (decls.guard, decls.identity)
-    else {
-        return;
-    };
-    diagnostics.push(
-        Diagnostic::new(
-            Code::GuardWithoutLabels,
-            "`guard labels` guards the `needs-*` labels, but this program has none",
-            guard,
-            "nothing to guard",
-        )
-        .with_secondary(
-            identity,
-            "clients are recognised by their own selectors here",
-        )
-        .with_help("remove `guard labels;`, or use `identity labels;`"),
-    );
 }

@@ -17,6 +17,7 @@ use crate::source::Span;
 /// it was written, and its ports sorted by protocol and number.
 pub(super) struct ServiceBody {
     pub selector: BTreeMap<String, String>,
+    pub requirements: Vec<ir::Requirement>,
     pub explicit: bool,
     pub ports: Vec<ir::ServicePort>,
 }
@@ -31,6 +32,7 @@ pub(super) fn service_body(
     let mut selector = BTreeMap::new();
     let mut selector_spans: BTreeMap<String, Span> = BTreeMap::new();
     let mut explicit = false;
+    let mut requirements = Vec::new();
     let mut ports: Vec<ir::ServicePort> = Vec::new();
     for entry in body {
         match entry {
@@ -38,6 +40,11 @@ pub(super) fn service_body(
                 explicit = true;
                 for pair in pairs {
                     select_pair(pair, &mut selector, &mut selector_spans, problems);
+                }
+            }
+            ServiceItem::Requirements(terms, _) => {
+                for term in terms {
+                    requirements.extend(requirement(term, &mut selector_spans, problems));
                 }
             }
             ServiceItem::Port(specs, _) => {
@@ -51,7 +58,7 @@ pub(super) fn service_body(
     }
     // Only when nothing else is wrong: a `select` whose every pair was rejected is
     // empty because of those errors, not as written.
-    if explicit && selector.is_empty() && problems.is_empty() {
+    if explicit && selector.is_empty() && requirements.is_empty() && problems.is_empty() {
         problems.push(
             Diagnostic::new(Code::SyntaxError, "empty `select`", span, "selects nothing")
                 .with_help(
@@ -60,15 +67,17 @@ pub(super) fn service_body(
         );
     }
     ports.sort_by_key(|p| (p.protocol, p.first, p.last));
+    requirements.sort();
     ServiceBody {
         selector,
+        requirements,
         explicit,
         ports,
     }
 }
 
 /// One `key = value` of a `select`: kept only if both are valid and the key is new.
-fn select_pair(
+pub(super) fn select_pair(
     pair: &LabelPair,
     selector: &mut BTreeMap<String, String>,
     spans: &mut BTreeMap<String, Span>,
@@ -91,6 +100,45 @@ fn select_pair(
         spans.insert(pair.key.node.clone(), pair.key.span);
         selector.insert(pair.key.node.clone(), pair.value.node.clone());
     }
+}
+
+/// One set-based term of a `select`: kept only if its key and values are valid and
+/// the key is new (E312: a key is constrained once per selector).
+pub(super) fn requirement(
+    term: &crate::ast::Requirement,
+    spans: &mut BTreeMap<String, Span>,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<ir::Requirement> {
+    let key_ok = push_err(value_checks::check_label_key(&term.key), problems).is_some();
+    let mut values_ok = true;
+    for value in &term.values {
+        values_ok &= push_err(value_checks::check_label_value(value), problems).is_some();
+    }
+    if let Some(first) = spans.get(&term.key.node) {
+        problems.push(
+            Diagnostic::new(
+                Code::DuplicateLabelKey,
+                format!("label key `{}` is given twice", term.key.node),
+                term.key.span,
+                "given again here",
+            )
+            .with_secondary(*first, "first given here")
+            .with_help("constrain each key once in a selector: `tier in (a, b)` says both values on one term"),
+        );
+        return None;
+    }
+    if !(key_ok && values_ok) {
+        return None;
+    }
+    spans.insert(term.key.node.clone(), term.key.span);
+    let mut values: Vec<String> = term.values.iter().map(|v| v.node.clone()).collect();
+    values.sort();
+    values.dedup();
+    Some(ir::Requirement {
+        key: term.key.node.clone(),
+        op: term.op,
+        values,
+    })
 }
 
 /// One `port` of a service, unless it is invalid or clashes with one of `declared`.

@@ -27,6 +27,9 @@ pub(crate) struct Loaded {
 #[derive(Debug)]
 pub(crate) struct NamespaceDecl {
     pub managed: bool,
+    /// A namespace set's labels (`namespaces N { select ...; }`; empty: every namespace).
+    pub set: Option<BTreeMap<String, String>>,
+    pub set_requirements: Vec<ir::Requirement>,
     pub span: Span,
     pub enforcement: EnforcementSlots,
 }
@@ -44,6 +47,7 @@ pub(crate) struct ServiceDecl {
     pub namespace: String,
     pub name: Ident,
     pub selector: BTreeMap<String, String>,
+    pub requirements: Vec<ir::Requirement>,
     pub explicit_selector: bool,
     pub ports: Vec<ir::ServicePort>,
 }

@@ -11,6 +11,7 @@ mod declaration_checks;
 mod declarations;
 mod ids;
 mod modules;
+mod namespace_sets;
 mod need_checks;
 mod overlap;
 mod port_checks;
@@ -47,6 +48,7 @@ pub fn resolve(
     let isolations = resolved.isolations;
     let program = assemble::assemble(decls, &tables, checked.needs, isolations, diagnostics);
     // Reported with or without errors, as they always were.
+    namespace_sets::every_namespace_warnings(&program, diagnostics);
     for d in overlap::warnings(&program) {
         diagnostics.push(d);
     }

@@ -4,7 +4,11 @@
 //! (`select ...`, or the default `app=<name>`); two selectors overlap when they
 //! constrain at least one common key and give every common key the same value. The
 //! exempt label is compared as the one-pair selector `key = value`. Services in
-//! different namespaces never overlap: pods are namespaced.
+//! different namespaces never overlap: pods are namespaced. A selector with set-based
+//! terms (`in`, `notin`, `k`, `!k`) overlaps another when they constrain a common key
+//! and some pod satisfies both; such services are compared one by one with every
+//! service of their namespace, unless a namespace has more than [`MAX_KEY_SETS`] of
+//! them (then they are not compared).
 //!
 //! Linear for realistic programs: services are grouped by namespace and then by the
 //! set of keys their selector constrains; a group is compared with itself through a
@@ -56,6 +60,9 @@ fn earlier_overlaps(services: &[Service]) -> Vec<Option<usize>> {
     // Key set -> services with exactly those keys, in index order.
     let mut by_keys: FxHashMap<Vec<&str>, Vec<usize>> = FxHashMap::default();
     for (i, s) in services.iter().enumerate() {
+        if !s.requirements.is_empty() {
+            continue;
+        }
         let keys: Vec<&str> = s.selector.keys().map(String::as_str).collect();
         by_keys.entry(keys).or_default().push(i);
     }
@@ -94,7 +101,81 @@ fn earlier_overlaps(services: &[Service]) -> Vec<Option<usize>> {
             }
         }
     }
-    same.into_iter().zip(other).map(|(s, o)| s.or(o)).collect()
+    let mut partners: Vec<Option<usize>> =
+        same.into_iter().zip(other).map(|(s, o)| s.or(o)).collect();
+    set_based_overlaps(services, &mut partners);
+    partners
+}
+
+/// The services with set-based terms, compared with every other service of the
+/// namespace (none when there are more than [`MAX_KEY_SETS`] of them).
+fn set_based_overlaps(services: &[Service], partners: &mut [Option<usize>]) {
+    let with: Vec<usize> = (0..services.len())
+        .filter(|&i| !services[i].requirements.is_empty())
+        .collect();
+    if with.len() > MAX_KEY_SETS {
+        return;
+    }
+    for &r in &with {
+        for k in 0..services.len() {
+            if k == r || (!services[k].requirements.is_empty() && k < r) {
+                continue; // a pair of two such services is seen once, from the earlier
+            }
+            let (a, b) = (r.max(k), r.min(k));
+            if may_overlap(&services[a], &services[b]) && partners[a].is_none_or(|p| b < p) {
+                partners[a] = Some(b);
+            }
+        }
+    }
+}
+
+/// Whether the selectors constrain a common key and some labels satisfy both.
+fn may_overlap(a: &Service, b: &Service) -> bool {
+    let keys = |s: &Service| -> Vec<String> {
+        let mut k: Vec<String> = s.selector.keys().cloned().collect();
+        k.extend(s.requirements.iter().map(|r| r.key.clone()));
+        k
+    };
+    let (ka, kb) = (keys(a), keys(b));
+    let shared: Vec<&String> = ka.iter().filter(|k| kb.contains(k)).collect();
+    !shared.is_empty() && shared.iter().all(|key| key_satisfiable(key, a, b))
+}
+
+/// Whether one value (or absence) of `key` satisfies what both selectors ask of it.
+fn key_satisfiable(key: &str, a: &Service, b: &Service) -> bool {
+    use crate::ir::RequirementOp;
+    let mut candidates: Option<Vec<&String>> = None;
+    let mut excluded: Vec<&String> = Vec::new();
+    let (mut present, mut absent) = (false, false);
+    for s in [a, b] {
+        if let Some(v) = s.selector.get(key) {
+            present = true;
+            narrow(&mut candidates, vec![v]);
+        }
+        for r in s.requirements.iter().filter(|r| r.key == key) {
+            match r.op {
+                RequirementOp::In => {
+                    present = true;
+                    narrow(&mut candidates, r.values.iter().collect());
+                }
+                RequirementOp::NotIn => excluded.extend(&r.values),
+                RequirementOp::Exists => present = true,
+                RequirementOp::DoesNotExist => absent = true,
+            }
+        }
+    }
+    if absent {
+        return !present;
+    }
+    candidates.is_none_or(|c| c.iter().any(|v| !excluded.contains(v)))
+}
+
+/// Keep the candidate values that are also in `values` (all of them at first).
+fn narrow<'a>(candidates: &mut Option<Vec<&'a String>>, values: Vec<&'a String>) {
+    *candidates = Some(match candidates.take() {
+        None => values,
+        Some(c) => c.into_iter().filter(|v| values.contains(v)).collect(),
+    });
 }
 
 fn values<'a>(service: &'a Service, keys: &[&str]) -> Vec<&'a str> {
@@ -105,12 +186,7 @@ fn values<'a>(service: &'a Service, keys: &[&str]) -> Vec<&'a str> {
 
 /// `tier=web, app=admin`, or `app=cache (the default)`.
 fn selector_text(service: &Service) -> String {
-    let pairs: Vec<String> = service
-        .selector
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    let text = pairs.join(", ");
+    let text = service.selector_text();
     if service.explicit_selector {
         format!("`{text}`")
     } else {
@@ -119,10 +195,12 @@ fn selector_text(service: &Service) -> String {
 }
 
 fn contains(big: &Service, small: &Service) -> bool {
-    small
-        .selector
-        .iter()
-        .all(|(k, v)| big.selector.get(k) == Some(v))
+    big.requirements.is_empty()
+        && small.requirements.is_empty()
+        && small
+            .selector
+            .iter()
+            .all(|(k, v)| big.selector.get(k) == Some(v))
 }
 
 fn overlap_warning(program: &Program, later: &Service, first: &Service) -> Diagnostic {

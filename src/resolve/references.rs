@@ -234,7 +234,11 @@ impl<'d> Resolver<'d, '_, '_> {
     fn check_export_namespaces(&mut self) {
         let namespaces = &self.decls.namespaces;
         for name in &self.decls.namespace_refs {
-            if namespaces.contains_key(&name.node) {
+            if let Some(decl) = namespaces.get(&name.node) {
+                if decl.set.is_some() {
+                    let d = super::namespace_sets::export_to_set(name, decl.span);
+                    self.diagnostics.push(d);
+                }
                 continue;
             }
             let d = Diagnostic::new(

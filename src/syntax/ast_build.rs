@@ -44,6 +44,12 @@ fn is_token(rule: Rule) -> bool {
             | Rule::equals
             | Rule::dash
             | Rule::kw_namespace
+            | Rule::kw_namespaces
+            | Rule::kw_in
+            | Rule::kw_notin
+            | Rule::lparen
+            | Rule::rparen
+            | Rule::bang
             | Rule::kw_external
             | Rule::kw_service
             | Rule::kw_select
@@ -126,6 +132,7 @@ impl Builder<'_> {
         let kind = match pair.as_rule() {
             Rule::namespace_item => self.build_namespace_item(pair),
             Rule::external_namespace_item => self.build_external_namespace_item(pair),
+            Rule::namespace_set_item => self.build_namespace_set_item(pair),
             Rule::service_item => self.build_service_item(pair),
             Rule::group_item => self.build_group_item(pair),
             Rule::external_item => self.build_external_item(pair),
@@ -170,6 +177,41 @@ impl Builder<'_> {
         })
     }
 
+    /// `namespaces N { (set_select | item)* }`
+    fn build_namespace_set_item(&mut self, pair: Pair<'_, Rule>) -> Option<ItemKind> {
+        let mut parts = children(pair);
+        let name = self.build_ident(&parts.next()?);
+        let body = parts.next()?;
+        let mut selects = Vec::new();
+        let mut items = Vec::new();
+        for child in children(body) {
+            match child.as_rule() {
+                Rule::set_select => {
+                    let span = self.span(&child);
+                    let every = child
+                        .clone()
+                        .into_inner()
+                        .any(|p| p.as_rule() == Rule::star);
+                    let (pairs, requirements) = self.build_select_terms(child);
+                    selects.push(ast::SetSelect {
+                        every,
+                        pairs,
+                        requirements,
+                        span,
+                    });
+                }
+                Rule::bad_item => self.explain_bad_item(&child),
+                Rule::stray_close => self.explain_stray_close(&child),
+                _ => items.extend(self.build_item(child)),
+            }
+        }
+        Some(ItemKind::NamespaceSet {
+            name,
+            selects,
+            items,
+        })
+    }
+
     /// `{ item* }`
     fn build_namespace_body(&mut self, pair: Pair<'_, Rule>) -> Vec<Item> {
         self.build_items(pair)
@@ -192,7 +234,14 @@ impl Builder<'_> {
         let mut lines = Vec::new();
         for child in children(pair) {
             match child.as_rule() {
-                Rule::select_line => lines.push(self.build_select_line(child)),
+                Rule::select_line => {
+                    let span = self.span(&child);
+                    let (pairs, requirements) = self.build_select_terms(child);
+                    lines.push(ServiceItem::Select(pairs, span));
+                    if !requirements.is_empty() {
+                        lines.push(ServiceItem::Requirements(requirements, span));
+                    }
+                }
                 Rule::port_line => lines.push(self.build_port_line(child)),
                 Rule::bad_service_line => self.explain_bad_service_line(&child),
                 _ => {}
@@ -201,13 +250,41 @@ impl Builder<'_> {
         lines
     }
 
-    /// `select k = v, ...;`
-    fn build_select_line(&mut self, pair: Pair<'_, Rule>) -> ServiceItem {
-        let span = self.span(&pair);
-        let pairs = children(pair)
-            .filter_map(|p| self.build_label_pair(p))
-            .collect();
-        ServiceItem::Select(pairs, span)
+    /// The terms of `select ...;`: the `k = v` pairs, and the set-based terms.
+    fn build_select_terms(
+        &mut self,
+        pair: Pair<'_, Rule>,
+    ) -> (Vec<ast::LabelPair>, Vec<ast::Requirement>) {
+        let mut pairs = Vec::new();
+        let mut requirements = Vec::new();
+        for term in children(pair) {
+            let op = match term.as_rule() {
+                Rule::label_pair => {
+                    pairs.extend(self.build_label_pair(term));
+                    continue;
+                }
+                Rule::label_in => ast::RequirementOp::In,
+                Rule::label_notin => ast::RequirementOp::NotIn,
+                Rule::label_exists => ast::RequirementOp::Exists,
+                Rule::label_absent => ast::RequirementOp::DoesNotExist,
+                _ => continue,
+            };
+            let span = self.span(&term);
+            let mut parts = children(term);
+            let Some(key) = parts.next() else { continue };
+            let key = self.build_ident(&key);
+            let values = parts
+                .next()
+                .map(|list| children(list).map(|v| self.build_label_value(v)).collect())
+                .unwrap_or_default();
+            requirements.push(ast::Requirement {
+                key,
+                op,
+                values,
+                span,
+            });
+        }
+        (pairs, requirements)
     }
 
     /// `port P, ...;`

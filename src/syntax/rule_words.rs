@@ -10,7 +10,7 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
     match rule {
         Rule::semi => "`;`",
         Rule::comma => "`,`",
-        Rule::lbrace | Rule::namespace_body | Rule::service_body => "`{`",
+        Rule::lbrace | Rule::namespace_body | Rule::set_body | Rule::service_body => "`{`",
         Rule::rbrace | Rule::stray_close => "`}`",
         Rule::colon => "`:`",
         Rule::slash | Rule::protocol => "`/`",
@@ -45,6 +45,8 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         Rule::kw_warn => "`warn`",
         Rule::kw_cni => "`cni`",
         Rule::kw_cluster => "`cluster`",
+        Rule::kw_namespaces => "`namespaces`",
+        Rule::set_select => "`select ...;`",
         Rule::kw_pods => "`pods`",
         Rule::kw_nodes => "`nodes`",
         Rule::cluster_line => "a `pods` or `nodes` line",
@@ -62,6 +64,14 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         Rule::label_key => "a label key",
         Rule::label_value | Rule::bare_value => "a label value",
         Rule::label_pair => "`key = value`",
+        Rule::label_in | Rule::label_notin | Rule::label_absent | Rule::label_exists => {
+            "`key = value`, `key in (...)`, `key notin (...)`, `key` or `!key`"
+        }
+        Rule::label_values | Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::bang => "`!`",
+        Rule::kw_in => "`in`",
+        Rule::kw_notin => "`notin`",
         Rule::string | Rule::string_text | Rule::unterminated_string => "a quoted path",
         Rule::reference => "a name, `namespace/name`, `namespace/*` or `*`",
         Rule::target => "a target (`name`, `namespace/name`, `namespace/*` or `*`)",
@@ -71,6 +81,7 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         Rule::item_probe
         | Rule::namespace_item
         | Rule::external_namespace_item
+        | Rule::namespace_set_item
         | Rule::service_item
         | Rule::group_item
         | Rule::external_item
@@ -96,6 +107,7 @@ pub(crate) fn rule_words(rule: Rule) -> &'static str {
         | Rule::name_text
         | Rule::label_word
         | Rule::service_line
+        | Rule::select_term
         | Rule::item_strict
         | Rule::item
         | Rule::skip_quoted

@@ -14,7 +14,17 @@
 //! `labels` identity style a client also gets every port granted to its `needs-*`
 //! label by other needs of its namespace: those are [`Expected::granted`], over-grants
 //! the compiler warned about (W004), never part of [`Expected::declared`].
+//!
+//! A namespace set (`namespaces N { select ...; }`) stands for every namespace whose
+//! labels carry its pairs (`select *;`: every namespace): in the probe world a managed
+//! or external namespace carries only its name label, and a set's own probe namespace
+//! its pairs. A set's service covers the pods of those namespaces whose labels carry
+//! its selector. A need is granted only at the ends the program manages: its egress
+//! side counts only when its subject is in a managed namespace, its ingress side only
+//! when its target is, so a managed pod that a set also holds takes part only through
+//! needs of its own end (W650).
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -75,6 +85,8 @@ pub struct Expectation<'p> {
     /// The ends that a `selected` direction isolates: every need's target (ingress)
     /// and subject (egress), and every `isolate` item's pods.
     named: FxHashSet<(Direction, Endpoint)>,
+    /// Every namespace set and service of one, as endpoints.
+    set_endpoints: Vec<Endpoint>,
 }
 
 impl<'p> Expectation<'p> {
@@ -121,15 +133,39 @@ impl<'p> Expectation<'p> {
                     (Direction::Egress, n.subject),
                 ]
             })
-            .filter(|(_, end)| *end != Endpoint::Anywhere)
+            // Only a managed end gets a policy: `anywhere`, externals and the services
+            // of a namespace set isolate nothing (a set's pods in a managed namespace
+            // stay open there in a `selected` direction).
+            .filter(|(_, end)| {
+                program
+                    .endpoint_namespace(*end)
+                    .is_some_and(|ns| program.namespace(ns).managed)
+            })
             .collect();
         named.extend(program.isolations.iter().map(|i| (i.direction, i.pods)));
+        let mut set_endpoints: Vec<Endpoint> = program
+            .namespace_ids()
+            .filter(|&ns| program.namespace(ns).set.is_some())
+            .map(Endpoint::Namespace)
+            .collect();
+        set_endpoints.extend(
+            program
+                .service_ids()
+                .filter(|&id| {
+                    program
+                        .namespace(program.service(id).namespace)
+                        .set
+                        .is_some()
+                })
+                .map(Endpoint::Service),
+        );
         Expectation {
             program,
             enforcement,
             by_subject,
             carried,
             named,
+            set_endpoints,
         }
     }
 
@@ -175,11 +211,71 @@ impl<'p> Expectation<'p> {
             .collect()
     }
 
+    /// Whether `endpoint` is a namespace set or one of its services.
+    pub fn in_set(&self, endpoint: Endpoint) -> bool {
+        self.program
+            .endpoint_namespace(endpoint)
+            .is_some_and(|ns| self.program.namespace(ns).set.is_some())
+    }
+
+    /// Whether the end of `endpoint` is in a managed namespace (policies are written there).
+    fn managed_end(&self, endpoint: Endpoint) -> bool {
+        self.program
+            .endpoint_namespace(endpoint)
+            .is_some_and(|ns| self.program.namespace(ns).managed)
+    }
+
+    /// Whether namespace set `set` holds namespace `ns` of the probe world: a set's
+    /// probe namespace carries the labels that satisfy its selector, every other one
+    /// only its name label.
+    fn set_holds(&self, set: NamespaceId, ns: NamespaceId) -> bool {
+        let chosen = self.program.namespace(set);
+        let Some(wanted) = &chosen.set else {
+            return set == ns;
+        };
+        let namespace = self.program.namespace(ns);
+        let mut labels = match &namespace.set {
+            Some(own) => crate::ir::satisfying(own, &namespace.set_requirements),
+            None => BTreeMap::new(),
+        };
+        labels.insert(
+            crate::analyze::NAMESPACE_NAME_LABEL.to_owned(),
+            namespace.name.clone(),
+        );
+        crate::ir::selector_matches(wanted, &chosen.set_requirements, &labels)
+    }
+
+    /// The labels of the probe pod of `role` (as `probe` gives them; the `needs-*`
+    /// labels of the labels style left out).
+    fn pod_labels(&self, role: PodRole) -> BTreeMap<String, String> {
+        let (mut labels, kind) = match role {
+            PodRole::Service(id) => (self.program.service(id).probe_labels(), "service"),
+            PodRole::Unmatched => (BTreeMap::new(), "unmatched"),
+            PodRole::Exempt => {
+                let exempt = &self.program.exempt;
+                let labels = BTreeMap::from([(exempt.key.clone(), exempt.value.clone())]);
+                (labels, "exempt")
+            }
+        };
+        labels.insert(crate::probe::PROBE_LABEL.to_owned(), kind.to_owned());
+        labels
+    }
+
     /// Whether `endpoint` (a subject or target of a need) stands for `point`.
     pub fn covers(&self, endpoint: Endpoint, point: Point) -> bool {
         match (endpoint, point) {
-            (Endpoint::Service(id), Point::Pod { role, .. }) => role == PodRole::Service(id),
-            (Endpoint::Namespace(ns), Point::Pod { namespace, .. }) => ns == namespace,
+            (Endpoint::Service(id), Point::Pod { namespace, role }) => {
+                let service = self.program.service(id);
+                if self.program.namespace(service.namespace).set.is_some() {
+                    self.set_holds(service.namespace, namespace)
+                        && service.matches(&self.pod_labels(role))
+                } else {
+                    role == PodRole::Service(id)
+                }
+            }
+            (Endpoint::Namespace(ns), Point::Pod { namespace, .. }) => {
+                self.set_holds(ns, namespace)
+            }
             (Endpoint::External(id), Point::Address(ip)) => {
                 let external = self.program.external(id);
                 external.cidrs.iter().any(|c| c.contains(&ip))
@@ -255,6 +351,11 @@ impl<'p> Expectation<'p> {
                 if let PodRole::Service(id) = role {
                     subjects.push(Endpoint::Service(id));
                 }
+                for &e in &self.set_endpoints {
+                    if self.covers(e, point) && !subjects.contains(&e) {
+                        subjects.push(e);
+                    }
+                }
                 subjects
             }
             Point::Address(_) => (0..self.program.externals.len())
@@ -295,34 +396,31 @@ impl<'p> Expectation<'p> {
             PodRole::Unmatched => true,
             PodRole::Service(id) => {
                 let exempt = &self.program.exempt;
-                self.program.service(id).selector.get(&exempt.key) != Some(&exempt.value)
+                self.program.service(id).probe_labels().get(&exempt.key) != Some(&exempt.value)
             }
         }
     }
 
     /// The connections the program allows from `src` to `dst`.
     pub fn between(&self, src: Point, dst: Point) -> Expected {
-        // `anywhere` allows one side only: as subject the destination's ingress, as
-        // target the source's egress; every other need allows both.
-        let (mut egress_set, mut ingress_set) = (ConnSet::empty(), ConnSet::empty());
+        // Per side (egress, ingress): what the needs grant there.
+        let mut declared = [ConnSet::empty(), ConnSet::empty()];
+        let add = |sides: &mut [ConnSet; 2], n: usize| {
+            let need = &self.program.needs[n];
+            let ports = self.ports_on(&need.ports, dst);
+            if self.managed_end(need.subject) {
+                sides[0].union_with(&ports);
+            }
+            if self.managed_end(need.target) {
+                sides[1].union_with(&ports);
+            }
+        };
         for n in self.needs_between(src, dst) {
-            let need = &self.program.needs[n];
-            let ports = self.ports_on(&need.ports, dst);
-            if need.subject != Endpoint::Anywhere {
-                egress_set.union_with(&ports);
-            }
-            if need.target != Endpoint::Anywhere {
-                ingress_set.union_with(&ports);
-            }
+            add(&mut declared, n);
         }
-        let (mut egress_label, mut ingress_label) = (egress_set.clone(), ingress_set.clone());
+        let mut label = declared.clone();
         for n in self.label_needs_between(src, dst) {
-            let need = &self.program.needs[n];
-            let ports = self.ports_on(&need.ports, dst);
-            egress_label.union_with(&ports);
-            if need.target != Endpoint::Anywhere {
-                ingress_label.union_with(&ports);
-            }
+            add(&mut label, n);
         }
         let side = |restricted: bool, set: &ConnSet| {
             if restricted {
@@ -336,8 +434,8 @@ impl<'p> Expectation<'p> {
             self.restricted_in(dst, Direction::Ingress),
         );
         Expected {
-            declared: side(egress, &egress_set).intersect(&side(ingress, &ingress_set)),
-            granted: side(egress, &egress_label).intersect(&side(ingress, &ingress_label)),
+            declared: side(egress, &declared[0]).intersect(&side(ingress, &declared[1])),
+            granted: side(egress, &label[0]).intersect(&side(ingress, &label[1])),
         }
     }
 

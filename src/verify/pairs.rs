@@ -135,6 +135,15 @@ impl<'a> Plan<'a> {
             .filter_map(|d| self.index_of.get(d).copied().flatten())
             .collect();
         for target in self.expectation.targets_of(point) {
+            if self.expectation.in_set(target) {
+                // A namespace set's endpoint stands for pods of every namespace it matches.
+                list.extend(
+                    (0..self.pods.len())
+                        .filter(|&j| self.expectation.covers(target, self.pods[j].0))
+                        .filter_map(|j| u32::try_from(j).ok()),
+                );
+                continue;
+            }
             match target {
                 Endpoint::Service(id) => {
                     let namespace = self.expectation.program().service(id).namespace;

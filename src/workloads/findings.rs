@@ -485,7 +485,7 @@ fn selection(program: &Program, manifests: &Manifests, matches: &Matches, out: &
         if selected[id.0 as usize] || !populated.contains(&s.namespace) {
             continue;
         }
-        let selector: Vec<String> = s.selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let selector = [s.selector_text()];
         out.push(
             Diagnostic::new(
                 Code::ServiceWithoutWorkload,

@@ -47,18 +47,23 @@ impl Matches {
                 services.push(Vec::new());
                 continue;
             };
-            let mut found: Vec<ServiceId> = everything.get(&ns).cloned().unwrap_or_default();
+            let mut found: Vec<ServiceId> = everything
+                .get(&ns)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&id| program.service(id).matches(&workload.labels))
+                .collect();
             for (k, v) in &workload.labels {
                 let Some(candidates) = index.get(&(ns, k.as_str(), v.as_str())) else {
                     continue;
                 };
-                found.extend(candidates.iter().copied().filter(|&id| {
-                    program
-                        .service(id)
-                        .selector
+                found.extend(
+                    candidates
                         .iter()
-                        .all(|(sk, sv)| workload.labels.get(sk) == Some(sv))
-                }));
+                        .copied()
+                        .filter(|&id| program.service(id).matches(&workload.labels)),
+                );
             }
             found.sort_unstable();
             found.dedup();

@@ -134,3 +134,19 @@ fn syntax_errors_are_reported_not_formatted() {
     let codes: Vec<&str> = errors.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, ["E101"]);
 }
+
+#[test]
+fn namespace_sets() {
+    golden(
+        "namespace_sets",
+        "namespaces   ops {select team=ops ,tier = \"prod\"; // by labels\n service prometheus{select app=prometheus;}}\nnamespaces all{select *;}\n",
+    );
+}
+
+#[test]
+fn set_based_select_terms() {
+    golden(
+        "set_based_select_terms",
+        "namespace shop { service api { select app=api,tier  in(web ,api),! debug , track; } }\nnamespaces ops{select team notin (a,b),!legacy;}\n",
+    );
+}

@@ -2,6 +2,8 @@
 //! choices (`Vec<u32>`): every choice is taken modulo its number of options and a
 //! missing choice is 0, so proptest's shrinking (shorter vectors, smaller numbers)
 //! shrinks toward the simplest program. Covers managed and external namespaces,
+//! namespace sets (by labels, shared between sets, set-based terms, `select *;`),
+//! set-based `select` terms (`in`, `notin`, `k`, `!k`),
 //! services with single ports, ranges, named ports, TCP/UDP/SCTP and no ports, explicit
 //! selectors, needs within and across namespaces (with the exports they require), `*`
 //! and `N/*`, groups, IPv4/IPv6 externals with `except` (global and per namespace),
@@ -56,6 +58,8 @@ struct Service {
 struct Namespace {
     name: String,
     managed: bool,
+    /// For a namespace set (never managed): its `select` line.
+    set: Option<String>,
     services: Vec<Service>,
 }
 
@@ -240,9 +244,21 @@ pub fn program(c: &mut Choices) -> Generated {
                 ports,
             });
         }
+        // Some unmanaged namespaces are sets chosen by labels, sometimes every
+        // namespace (whose services then also match managed namespaces' pods).
+        let set = (!managed && c.chance(40)).then(|| match c.pick(7) {
+            0 => "select *;".to_owned(),
+            1 => "select team = t0;".to_owned(),
+            2 => "select team = t0, tier = front;".to_owned(),
+            3 => "select team in (t0, t1), !legacy;".to_owned(),
+            4 => "select team notin (t1);".to_owned(),
+            5 => "select team, tier notin (back);".to_owned(),
+            _ => format!("select team = t{n};"),
+        });
         namespaces.push(Namespace {
             name: name(c, "n", n, 'x'),
             managed,
+            set,
             services,
         });
     }
@@ -264,13 +280,28 @@ pub fn program(c: &mut Choices) -> Generated {
         let ns = &namespaces[n];
         let block = &mut blocks[n];
         for (s, service) in ns.services.iter().enumerate() {
-            let select = if c.chance(25) {
-                format!(
+            let select = match c.pick(10) {
+                1 | 2 => format!(
                     " select app.kubernetes.io/name = n{n}-s{s}, tier = t{};",
                     c.pick(3)
-                )
-            } else {
-                String::new()
+                ),
+                // Set-based terms beside a unique equality: a namespace's selectors
+                // stay disjoint.
+                3 => format!(
+                    " select app.kubernetes.io/name = n{n}-s{s}, tier in (t{}, t2), !debug;",
+                    c.pick(2)
+                ),
+                4 => format!(
+                    " select app.kubernetes.io/name = n{n}-s{s}, track notin (canary), tier;"
+                ),
+                // In a set, only set-based terms: they also match other namespaces' pods.
+                5 if ns.set.is_some() => " select tier in (t0, t1);".to_owned(),
+                6 if ns.set.is_some() => " select app.kubernetes.io/name, !debug;".to_owned(),
+                // One equality shared by services kept apart by their terms alone,
+                // so each one's probe pod is a near miss for the others.
+                7 => format!(" select app.kubernetes.io/name = n{n}-pair, tier in (p{s}, q{s});"),
+                8 if s == 0 => format!(" select app.kubernetes.io/name = n{n}-pair, !tier;"),
+                _ => String::new(),
             };
             let ports = if service.ports.is_empty() {
                 String::new()
@@ -441,6 +472,14 @@ pub fn program(c: &mut Choices) -> Generated {
         out.push_str("external kube-apiserver = 10.96.0.1/32, fd02::1/128;\n");
     }
     for (n, block) in blocks.iter().enumerate() {
+        if let Some(select) = &namespaces[n].set {
+            let _ = write!(
+                out,
+                "namespaces {} {{\n  {select}\n{block}}}\n",
+                namespaces[n].name
+            );
+            continue;
+        }
         let kind = if namespaces[n].managed {
             "namespace"
         } else {

@@ -192,7 +192,7 @@ fn texts(dir: &Path) -> Vec<(String, String)> {
 
 /// The measured floor of exact imports of the conformance cases (105 input folders of
 /// connlist and exposure cases): docs/import.md has the figures and the reasons.
-const EXACT_FLOOR: usize = 37;
+const EXACT_FLOOR: usize = 72;
 
 /// The reason a note gives, in the words of docs/import.md's table.
 fn reason(note: &str) -> &'static str {
@@ -339,7 +339,8 @@ fn workloads_name_services_and_their_ports() {
     let run = import(&[&case, "--workloads", &case], &out)
         .output()
         .unwrap();
-    assert_eq!(run.status.code(), Some(1), "narrower: no default deny");
+    let report = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{report}");
     let text = std::fs::read_to_string(out.join("default.netp")).unwrap();
     for line in [
         "service adservice;",
@@ -349,8 +350,7 @@ fn workloads_name_services_and_their_ports() {
         assert!(text.contains(line), "no `{line}` in\n{text}");
     }
     assert!(!text.contains("77d5cd745d"), "{text}");
-    let report = String::from_utf8_lossy(&run.stdout);
-    assert!(report.contains(" narrower, 0 broader"), "{report}");
+    assert!(report.contains("equivalent"), "{report}");
 }
 
 /// Serves no file: generated programs that `use "lib.netp"` are left out.
@@ -373,13 +373,16 @@ impl netpc::source::Loader for NoFiles {
 /// netpc's output of random programs (the differential test's generator, held-out
 /// style: modules left out) imports back: never broader, and exact for every one
 /// (the compiled folder's label contract gives the workloads, as `netpc import out/`
-/// reads it).
+/// reads it) whose services select by equalities only: import does not yet write
+/// set-based pod selectors (`in`, `notin`, `k`, `!k`; docs/import.md), so a program
+/// with them is only checked never to come back broader.
 #[test]
 fn generated_programs_round_trip_exactly() {
     let mut seed: u32 = 0x5eed;
     let mut checked = 0;
+    let mut with_terms = 0;
     let mut inexact = Vec::new();
-    for _ in 0..300 {
+    for _ in 0..400 {
         let choices: Vec<u32> = (0..160)
             .map(|_| {
                 seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
@@ -410,6 +413,11 @@ fn generated_programs_round_trip_exactly() {
         let Some(plan) = netpc::compile(input, options).plan else {
             continue;
         };
+        let set_based = plan
+            .program
+            .services
+            .iter()
+            .any(|s| !s.requirements.is_empty());
         let folder = netpc::verify::compiled(&plan).unwrap();
         let mut cluster = netpc::analyze::Cluster::new();
         for (policy, _) in &folder.policies {
@@ -434,12 +442,20 @@ fn generated_programs_round_trip_exactly() {
             fidelity.broader,
             generated.text
         );
+        if set_based {
+            with_terms += 1;
+            continue;
+        }
         if !fidelity.equivalent() {
             inexact.push((generated.text.clone(), imported.notes.clone()));
         }
         checked += 1;
     }
     assert!(checked >= 100, "only {checked} programs compiled");
+    assert!(
+        with_terms >= 20,
+        "only {with_terms} programs with set-based terms"
+    );
     assert!(
         inexact.is_empty(),
         "{} of {checked} inexact, first:\n{:#?}",

@@ -232,3 +232,36 @@ fn the_platform_kit_probes() {
     insta::assert_snapshot!(text);
     insta::assert_debug_snapshot!(kit.selection.skipped);
 }
+
+/// A namespace set's mirror namespace carries labels that satisfy the set's selector
+/// (so the compiled policies' label namespace selectors reach the kit's pods there);
+/// a managed namespace's mirror does not.
+#[test]
+fn namespace_set_mirrors_carry_the_sets_labels() {
+    let (_, kit) = kit("namespace-sets");
+    let (_, text) = kit
+        .files
+        .iter()
+        .find(|(p, _)| p.ends_with("namespaces.yaml"))
+        .unwrap();
+    let mut labels: HashMap<String, Value> = HashMap::new();
+    for doc in text.split("---\n").filter(|d| !d.trim().is_empty()) {
+        let ns: Value = serde_json::from_str(doc).unwrap();
+        let name = ns["metadata"]["name"].as_str().unwrap().to_owned();
+        labels.insert(name, ns["metadata"]["labels"].clone());
+    }
+    let observability = labels
+        .iter()
+        .find(|(n, _)| n.ends_with("observability"))
+        .unwrap()
+        .1;
+    assert_eq!(observability["team"], "observability");
+    assert!(observability.get("env").is_none(), "{observability}");
+    let edge = labels.iter().find(|(n, _)| n.ends_with("edge")).unwrap().1;
+    assert_eq!(edge["tier"], "edge");
+    let shop = labels.iter().find(|(n, _)| n.ends_with("shop")).unwrap().1;
+    assert!(
+        shop.get("team").is_none() && shop.get("tier").is_none(),
+        "{shop}"
+    );
+}

@@ -92,6 +92,8 @@ impl Builder {
         self.program.namespaces.push(Namespace {
             name: name.to_owned(),
             managed,
+            set: None,
+            set_requirements: Vec::new(),
             enforcement: Enforcement::ON,
             span,
         });
@@ -130,6 +132,7 @@ impl Builder {
             namespace: ns,
             explicit_selector: selector.get("app").is_none_or(|v| v != name),
             selector,
+            requirements: Vec::new(),
             ports: ports.to_vec(),
             span,
         });

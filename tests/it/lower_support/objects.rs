@@ -30,9 +30,24 @@ fn match_labels(key: &str, value: &str) -> LabelSelector {
 }
 
 fn match_map(map: &BTreeMap<String, String>) -> LabelSelector {
+    match_terms(map, &[])
+}
+
+fn match_terms(
+    map: &BTreeMap<String, String>,
+    requirements: &[netpc::ir::Requirement],
+) -> LabelSelector {
+    let expressions: Vec<LabelSelectorRequirement> = requirements
+        .iter()
+        .map(|r| LabelSelectorRequirement {
+            key: r.key.clone(),
+            operator: r.op.as_k8s().to_owned(),
+            values: (!r.values.is_empty()).then(|| r.values.clone()),
+        })
+        .collect();
     LabelSelector {
         match_labels: (!map.is_empty()).then(|| map.clone()),
-        match_expressions: None,
+        match_expressions: (!expressions.is_empty()).then_some(expressions),
     }
 }
 
@@ -117,7 +132,10 @@ impl Parts<'_> {
                 }]),
             },
             Selects::Exempt => match_labels(&exempt.key, &exempt.value),
-            Selects::Service(id) => match_map(&self.0.program.service(id).selector),
+            Selects::Service(id) => {
+                let service = self.0.program.service(id);
+                match_terms(&service.selector, &service.requirements)
+            }
             Selects::Label(label) => match_labels(&self.0.labels[label as usize], "true"),
         }
     }
@@ -142,7 +160,11 @@ impl Parts<'_> {
     }
 
     fn namespace_selector(&self, here: NamespaceId, of: NamespaceId) -> Option<LabelSelector> {
-        (here != of).then(|| match_labels(NAMESPACE_NAME_LABEL, &self.0.program.namespace(of).name))
+        let ns = self.0.program.namespace(of);
+        (here != of).then(|| match &ns.set {
+            Some(labels) => match_terms(labels, &ns.set_requirements),
+            None => match_labels(NAMESPACE_NAME_LABEL, &ns.name),
+        })
     }
 
     fn push_peer(&self, here: NamespaceId, peer: Peer, out: &mut Vec<NetworkPolicyPeer>) {
@@ -155,7 +177,7 @@ impl Parts<'_> {
             Peer::Service(id) => {
                 let service = self.0.program.service(id);
                 out.push(NetworkPolicyPeer {
-                    pod_selector: Some(match_map(&service.selector)),
+                    pod_selector: Some(match_terms(&service.selector, &service.requirements)),
                     namespace_selector: self.namespace_selector(here, service.namespace),
                     ip_block: None,
                 });

@@ -45,7 +45,9 @@ fn unspan_item(item: &mut Item) {
         ItemKind::Service { body, .. } => {
             for line in body {
                 match line {
-                    ServiceItem::Select(_, span) => *span = NO_SPAN,
+                    ServiceItem::Select(_, span) | ServiceItem::Requirements(_, span) => {
+                        *span = NO_SPAN;
+                    }
                     ServiceItem::Port(ports, span) => {
                         *span = NO_SPAN;
                         ports.iter_mut().for_each(|p| p.span = NO_SPAN);
