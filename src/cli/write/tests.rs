@@ -564,3 +564,20 @@ fn an_output_path_that_cannot_be_inspected_is_reported_as_such() {
     assert_eq!(err.what, "cannot inspect", "{err}");
     assert_only(tmp.path(), &[]);
 }
+
+/// The fallback swap (where the one-step exchange is not available) leaves the new
+/// output in place and the old one where the staging folder was, for the caller to
+/// remove (found by mutation testing: the exchange always worked in the tests).
+#[test]
+fn the_fallback_swap_puts_the_new_output_in_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (stage, out) = (tmp.path().join("stage"), tmp.path().join("out"));
+    fs::create_dir(&stage).unwrap();
+    fs::create_dir(&out).unwrap();
+    fs::write(stage.join("new.yaml"), "new\n").unwrap();
+    fs::write(out.join("old.yaml"), "old\n").unwrap();
+    super::swap_by_renames(&stage, &out).unwrap();
+    assert_only(&out, &["new.yaml"]);
+    assert_only(&stage, &["old.yaml"]);
+    assert_only(tmp.path(), &["out", "stage"]);
+}
