@@ -11,6 +11,8 @@ mod identity;
 mod namespace_text;
 mod naming;
 mod needs;
+#[cfg(test)]
+mod open_ends_tests;
 pub mod policies;
 mod probes;
 mod program_text;
