@@ -12,6 +12,7 @@ mod namespace_text;
 mod naming;
 mod needs;
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod open_ends_tests;
 pub mod policies;
 mod probes;

@@ -121,6 +121,10 @@ fn one_anywhere_need_keeps_nested_open_targets_open() {
         .map(|n| &n.target)
         .collect();
     assert_eq!(anywhere, vec![&pods("cache")]);
-    let opened: Vec<_> = plan.open.iter().filter(|(s, _)| *s == End::Anywhere).collect();
+    let opened: Vec<_> = plan
+        .open
+        .iter()
+        .filter(|(s, _)| *s == End::Anywhere)
+        .collect();
     assert_eq!(opened, vec![&(End::Anywhere, pods("cache"))]);
 }

@@ -325,8 +325,9 @@ fn open_comments(opens: &BTreeMap<&'static str, BTreeSet<String>>) -> Vec<String
             } else {
                 "`needs anywhere`"
             };
+            let them = if ends.len() == 1 { "it" } else { "them" };
             format!(
-                "// No original policy isolates the {dir} of {}: {line} keeps it open \
+                "// No original policy isolates the {dir} of {}: {line} keeps {them} open \
                  (a need isolates both its ends).",
                 ends.join(", ")
             )
