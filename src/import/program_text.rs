@@ -196,16 +196,7 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
             &mut external_spaces,
         );
     }
-    for need in owned.iter().filter(|n| {
-        let key = (n.subject.clone(), n.target.clone());
-        plan.open.contains(&key)
-    }) {
-        if let Some(here) = home(need, reading) {
-            let (dir, end) = open_end(need, &here, &names);
-            let space = spaces.entry(here).or_default();
-            space.opens.entry(dir).or_default().insert(end);
-        }
-    }
+    note_open_ends(&owned, plan, reading, &names, &mut spaces);
     for ns in reading.namespaces.keys() {
         let managed = reading.managed.contains(ns);
         let std_dns = dns_used && ns == DNS_NAMESPACE;
@@ -310,6 +301,25 @@ fn open_end(need: &Need, here: &str, names: &Names) -> (&'static str, String) {
     match &need.subject {
         End::Anywhere => ("ingress", reference(&need.target, here, names)),
         subject => ("egress", reference(subject, here, names)),
+    }
+}
+
+/// Records, in the namespace each is written in, the ends `Plan::open`'s needs keep
+/// open.
+fn note_open_ends(
+    needs: &[Need],
+    plan: &Plan,
+    reading: &Reading,
+    names: &Names,
+    spaces: &mut BTreeMap<String, NamespaceText>,
+) {
+    for need in needs {
+        let key = (need.subject.clone(), need.target.clone());
+        if let (true, Some(here)) = (plan.open.contains(&key), home(need, reading)) {
+            let (dir, end) = open_end(need, &here, names);
+            let space = spaces.entry(here).or_default();
+            space.opens.entry(dir).or_default().insert(end);
+        }
     }
 }
 
