@@ -11,6 +11,9 @@ mod identity;
 mod namespace_text;
 mod naming;
 mod needs;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests fail by panicking")]
+mod open_ends_tests;
 pub mod policies;
 mod probes;
 mod program_text;

@@ -49,6 +49,10 @@ pub struct Plan {
     /// (`enforcement ... selected`), with the label sets the policies select there
     /// (each an `isolate`, unless a need already selects exactly those pods).
     pub selected: BTreeMap<(String, Dir), BTreeSet<Labels>>,
+    /// The (subject, target) of each written need that keeps an end open
+    /// (`anywhere needs T;`, `S needs anywhere;`): in a selected direction, the pods
+    /// at that end are isolated by no original policy, and another need isolates them.
+    pub open: BTreeSet<(End, End)>,
     pub notes: Vec<Note>,
 }
 
@@ -129,18 +133,20 @@ fn union(a: &mut Ports, b: &Ports) {
 struct Collect {
     exempt: Option<(String, String)>,
     needs: BTreeMap<(End, End), Need>,
+    open: BTreeSet<(End, End)>,
     notes: Vec<Note>,
 }
 
 impl Collect {
-    fn push(&mut self, subject: End, target: End, ports: Ports, policies: &[&str]) {
+    /// Adds a need (`false`: nothing to add, as its ports are empty or an end is exempt).
+    fn push(&mut self, subject: End, target: End, ports: Ports, policies: &[&str]) -> bool {
         let exempt = |end: &End| match (end, &self.exempt) {
             (End::Pods { labels, .. }, Some((key, value))) => labels.get(key) == Some(value),
             _ => false,
         };
         // Exempt pods are unrestricted by every netpc policy: no need to say so.
         if is_empty(&ports) || exempt(&subject) || exempt(&target) {
-            return;
+            return false;
         }
         let need = self
             .needs
@@ -154,6 +160,22 @@ impl Collect {
         union(&mut need.ports, &ports);
         need.policies
             .extend(policies.iter().map(|p| (*p).to_owned()));
+        true
+    }
+
+    /// `subject needs target:ports`, whose `open` end (the target's ingress, or the
+    /// subject's egress) no original policy isolates: the need would isolate it, so
+    /// `anywhere` on every port keeps it open (`anywhere needs target;` or
+    /// `subject needs anywhere;`), which is what an open end allows.
+    fn push_open(&mut self, subject: End, target: End, ports: Ports, open: Dir, policy: &str) {
+        let (s, t) = match open {
+            Dir::Ingress => (End::Anywhere, target.clone()),
+            Dir::Egress => (subject.clone(), End::Anywhere),
+        };
+        if self.push(subject, target, ports, &[policy]) {
+            self.push(s.clone(), t.clone(), Ports::All, &[policy]);
+            self.open.insert((s, t));
+        }
     }
 }
 
@@ -210,11 +232,17 @@ pub fn plan(reading: &Reading) -> Plan {
                 .any(|(j, b)| j != *i && covers(b, a) && (!covers(a, b) || j < *i))
         })
         .map(|(_, n)| n.clone())
+        .collect::<Vec<Need>>();
+    let open = kept
+        .iter()
+        .map(|n| (n.subject.clone(), n.target.clone()))
+        .filter(|key| collect.open.contains(key))
         .collect();
     Plan {
         needs: kept,
         off,
         selected,
+        open,
         notes: collect.notes,
     }
 }
@@ -227,6 +255,25 @@ fn all_isolated(reading: &Reading, namespace: &str, direction: Dir, labels: &Lab
         .selected
         .iter()
         .any(|set| set.iter().all(|(k, v)| labels.get(k) == Some(v)))
+}
+
+/// Whether no pod of `namespace` with `labels` is selected by a policy for
+/// `direction` (every selected label set contradicts `labels`): that end is open.
+fn none_isolated(reading: &Reading, namespace: &str, direction: Dir, labels: &Labels) -> bool {
+    reading
+        .isolation(namespace, direction)
+        .selected
+        .iter()
+        .all(|set| merge(set, labels).is_none())
+}
+
+/// Whether a peer's namespaces are a namespace set (its name first, then the managed
+/// namespaces it matches now): a need to or from the set isolates nothing at its end,
+/// so it already allows what the matched namespaces' open pods may do.
+fn in_set(reading: &Reading, namespaces: &[String]) -> bool {
+    namespaces
+        .first()
+        .is_some_and(|first| reading.sets.contains_key(first))
 }
 
 /// Whether `outer`'s pods include every pod of `inner`.
@@ -243,6 +290,7 @@ fn end_covers(outer: &End, inner: &End) -> bool {
             },
         ) => a == b && la.iter().all(|(k, v)| lb.get(k) == Some(v)),
         (End::Net(a), End::Net(b)) => a == b,
+        (End::Anywhere, End::Anywhere) => true,
         _ => false,
     }
 }
@@ -290,6 +338,7 @@ fn ingress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
             }
             Peer::Pods { namespaces, labels } => (namespaces, labels),
         };
+        let set = in_set(reading, namespaces);
         for source_ns in namespaces {
             if !reading.enforced(source_ns, Dir::Egress) {
                 let subject = End::Pods {
@@ -304,9 +353,19 @@ fn ingress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
                 );
                 continue;
             }
-            if reading.selected(source_ns, Dir::Egress)
-                && !all_isolated(reading, source_ns, Dir::Egress, labels)
-            {
+            // In a namespace set, the set's need covers the open pods (its end
+            // isolates nothing); the isolated ones meet their egress rules below.
+            let selected = reading.selected(source_ns, Dir::Egress) && !set;
+            if selected && none_isolated(reading, source_ns, Dir::Egress, labels) {
+                let subject = End::Pods {
+                    namespace: source_ns.clone(),
+                    labels: labels.clone(),
+                };
+                let (ports, policy) = (grant.ports.clone(), &grant.policy);
+                collect.push_open(subject, target.clone(), ports, Dir::Egress, policy);
+                continue;
+            }
+            if selected && !all_isolated(reading, source_ns, Dir::Egress, labels) {
                 collect.notes.push(Note::narrower(
                     &grant.policy,
                     format!(
@@ -390,12 +449,14 @@ fn egress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
     };
     for peer in &grant.peers {
         match peer {
-            Peer::Anywhere => collect.push(
-                subject.clone(),
-                End::Anywhere,
-                grant.ports.clone(),
-                &[&grant.policy],
-            ),
+            Peer::Anywhere => {
+                collect.push(
+                    subject.clone(),
+                    End::Anywhere,
+                    grant.ports.clone(),
+                    &[&grant.policy],
+                );
+            }
             Peer::Net(net) => {
                 let target = End::Net(net.clone());
                 collect.push(
@@ -406,10 +467,20 @@ fn egress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
                 );
             }
             Peer::Pods { namespaces, labels } => {
+                let set = in_set(reading, namespaces);
                 for ns in namespaces {
-                    if reading.selected(ns, Dir::Ingress)
-                        && !all_isolated(reading, ns, Dir::Ingress, labels)
-                    {
+                    let target = End::Pods {
+                        namespace: ns.clone(),
+                        labels: labels.clone(),
+                    };
+                    // As for an ingress rule's sources: the set's need covers them.
+                    let selected = reading.selected(ns, Dir::Ingress) && !set;
+                    if selected && none_isolated(reading, ns, Dir::Ingress, labels) {
+                        let (ports, policy) = (grant.ports.clone(), &grant.policy);
+                        collect.push_open(subject.clone(), target, ports, Dir::Ingress, policy);
+                        continue;
+                    }
+                    if selected && !all_isolated(reading, ns, Dir::Ingress, labels) {
                         collect.notes.push(Note::narrower(
                             &grant.policy,
                             format!(
@@ -422,10 +493,6 @@ fn egress_grant(reading: &Reading, grant: &Grant, collect: &mut Collect) {
                     if reading.enforced(ns, Dir::Ingress) {
                         continue; // the destination's ingress rules say it
                     }
-                    let target = End::Pods {
-                        namespace: ns.clone(),
-                        labels: labels.clone(),
-                    };
                     collect.push(
                         subject.clone(),
                         target,

@@ -146,6 +146,8 @@ struct NamespaceText {
     lines: Vec<(String, String)>,
     exports: BTreeMap<String, BTreeSet<String>>,
     services: BTreeSet<(String, Labels)>,
+    /// The ends the needs of `Plan::open` keep open, by direction.
+    opens: BTreeMap<&'static str, BTreeSet<String>>,
 }
 
 /// Every file of the program.
@@ -194,6 +196,7 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
             &mut external_spaces,
         );
     }
+    note_open_ends(&owned, plan, reading, &names, &mut spaces);
     for ns in reading.namespaces.keys() {
         let managed = reading.managed.contains(ns);
         let std_dns = dns_used && ns == DNS_NAMESPACE;
@@ -291,6 +294,55 @@ fn isolate_lines(
                 .push(format!("isolate {word}{};", members.join(", ")));
         }
     }
+}
+
+/// The end `anywhere needs T;` (or `S needs anywhere;`) keeps open, and its direction.
+fn open_end(need: &Need, here: &str, names: &Names) -> (&'static str, String) {
+    match &need.subject {
+        End::Anywhere => ("ingress", reference(&need.target, here, names)),
+        subject => ("egress", reference(subject, here, names)),
+    }
+}
+
+/// Records, in the namespace each is written in, the ends `Plan::open`'s needs keep
+/// open.
+fn note_open_ends(
+    needs: &[Need],
+    plan: &Plan,
+    reading: &Reading,
+    names: &Names,
+    spaces: &mut BTreeMap<String, NamespaceText>,
+) {
+    for need in needs {
+        let key = (need.subject.clone(), need.target.clone());
+        if let (true, Some(here)) = (plan.open.contains(&key), home(need, reading)) {
+            let (dir, end) = open_end(need, &here, names);
+            let space = spaces.entry(here).or_default();
+            space.opens.entry(dir).or_default().insert(end);
+        }
+    }
+}
+
+/// Why the `anywhere` needs of `Plan::open` are there: no original policy isolates
+/// those ends, and the other needs there would.
+fn open_comments(opens: &BTreeMap<&'static str, BTreeSet<String>>) -> Vec<String> {
+    opens
+        .iter()
+        .map(|(dir, ends)| {
+            let ends: Vec<String> = ends.iter().map(|e| format!("`{e}`")).collect();
+            let line = if *dir == "ingress" {
+                "`anywhere needs`"
+            } else {
+                "`needs anywhere`"
+            };
+            let them = if ends.len() == 1 { "it" } else { "them" };
+            format!(
+                "// No original policy isolates the {dir} of {}: {line} keeps {them} open \
+                 (a need isolates both its ends).",
+                ends.join(", ")
+            )
+        })
+        .collect()
 }
 
 /// Writes one need into the namespace it belongs to, with the services and the export
@@ -431,6 +483,9 @@ fn namespace_file(
             "// import: `{}` {} (narrower)",
             note.policy, note.text
         );
+    }
+    for comment in open_comments(&body.opens) {
+        let _ = writeln!(text, "{comment}");
     }
     let _ = writeln!(text, "namespace {ns} {{");
     let mut head = Vec::new();
