@@ -19,9 +19,11 @@ fn netpc() -> Command {
 }
 
 /// A fresh output folder at a fixed relative path (so snapshots name it the same on
-/// every machine).
+/// every machine), each in a parent folder of its own: an output's lock is on its parent, and two
+/// imports waiting on one lock print `netpc: waiting for another build` into the
+/// snapshots of tests that run at the same time.
 fn scratch(name: &str) -> PathBuf {
-    let path = PathBuf::from("target/it-import").join(name);
+    let path = PathBuf::from("target/it-import").join(name).join("netp");
     let _ = std::fs::remove_dir_all(&path);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     path
