@@ -15,7 +15,9 @@ pub mod policies;
 mod probes;
 mod program_text;
 mod service_text;
+mod pod_terms;
 mod set_reading;
+mod term_probes;
 
 use crate::analyze::Cluster;
 

@@ -10,17 +10,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::pod_terms::{Meet, Select};
 use super::policies::{Dir, Grant, Net, Peer, Reading};
 use super::{Note, Port, PortValue, Ports};
-use crate::analyze::Labels;
 
 /// One end of a need.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum End {
-    /// The pods of a namespace carrying these labels (none: every pod).
+    /// The pods of a namespace that this selector selects (empty: every pod).
     Pods {
         namespace: String,
-        labels: Labels,
+        labels: Select,
     },
     Net(Net),
     /// `anywhere`: every source (ingress at the target only) or every destination
@@ -46,22 +46,10 @@ pub struct Plan {
     /// (namespace, direction) that netpc must not enforce.
     pub off: BTreeSet<(String, Dir)>,
     /// (namespace, direction) where only the selected pods are isolated
-    /// (`enforcement ... selected`), with the label sets the policies select there
+    /// (`enforcement ... selected`), with the selectors the policies select by there
     /// (each an `isolate`, unless a need already selects exactly those pods).
-    pub selected: BTreeMap<(String, Dir), BTreeSet<Labels>>,
+    pub selected: BTreeMap<(String, Dir), BTreeSet<Select>>,
     pub notes: Vec<Note>,
-}
-
-/// Two label sets that must both hold, or `None` when they contradict.
-fn merge(a: &Labels, b: &Labels) -> Option<Labels> {
-    let mut out = a.clone();
-    for (key, value) in b {
-        if out.get(key).is_some_and(|v| v != value) {
-            return None;
-        }
-        out.insert(key.clone(), value.clone());
-    }
-    Some(out)
 }
 
 fn port_meet(a: &Port, b: &Port) -> Result<Option<Port>, ()> {
@@ -135,7 +123,7 @@ struct Collect {
 impl Collect {
     fn push(&mut self, subject: End, target: End, ports: Ports, policies: &[&str]) {
         let exempt = |end: &End| match (end, &self.exempt) {
-            (End::Pods { labels, .. }, Some((key, value))) => labels.get(key) == Some(value),
+            (End::Pods { labels, .. }, Some((key, value))) => labels.implies_label(key, value),
             _ => false,
         };
         // Exempt pods are unrestricted by every netpc policy: no need to say so.
@@ -177,7 +165,7 @@ pub fn plan(reading: &Reading) -> Plan {
                     &format!("{ns}/*"),
                     format!(
                         "no policy of namespace `{ns}` selects every pod for {}, and one selects \
-                         pods by a selector that is not a set of labels: pods no policy selects \
+                         pods by a selector that one `select` cannot say: pods no policy selects \
                          are open there in the original, netpc isolates them",
                         dir.as_str()
                     ),
@@ -219,14 +207,14 @@ pub fn plan(reading: &Reading) -> Plan {
     }
 }
 
-/// Whether every pod of `namespace` with `labels` is selected by some policy for
-/// `direction` (some selected label set is a subset of `labels`).
-fn all_isolated(reading: &Reading, namespace: &str, direction: Dir, labels: &Labels) -> bool {
+/// Whether every pod of `namespace` that `labels` selects is selected by some policy
+/// for `direction` (some policy's selector covers it; `false` when unsure).
+fn all_isolated(reading: &Reading, namespace: &str, direction: Dir, labels: &Select) -> bool {
     reading
         .isolation(namespace, direction)
         .selected
         .iter()
-        .any(|set| set.iter().all(|(k, v)| labels.get(k) == Some(v)))
+        .any(|set| set.covers(labels))
 }
 
 /// Whether `outer`'s pods include every pod of `inner`.
@@ -241,7 +229,7 @@ fn end_covers(outer: &End, inner: &End) -> bool {
                 namespace: b,
                 labels: lb,
             },
-        ) => a == b && la.iter().all(|(k, v)| lb.get(k) == Some(v)),
+        ) => a == b && la.covers(lb),
         (End::Net(a), End::Net(b)) => a == b,
         _ => false,
     }
@@ -340,24 +328,24 @@ fn anywhere_grant(reading: &Reading, grant: &Grant, target: &End, collect: &mut 
         .iter()
         .filter(|e| e.direction == Dir::Egress && reading.enforced(&e.namespace, Dir::Egress))
     {
-        meet(grant, &Labels::new(), e, collect);
+        meet(grant, &Select::default(), e, collect);
     }
 }
 
 /// An ingress grant's source pods (`labels` in `e`'s namespace) that the egress grant
 /// `e` lets reach the ingress grant's pods.
-fn meet(grant: &Grant, labels: &Labels, e: &Grant, collect: &mut Collect) {
-    let Some(subject_labels) = merge(labels, &e.selected) else {
+fn meet(grant: &Grant, labels: &Select, e: &Grant, collect: &mut Collect) {
+    let Some(subject_labels) = both(labels, &e.selected, grant, e, collect) else {
         return;
     };
-    let every = Labels::new();
+    let every = Select::default();
     for q in &e.peers {
         let q_labels = match q {
             Peer::Pods { namespaces, labels } if namespaces.contains(&grant.namespace) => labels,
             Peer::Anywhere => &every,
             _ => continue,
         };
-        let Some(target_labels) = merge(&grant.selected, q_labels) else {
+        let Some(target_labels) = both(&grant.selected, q_labels, grant, e, collect) else {
             continue;
         };
         let mut unsure = false;
@@ -380,6 +368,26 @@ fn meet(grant: &Grant, labels: &Labels, e: &Grant, collect: &mut Collect) {
             labels: target_labels,
         };
         collect.push(subject, target, ports, &[&grant.policy, &e.policy]);
+    }
+}
+
+/// The pods two selectors both select, or `None` when none are or one `select`
+/// cannot say which (then that pair of rules is left out, with a note).
+fn both(a: &Select, b: &Select, grant: &Grant, e: &Grant, collect: &mut Collect) -> Option<Select> {
+    match a.meet(b) {
+        Meet::Both(s) => Some(s),
+        Meet::Empty => None,
+        Meet::Inexpressible => {
+            collect.notes.push(Note::narrower(
+                &grant.policy,
+                format!(
+                    "the pods both this rule and `{}` select are not one `select` (a key \
+                     required and one of its values excluded): that pair of rules is left out",
+                    e.policy
+                ),
+            ));
+            None
+        }
     }
 }
 

@@ -14,7 +14,8 @@ use super::needs::{End, Need, Plan};
 use super::policies::{Dir, Reading};
 use super::service_text::{quoted, service_line};
 use super::{Note, Port, PortValue, Ports, ProgramFile};
-use crate::analyze::{Cluster, Labels};
+use super::pod_terms::Select;
+use crate::analyze::Cluster;
 
 /// The file of program-wide settings and externals.
 pub const CLUSTER_FILE: &str = "_cluster.netp";
@@ -22,8 +23,8 @@ pub const CLUSTER_FILE: &str = "_cluster.netp";
 /// The selector of the DNS pods that `std/dns` declares.
 pub(super) const DNS_NAMESPACE: &str = "kube-system";
 
-pub(super) fn dns_labels() -> Labels {
-    crate::analyze::labels([("k8s-app", "kube-dns")])
+pub(super) fn dns_labels() -> Select {
+    Select::equal(crate::analyze::labels([("k8s-app", "kube-dns")]))
 }
 
 fn dns_ports() -> Ports {
@@ -145,7 +146,7 @@ struct NamespaceText {
     isolates: Vec<String>,
     lines: Vec<(String, String)>,
     exports: BTreeMap<String, BTreeSet<String>>,
-    services: BTreeSet<(String, Labels)>,
+    services: BTreeSet<(String, Select)>,
 }
 
 /// Every file of the program.
@@ -183,7 +184,7 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
     let written = owned.iter().filter(|need| home(need, reading).is_some());
     names.ports = super::service_text::port_lines(written, workloads);
     isolate_lines(&isolated, &names, &mut spaces);
-    let mut external_spaces: BTreeMap<String, BTreeSet<(String, Labels)>> = BTreeMap::new();
+    let mut external_spaces: BTreeMap<String, BTreeSet<(String, Select)>> = BTreeMap::new();
     for need in &owned {
         place(
             need,
@@ -234,7 +235,7 @@ fn isolated_sets(
     plan: &Plan,
     needs: &[Need],
     labels_style: bool,
-) -> BTreeMap<(String, Dir), BTreeSet<Labels>> {
+) -> BTreeMap<(String, Dir), BTreeSet<Select>> {
     let mut out = plan.selected.clone();
     for ((ns, dir), sets) in &mut out {
         sets.retain(|labels| {
@@ -254,11 +255,11 @@ fn isolated_sets(
 
 /// `isolate S;` (both directions), `isolate ingress S;`, `isolate egress S;`.
 fn isolate_lines(
-    isolated: &BTreeMap<(String, Dir), BTreeSet<Labels>>,
+    isolated: &BTreeMap<(String, Dir), BTreeSet<Select>>,
     names: &Names,
     spaces: &mut BTreeMap<String, NamespaceText>,
 ) {
-    let mut by_ns: BTreeMap<&str, BTreeMap<&Labels, (bool, bool)>> = BTreeMap::new();
+    let mut by_ns: BTreeMap<&str, BTreeMap<&Select, (bool, bool)>> = BTreeMap::new();
     for ((ns, dir), sets) in isolated {
         for labels in sets {
             let entry = by_ns.entry(ns).or_default().entry(labels).or_default();
@@ -301,7 +302,7 @@ fn place(
     names: &Names,
     dns_used: bool,
     spaces: &mut BTreeMap<String, NamespaceText>,
-    external_spaces: &mut BTreeMap<String, BTreeSet<(String, Labels)>>,
+    external_spaces: &mut BTreeMap<String, BTreeSet<(String, Select)>>,
 ) {
     let Some(here) = home(need, reading) else {
         return;
