@@ -10,8 +10,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::needs::{End, Need};
-use super::policies::{Net, Reading};
 use super::pod_terms::Select;
+use super::policies::{Net, Reading};
 use crate::analyze::{Cluster, Labels};
 use crate::probe::derive;
 

@@ -11,11 +11,11 @@ mod identity;
 mod namespace_text;
 mod naming;
 mod needs;
+mod pod_terms;
 pub mod policies;
 mod probes;
 mod program_text;
 mod service_text;
-mod pod_terms;
 mod set_reading;
 mod term_probes;
 

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::naming::Names;
-use super::service_text::{quoted, service_line};
 use super::pod_terms::Select;
+use super::service_text::{quoted, service_line};
 
 /// A set-based term as `select` writes it, values quoted where they must be.
 pub(super) fn term_text(r: &crate::ir::Requirement) -> String {

@@ -197,10 +197,7 @@ mod tests {
             tiers.meet(&not_web),
             Meet::Both(sel(&[("tier", "api")], vec![]))
         );
-        assert_eq!(
-            tiers.meet(&sel(&[("tier", "db")], vec![])),
-            Meet::Empty
-        );
+        assert_eq!(tiers.meet(&sel(&[("tier", "db")], vec![])), Meet::Empty);
         let no_tier = sel(&[], vec![term("tier", DoesNotExist, &[])]);
         assert_eq!(tiers.meet(&no_tier), Meet::Empty);
         assert_eq!(not_web.meet(&no_tier), Meet::Both(no_tier.clone()));
@@ -209,7 +206,10 @@ mod tests {
         let app = sel(&[("app", "x")], vec![]);
         assert_eq!(
             app.meet(&tiers),
-            Meet::Both(sel(&[("app", "x")], vec![term("tier", In, &["api", "web"])]))
+            Meet::Both(sel(
+                &[("app", "x")],
+                vec![term("tier", In, &["api", "web"])]
+            ))
         );
         let not_db = sel(&[], vec![term("tier", NotIn, &["db"])]);
         assert_eq!(

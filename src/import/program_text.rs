@@ -11,10 +11,10 @@ use std::fmt::Write as _;
 
 use super::naming::{Names, choose_names};
 use super::needs::{End, Need, Plan};
+use super::pod_terms::Select;
 use super::policies::{Dir, Reading};
 use super::service_text::{quoted, service_line};
 use super::{Note, Port, PortValue, Ports, ProgramFile};
-use super::pod_terms::Select;
 use crate::analyze::Cluster;
 
 /// The file of program-wide settings and externals.

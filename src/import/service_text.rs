@@ -204,9 +204,8 @@ pub(super) fn quoted(value: &str) -> String {
 pub(super) fn service_line(name: &str, select: &Select, port: Option<&String>) -> String {
     let labels = &select.labels;
     let mut body = Vec::new();
-    let default = select.is_equalities()
-        && labels.len() == 1
-        && labels.get("app").is_some_and(|v| v == name);
+    let default =
+        select.is_equalities() && labels.len() == 1 && labels.get("app").is_some_and(|v| v == name);
     if !default {
         let mut pairs: Vec<String> = labels
             .iter()
@@ -262,7 +261,13 @@ mod tests {
         let c = cluster(&[&[(Some("pg"), 5432), (None, 9187)]]);
         let asked = Ports::Some(vec![tcp(5432), tcp(9187)]);
         assert_eq!(
-            port_line(&c, "shop", &Select::equal(labels([("app", "db")])), &[&asked]).as_deref(),
+            port_line(
+                &c,
+                "shop",
+                &Select::equal(labels([("app", "db")])),
+                &[&asked]
+            )
+            .as_deref(),
             Some("port pg 5432, 9187;")
         );
     }
@@ -289,12 +294,23 @@ mod tests {
         let c = cluster(&[&[(Some("pg"), 5432)], &[(Some("postgres"), 5432)]]);
         let asked = Ports::Some(vec![tcp(5432)]);
         assert_eq!(
-            port_line(&c, "shop", &Select::equal(labels([("app", "db")])), &[&asked]),
+            port_line(
+                &c,
+                "shop",
+                &Select::equal(labels([("app", "db")])),
+                &[&asked]
+            ),
             None
         );
         let c = cluster(&[&[(Some("pg"), 5432)], &[(Some("pg"), 5432)]]);
         assert_eq!(
-            port_line(&c, "shop", &Select::equal(labels([("app", "db")])), &[&asked]).as_deref(),
+            port_line(
+                &c,
+                "shop",
+                &Select::equal(labels([("app", "db")])),
+                &[&asked]
+            )
+            .as_deref(),
             Some("port pg 5432;")
         );
     }

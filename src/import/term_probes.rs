@@ -4,7 +4,8 @@
 //! term: another value and no value for an `In`, each excluded value and another one
 //! for a `NotIn`, no value for an `Exists`, a value for a `DoesNotExist`. A program
 //! that wrote `k` for `k notin (x)`, or dropped a value of an `in`, differs on one of
-//! them. Pure.
+//! them. And the pods a selector matches that the representative misses (a key
+//! constrained twice: [`alternatives`]). Pure.
 
 use std::collections::BTreeSet;
 
@@ -70,6 +71,41 @@ pub fn neighbours(selector: &LabelSelector) -> Vec<Labels> {
     out
 }
 
+/// Label sets `selector` matches with each value of each `In` chosen first: when the
+/// representative fails (`app in (a, b)` with `app notin (a)`), these still find
+/// the pods it matches (`app=b`).
+pub fn alternatives(selector: &LabelSelector) -> Vec<Labels> {
+    let exprs = selector.match_expressions.iter().flatten();
+    let mut out = Vec::new();
+    for chosen in exprs.clone().filter(|e| e.operator == "In") {
+        for value in chosen.values.iter().flatten().take(MAX_VALUES) {
+            let mut labels = selector.match_labels.clone().unwrap_or_default();
+            labels.insert(chosen.key.clone(), value.clone());
+            for expr in exprs.clone() {
+                let first = match expr.operator.as_str() {
+                    "In" => expr.values.iter().flatten().next().cloned(),
+                    "Exists" => Some(derive::EXISTS_VALUE.to_owned()),
+                    _ => None,
+                };
+                if let Some(first) = first {
+                    labels.entry(expr.key.clone()).or_insert(first);
+                }
+            }
+            if crate::analyze::selector_matches(selector, &labels) && !out.contains(&labels) {
+                out.push(labels);
+            }
+        }
+    }
+    out
+}
+
+/// [`neighbours`] and [`alternatives`].
+fn around(selector: &LabelSelector) -> Vec<Labels> {
+    let mut out = neighbours(selector);
+    out.extend(alternatives(selector));
+    out
+}
+
 fn namespace_of(policy: &NetworkPolicy) -> String {
     policy
         .metadata
@@ -79,7 +115,7 @@ fn namespace_of(policy: &NetworkPolicy) -> String {
         .unwrap_or_else(|| "default".to_owned())
 }
 
-/// The [`neighbours`] of every pod selector of `policies` (their own and their
+/// The [`neighbours`] and [`alternatives`] of every pod selector of `policies` (their own and their
 /// peers'), placed as `derive::from_policies` places the sets the selectors match.
 pub fn from_policies(policies: &[&NetworkPolicy]) -> BTreeSet<Found> {
     let mut out = BTreeSet::new();
@@ -87,7 +123,7 @@ pub fn from_policies(policies: &[&NetworkPolicy]) -> BTreeSet<Found> {
         let Some(spec) = &policy.spec else { continue };
         let ns = namespace_of(policy);
         let own = spec.pod_selector.clone().unwrap_or_default();
-        for labels in neighbours(&own) {
+        for labels in around(&own) {
             out.insert(Found {
                 namespace: Some(ns.clone()),
                 labels,
@@ -111,7 +147,7 @@ pub fn from_policies(policies: &[&NetworkPolicy]) -> BTreeSet<Found> {
                 None => Some(ns.clone()),
                 Some(selector) => derive::named_namespace(selector),
             };
-            for labels in neighbours(selector) {
+            for labels in around(selector) {
                 out.insert(Found {
                     namespace: namespace.clone(),
                     labels,
@@ -142,7 +178,11 @@ mod tests {
         let got = neighbours(&selector);
         let expected: Vec<Labels> = vec![
             labels([("app", "web"), ("canary", "netpc-probe")]),
-            labels([("app", "web"), ("tier", "netpc-probe"), ("canary", "netpc-probe")]),
+            labels([
+                ("app", "web"),
+                ("tier", "netpc-probe"),
+                ("canary", "netpc-probe"),
+            ]),
             labels(base.into_iter().chain([("env", "dev")])),
             labels(base.into_iter().chain([("env", "netpc-probe")])),
             labels([("app", "web"), ("tier", "a")]),
@@ -153,5 +193,19 @@ mod tests {
         }
         assert_eq!(got.len(), expected.len(), "{got:?}");
         assert_eq!(other_value(&["netpc-probe".to_owned()]), "netpc-probe-2");
+    }
+
+    #[test]
+    fn alternatives_find_pods_the_representative_misses() {
+        let selector: LabelSelector = serde_yaml::from_str(
+            "{matchExpressions: [{key: app, operator: In, values: [api, batch]}, \
+             {key: app, operator: NotIn, values: [api]}, {key: x, operator: Exists}]}",
+        )
+        .unwrap();
+        assert_eq!(derive::representative(&selector), None);
+        assert_eq!(
+            alternatives(&selector),
+            vec![labels([("app", "batch"), ("x", "netpc-probe")])]
+        );
     }
 }

@@ -12,7 +12,7 @@ const HAND: &str = "tests/insight/diff/hand-written";
 const PARTIAL: &str = "tests/import/partial";
 const CONFORMANCE: &str = "../shared/conformance/netpol-analyzer";
 
-fn netpc() -> Command {
+pub(crate) fn netpc() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_netpc"));
     command.env_remove("NETPC_TIMINGS").env("NO_COLOR", "1");
     command
@@ -20,20 +20,20 @@ fn netpc() -> Command {
 
 /// A fresh output folder at a fixed relative path (so snapshots name it the same on
 /// every machine).
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let path = PathBuf::from("target/it-import").join(name);
     let _ = std::fs::remove_dir_all(&path);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     path
 }
 
-fn import(args: &[&str], out: &Path) -> Command {
+pub(crate) fn import(args: &[&str], out: &Path) -> Command {
     let mut command = netpc();
     command.arg("import").args(args).arg("-o").arg(out);
     command
 }
 
-fn files(dir: &Path) -> String {
+pub(crate) fn files(dir: &Path) -> String {
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -95,7 +95,7 @@ fn partial_isolation_is_selected_enforcement() {
     );
 }
 
-/// A namespace without a default deny and a set-based selector: exit 1, every
+/// A namespace without a default deny and a peer that constrains a key twice: exit 1, every
 /// difference narrower with the original policy that allows it, and the notes in the
 /// report and in the file.
 #[test]
@@ -105,7 +105,7 @@ fn partial_isolation_is_narrower_and_says_why() {
     assert_cmd_snapshot!(command);
     let shop = std::fs::read_to_string(out.join("shop.netp")).unwrap();
     assert!(
-        shop.contains("// import: `shop/db-ingress` the peer selector"),
+        shop.contains("// import: `shop/db-ingress` the peer selector `app in (api,batch),app notin (api)` constrains a key twice"),
         "{shop}"
     );
     assert!(shop.contains("api needs db:5432;"), "{shop}");
