@@ -138,9 +138,10 @@ fn meet_term(a: &Requirement, b: &Requirement) -> Meet1 {
         (In, In) => filtered(&a.values, &|v| b.values.contains(v)),
         (In, NotIn) => filtered(&a.values, &|v| !b.values.contains(v)),
         (NotIn, In) => filtered(&b.values, &|v| !a.values.contains(v)),
-        (In, Exists) | (Exists, Exists) | (DoesNotExist, DoesNotExist) => Meet1::One(a.clone()),
-        (Exists, In) | (DoesNotExist, NotIn) => Meet1::One(b.clone()),
-        (NotIn, DoesNotExist) => Meet1::One(b.clone()),
+        (In, Exists) | (Exists, Exists) | (DoesNotExist, DoesNotExist | NotIn) => {
+            Meet1::One(a.clone())
+        }
+        (Exists, In) | (NotIn, DoesNotExist) => Meet1::One(b.clone()),
         (NotIn, NotIn) => {
             let mut values = a.values.clone();
             values.extend(b.values.iter().cloned());
@@ -201,8 +202,12 @@ mod tests {
         let no_tier = sel(&[], vec![term("tier", DoesNotExist, &[])]);
         assert_eq!(tiers.meet(&no_tier), Meet::Empty);
         assert_eq!(not_web.meet(&no_tier), Meet::Both(no_tier.clone()));
+        assert_eq!(no_tier.meet(&not_web), Meet::Both(no_tier.clone()));
+
         let has_tier = sel(&[], vec![term("tier", Exists, &[])]);
         assert_eq!(has_tier.meet(&not_web), Meet::Inexpressible);
+        assert_eq!(has_tier.meet(&tiers), Meet::Both(tiers.clone()));
+        assert_eq!(tiers.meet(&has_tier), Meet::Both(tiers.clone()));
         let app = sel(&[("app", "x")], vec![]);
         assert_eq!(
             app.meet(&tiers),
@@ -216,6 +221,59 @@ mod tests {
             not_web.meet(&not_db),
             Meet::Both(sel(&[], vec![term("tier", NotIn, &["db", "web"])]))
         );
+    }
+
+    /// Every selector of one or two terms on keys `k` and `j`, against every pod of
+    /// a grid: `meet` selects exactly the pods both select, `covers` never claims a
+    /// pod the outer one does not select.
+    #[test]
+    fn meet_and_covers_agree_with_matching_on_every_pod() {
+        use RequirementOp::{DoesNotExist, Exists, In, NotIn};
+        let on_k = [
+            None,
+            Some(term("k", In, &["a"])),
+            Some(term("k", In, &["a", "b"])),
+            Some(term("k", NotIn, &["a"])),
+            Some(term("k", NotIn, &["a", "b"])),
+            Some(term("k", Exists, &[])),
+            Some(term("k", DoesNotExist, &[])),
+        ];
+        let on_j = [
+            None,
+            Some(term("j", In, &["x"])),
+            Some(term("j", Exists, &[])),
+        ];
+        let mut all = Vec::new();
+        for k in &on_k {
+            for j in &on_j {
+                all.push(Select::from_terms(k.iter().chain(j).cloned().collect()));
+            }
+        }
+        let mut pods = Vec::new();
+        for k in [None, Some("a"), Some("b"), Some("c")] {
+            for j in [None, Some("x"), Some("y")] {
+                let pairs = [("k", k), ("j", j)];
+                pods.push(labels(
+                    pairs.iter().filter_map(|(key, v)| Some((*key, (*v)?))),
+                ));
+            }
+        }
+        for a in &all {
+            for b in &all {
+                let both = |p: &Labels| a.matches(p) && b.matches(p);
+                match a.meet(b) {
+                    Meet::Both(m) => assert!(pods.iter().all(|p| m.matches(p) == both(p))),
+                    Meet::Empty => assert!(!pods.iter().any(both), "{a:?} {b:?}"),
+                    Meet::Inexpressible => {}
+                }
+                if a.covers(b) {
+                    assert!(
+                        pods.iter().all(|p| !b.matches(p) || a.matches(p)),
+                        "{a:?} {b:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
