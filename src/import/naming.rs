@@ -1,4 +1,4 @@
-//! The names of the imported program: a service for every label set the needs and
+//! The names of the imported program: a service for every pod selector the needs and
 //! `isolate` lines name (after its one workload, else its `app`-like label), an
 //! external for every address range (`internet`, `net-<cidr>`), unique in their scope
 //! and never one the labels identity already chose. The layout is `program_text`'s.

@@ -5,7 +5,8 @@
 //! isolated. Together with default-deny in every managed namespace this is the
 //! original's connectivity: what NetworkPolicy allows between two pods is the source's
 //! egress and the destination's ingress, each allowed by some rule. Intersections
-//! that the language cannot write (a named port against a port number) are left out
+//! that the language cannot write (a named port against a port number, selectors that
+//! meet as no one `select`: `pod_terms`) are left out
 //! with a [`Note`]. Pure.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -228,7 +228,7 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
     files
 }
 
-/// The label sets each selected direction must `isolate`: the ones its policies
+/// The selectors each selected direction must `isolate`: the ones its policies
 /// select, less those a need already selects exactly (as target for ingress, as
 /// subject for egress; not in the labels style, where the subjects are renamed).
 fn isolated_sets(
