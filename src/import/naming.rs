@@ -169,3 +169,44 @@ fn name_externals(
         *name = candidate;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::labels;
+    use crate::ir::{Requirement, RequirementOp};
+
+    fn term(key: &str, op: RequirementOp, values: &[&str]) -> Requirement {
+        Requirement {
+            key: key.to_owned(),
+            op,
+            values: values.iter().map(|v| (*v).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn set_based_terms_give_readable_names() {
+        use RequirementOp::{DoesNotExist, Exists, In, NotIn};
+        let name = |select: &Select| derive::name_for(&naming_labels(select), "pods");
+        let tiers = Select {
+            labels: Labels::new(),
+            terms: vec![term("tier", In, &["api", "web"])],
+        };
+        assert_eq!(name(&tiers), "api-web");
+        let backend = Select {
+            labels: labels([("tier", "backend")]),
+            terms: vec![term("legacy", DoesNotExist, &[])],
+        };
+        assert_eq!(name(&backend), "no-legacy-backend");
+        let api = Select {
+            labels: labels([("app", "api")]),
+            terms: vec![term("env", NotIn, &["dev"]), term("track", Exists, &[])],
+        };
+        assert_eq!(name(&api), "api");
+        let not_dev = Select {
+            labels: Labels::new(),
+            terms: vec![term("env", NotIn, &["dev"])],
+        };
+        assert_eq!(name(&not_dev), "not-dev");
+    }
+}

@@ -257,6 +257,35 @@ mod tests {
     }
 
     #[test]
+    fn service_lines_write_set_based_terms_after_the_equalities() {
+        use crate::ir::{Requirement, RequirementOp};
+        let select = Select {
+            labels: labels([("app", "api")]),
+            terms: vec![
+                Requirement {
+                    key: "env".to_owned(),
+                    op: RequirementOp::NotIn,
+                    values: vec!["dev".to_owned(), "qa 1".to_owned()],
+                },
+                Requirement {
+                    key: "legacy".to_owned(),
+                    op: RequirementOp::DoesNotExist,
+                    values: Vec::new(),
+                },
+            ],
+        };
+        assert_eq!(
+            service_line("api", &select, None),
+            "service api { select app = api, env notin (dev, \"qa 1\"), !legacy; }"
+        );
+        // The default `app = NAME` holds only without terms.
+        assert_eq!(
+            service_line("api", &Select::equal(labels([("app", "api")])), None),
+            "service api;"
+        );
+    }
+
+    #[test]
     fn names_the_ports_the_workloads_name() {
         let c = cluster(&[&[(Some("pg"), 5432), (None, 9187)]]);
         let asked = Ports::Some(vec![tcp(5432), tcp(9187)]);
