@@ -297,8 +297,12 @@ pub fn read(cluster: &Cluster) -> Reading {
         .policies()
         .iter()
         .find_map(|source| {
+            // Only a default deny (no rules) sets the convention: a policy with rules
+            // that selects `K NotIn [V]` is one more selector (`k notin (v)`).
             let spec = source.policy.spec.as_ref()?;
-            exempt_convention(spec.pod_selector.as_ref()?)
+            let no_rules = spec.ingress.as_ref().is_none_or(Vec::is_empty)
+                && spec.egress.as_ref().is_none_or(Vec::is_empty);
+            no_rules.then(|| exempt_convention(spec.pod_selector.as_ref()?))?
         })
         .or_else(|| exempt_without_deny(cluster, &reading.managed));
     for source in cluster.policies() {

@@ -80,3 +80,89 @@ fn probes_tell_every_term_apart() {
         assert!(!check.equivalent(), "`{from}` as `{to}` passes the check");
     }
 }
+
+/// An ingress rule from pods that have `tier` and an egress rule of pods whose `tier`
+/// is neither `legacy` nor `old`: the sources both allow are not one `select`, so that pair of
+/// rules is left out with a note, and the import is narrower, never broader.
+#[test]
+fn selectors_that_meet_as_no_select_are_left_out_with_a_note() {
+    let text = "\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: shop}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api-in, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  policyTypes: [Ingress]
+  ingress: [{from: [{podSelector: {matchExpressions: [{key: tier, operator: Exists}]}}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: out, namespace: shop}
+spec:
+  podSelector: {matchExpressions: [{key: tier, operator: NotIn, values: [legacy, old]}]}
+  policyTypes: [Egress]
+  egress: [{to: [{podSelector: {matchLabels: {app: api}}}]}]
+";
+    let policies = netpc::analyze::load_texts([("policies.yaml", text)]).unwrap();
+    let none = netpc::analyze::Cluster::new();
+    let imported = netpc::import::import(&policies, &none);
+    let notes: Vec<String> = imported
+        .notes
+        .iter()
+        .map(|n| format!("{}: {}", n.policy, n.text))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "shop/api-in: the pods both this rule and `shop/out` select are not one `select` \
+          (a key required and one of its values excluded): that pair of rules is left out"
+        ]
+    );
+    let compiled = netpc::import::fidelity::compile(&imported.files).unwrap();
+    let check = netpc::import::fidelity::check(&policies, &none, &compiled).unwrap();
+    assert!(check.broader.is_empty(), "{:?}", check.broader);
+    assert!(
+        !check.narrower.is_empty(),
+        "the left-out pair is not probed"
+    );
+}
+
+/// A policy with rules whose pod selector is `K NotIn [V]` is a selector like any
+/// other (`tier notin (legacy)`), not the exempt convention of a default deny: the
+/// `tier=legacy` pods stay denied, as in the original.
+#[test]
+fn a_notin_selector_with_rules_is_no_exempt_label() {
+    let text = "\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: shop}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: out, namespace: shop}
+spec:
+  podSelector: {matchExpressions: [{key: tier, operator: NotIn, values: [legacy]}]}
+  policyTypes: [Egress]
+  egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0}}], ports: [{port: 443}]}]
+";
+    let policies = netpc::analyze::load_texts([("policies.yaml", text)]).unwrap();
+    let none = netpc::analyze::Cluster::new();
+    let imported = netpc::import::import(&policies, &none);
+    let all: String = imported.files.iter().map(|f| f.text.as_str()).collect();
+    assert!(!all.contains("exempt label"), "{all}");
+    assert!(all.contains("select tier notin (legacy);"), "{all}");
+    let compiled = netpc::import::fidelity::compile(&imported.files).unwrap();
+    let check = netpc::import::fidelity::check(&policies, &none, &compiled).unwrap();
+    assert!(
+        check.equivalent(),
+        "{:?} {:?}",
+        check.broader,
+        check.narrower
+    );
+}
