@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::needs::{End, Need};
+use super::pod_terms::Select;
 use super::policies::{Net, Reading};
 use crate::analyze::{Cluster, Labels};
 use crate::probe::derive;
@@ -18,12 +19,16 @@ use crate::probe::derive;
 #[derive(Debug, Default)]
 pub struct LabelsIdentity {
     pub needs: Vec<Need>,
-    pub services: BTreeMap<(String, Labels), String>,
+    pub services: BTreeMap<(String, Select), String>,
     pub externals: BTreeMap<Net, String>,
 }
 
 /// `needs-T` of a subject that is exactly that one label set to `"true"`.
-fn client_label(labels: &Labels) -> Option<&str> {
+fn client_label(select: &Select) -> Option<&str> {
+    let labels = &select.labels;
+    if !select.is_equalities() {
+        return None;
+    }
     match labels.iter().next() {
         Some((key, value)) if labels.len() == 1 && value == "true" => key.strip_prefix("needs-"),
         _ => None,
@@ -67,7 +72,7 @@ fn carriers(workloads: &Cluster, namespace: &str, key: &str) -> Vec<End> {
         if !own.is_empty() {
             out.insert(End::Pods {
                 namespace: namespace.to_owned(),
-                labels: own,
+                labels: Select::equal(own),
             });
         }
     }

@@ -14,11 +14,13 @@ mod needs;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod open_ends_tests;
+mod pod_terms;
 pub mod policies;
 mod probes;
 mod program_text;
 mod service_text;
 mod set_reading;
+mod term_probes;
 
 use crate::analyze::Cluster;
 

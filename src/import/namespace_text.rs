@@ -7,11 +7,11 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::naming::Names;
+use super::pod_terms::Select;
 use super::service_text::{quoted, service_line};
-use crate::analyze::Labels;
 
 /// A set-based term as `select` writes it, values quoted where they must be.
-fn term_text(r: &crate::ir::Requirement) -> String {
+pub(super) fn term_text(r: &crate::ir::Requirement) -> String {
     let values: Vec<String> = r.values.iter().map(|v| quoted(v)).collect();
     match r.op {
         crate::ir::RequirementOp::In => format!("{} in ({})", r.key, values.join(", ")),
@@ -25,7 +25,7 @@ fn term_text(r: &crate::ir::Requirement) -> String {
 pub(super) fn set_file(
     ns: &str,
     (labels, terms): &super::policies::SetSelector,
-    services: &BTreeSet<(String, Labels)>,
+    services: &BTreeSet<(String, Select)>,
     names: &Names,
 ) -> String {
     let mut text = String::from(
@@ -58,7 +58,7 @@ pub(super) fn set_file(
 /// A namespace without policies.
 pub(super) fn external_file(
     ns: &str,
-    services: &BTreeSet<(String, Labels)>,
+    services: &BTreeSet<(String, Select)>,
     names: &Names,
 ) -> String {
     let mut text = String::from("// Imported by `netpc import`: a namespace without policies.\n");

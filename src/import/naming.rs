@@ -1,4 +1,4 @@
-//! The names of the imported program: a service for every label set the needs and
+//! The names of the imported program: a service for every pod selector the needs and
 //! `isolate` lines name (after its one workload, else its `app`-like label), an
 //! external for every address range (`internet`, `net-<cidr>`), unique in their scope
 //! and never one the labels identity already chose. The layout is `program_text`'s.
@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::identity::LabelsIdentity;
 use super::needs::{End, Need};
+use super::pod_terms::Select;
 use super::policies::{Dir, Net};
 use super::program_text::{DNS_NAMESPACE, dns_labels};
 use crate::analyze::{Cluster, Labels};
@@ -15,13 +16,13 @@ use crate::probe::derive;
 
 /// Names chosen for every end.
 pub(super) struct Names {
-    /// (namespace, labels) → service name.
-    pub(super) services: BTreeMap<(String, Labels), String>,
+    /// (namespace, selector) → service name.
+    pub(super) services: BTreeMap<(String, Select), String>,
     /// Address range → external name.
     pub(super) externals: BTreeMap<Net, String>,
     /// (namespace, labels) → the service's `port` line, when it has one
     /// ([`super::service_text`]).
-    pub(super) ports: BTreeMap<(String, Labels), String>,
+    pub(super) ports: BTreeMap<(String, Select), String>,
 }
 
 fn external_name(net: &Net) -> String {
@@ -32,11 +33,12 @@ fn external_name(net: &Net) -> String {
     }
 }
 
-/// The name of the workload whose labels the set matches, when exactly one does.
-fn workload_name(workloads: &Cluster, namespace: &str, labels: &Labels) -> Option<String> {
-    let mut matching = workloads.workloads().iter().filter(|w| {
-        w.namespace == namespace && labels.iter().all(|(k, v)| w.labels.get(k) == Some(v))
-    });
+/// The name of the workload the selector matches, when exactly one does.
+fn workload_name(workloads: &Cluster, namespace: &str, labels: &Select) -> Option<String> {
+    let mut matching = workloads
+        .workloads()
+        .iter()
+        .filter(|w| w.namespace == namespace && labels.matches(&w.labels));
     let first = matching.next()?;
     if matching.next().is_some() {
         return None;
@@ -54,14 +56,14 @@ fn workload_name(workloads: &Cluster, namespace: &str, labels: &Labels) -> Optio
 
 pub(super) fn choose_names(
     needs: &[Need],
-    isolated: &BTreeMap<(String, Dir), BTreeSet<Labels>>,
+    isolated: &BTreeMap<(String, Dir), BTreeSet<Select>>,
     workloads: &Cluster,
     dns_used: bool,
     forced: &LabelsIdentity,
 ) -> Names {
     let mut externals = BTreeMap::new();
     let mut taken: BTreeSet<String> = forced.externals.values().cloned().collect();
-    let mut by_ns: BTreeMap<String, BTreeSet<Labels>> = BTreeMap::new();
+    let mut by_ns: BTreeMap<String, BTreeSet<Select>> = BTreeMap::new();
     for ((ns, _), sets) in isolated {
         by_ns
             .entry(ns.clone())
@@ -105,11 +107,12 @@ pub(super) fn choose_names(
                 services.insert((ns.clone(), labels), "kube-dns".to_owned());
                 continue;
             }
+            let words = naming_labels(&labels);
             let preferred = workload_name(workloads, &ns, &labels)
-                .unwrap_or_else(|| derive::name_for(&labels, "pods"));
-            let names = derive::unique_names([&labels], &used);
+                .unwrap_or_else(|| derive::name_for(&words, "pods"));
+            let names = derive::unique_names([&words], &used);
             let name = if used.contains(&preferred) {
-                names.get(&labels).cloned().unwrap_or(preferred)
+                names.get(&words).cloned().unwrap_or(preferred)
             } else {
                 preferred
             };
@@ -122,6 +125,25 @@ pub(super) fn choose_names(
         externals,
         ports: BTreeMap::new(),
     }
+}
+
+/// The labels a service without one workload is named after
+/// ([`derive::name_for`]): its equalities, and a word for each set-based term (`tier
+/// in (api, web)` is `api-web`, `env notin (dev)` `not-dev`, `canary` the key,
+/// `!legacy` `no-legacy`).
+pub(super) fn naming_labels(select: &Select) -> Labels {
+    use crate::ir::RequirementOp;
+    let mut out = select.labels.clone();
+    for r in &select.terms {
+        let (key, value) = match r.op {
+            RequirementOp::In => (r.key.clone(), r.values.join("-")),
+            RequirementOp::NotIn => (r.key.clone(), format!("not-{}", r.values.join("-"))),
+            RequirementOp::Exists => (r.key.clone(), "true".to_owned()),
+            RequirementOp::DoesNotExist => (format!("no-{}", r.key), "true".to_owned()),
+        };
+        out.insert(key, value);
+    }
+    out
 }
 
 /// A unique name for every address range: the labels identity's when it chose one,
@@ -145,5 +167,46 @@ fn name_externals(
         }
         taken.insert(candidate.clone());
         *name = candidate;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::labels;
+    use crate::ir::{Requirement, RequirementOp};
+
+    fn term(key: &str, op: RequirementOp, values: &[&str]) -> Requirement {
+        Requirement {
+            key: key.to_owned(),
+            op,
+            values: values.iter().map(|v| (*v).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn set_based_terms_give_readable_names() {
+        use RequirementOp::{DoesNotExist, Exists, In, NotIn};
+        let name = |select: &Select| derive::name_for(&naming_labels(select), "pods");
+        let tiers = Select {
+            labels: Labels::new(),
+            terms: vec![term("tier", In, &["api", "web"])],
+        };
+        assert_eq!(name(&tiers), "api-web");
+        let backend = Select {
+            labels: labels([("tier", "backend")]),
+            terms: vec![term("legacy", DoesNotExist, &[])],
+        };
+        assert_eq!(name(&backend), "no-legacy-backend");
+        let api = Select {
+            labels: labels([("app", "api")]),
+            terms: vec![term("env", NotIn, &["dev"]), term("track", Exists, &[])],
+        };
+        assert_eq!(name(&api), "api");
+        let not_dev = Select {
+            labels: Labels::new(),
+            terms: vec![term("env", NotIn, &["dev"])],
+        };
+        assert_eq!(name(&not_dev), "not-dev");
     }
 }

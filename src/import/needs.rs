@@ -5,22 +5,23 @@
 //! isolated. Together with default-deny in every managed namespace this is the
 //! original's connectivity: what NetworkPolicy allows between two pods is the source's
 //! egress and the destination's ingress, each allowed by some rule. Intersections
-//! that the language cannot write (a named port against a port number) are left out
+//! that the language cannot write (a named port against a port number, selectors that
+//! meet as no one `select`: `pod_terms`) are left out
 //! with a [`Note`]. Pure.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::pod_terms::{Meet, Select};
 use super::policies::{Dir, Grant, Net, Peer, Reading};
 use super::{Note, Port, PortValue, Ports};
-use crate::analyze::Labels;
 
 /// One end of a need.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum End {
-    /// The pods of a namespace carrying these labels (none: every pod).
+    /// The pods of a namespace that this selector selects (empty: every pod).
     Pods {
         namespace: String,
-        labels: Labels,
+        labels: Select,
     },
     Net(Net),
     /// `anywhere`: every source (ingress at the target only) or every destination
@@ -46,26 +47,14 @@ pub struct Plan {
     /// (namespace, direction) that netpc must not enforce.
     pub off: BTreeSet<(String, Dir)>,
     /// (namespace, direction) where only the selected pods are isolated
-    /// (`enforcement ... selected`), with the label sets the policies select there
+    /// (`enforcement ... selected`), with the selectors the policies select by there
     /// (each an `isolate`, unless a need already selects exactly those pods).
-    pub selected: BTreeMap<(String, Dir), BTreeSet<Labels>>,
+    pub selected: BTreeMap<(String, Dir), BTreeSet<Select>>,
     /// The (subject, target) of each written need that keeps an end open
     /// (`anywhere needs T;`, `S needs anywhere;`): in a selected direction, the pods
     /// at that end are isolated by no original policy, and another need isolates them.
     pub open: BTreeSet<(End, End)>,
     pub notes: Vec<Note>,
-}
-
-/// Two label sets that must both hold, or `None` when they contradict.
-fn merge(a: &Labels, b: &Labels) -> Option<Labels> {
-    let mut out = a.clone();
-    for (key, value) in b {
-        if out.get(key).is_some_and(|v| v != value) {
-            return None;
-        }
-        out.insert(key.clone(), value.clone());
-    }
-    Some(out)
 }
 
 fn port_meet(a: &Port, b: &Port) -> Result<Option<Port>, ()> {
@@ -141,7 +130,7 @@ impl Collect {
     /// Adds a need (`false`: nothing to add, as its ports are empty or an end is exempt).
     fn push(&mut self, subject: End, target: End, ports: Ports, policies: &[&str]) -> bool {
         let exempt = |end: &End| match (end, &self.exempt) {
-            (End::Pods { labels, .. }, Some((key, value))) => labels.get(key) == Some(value),
+            (End::Pods { labels, .. }, Some((key, value))) => labels.implies_label(key, value),
             _ => false,
         };
         // Exempt pods are unrestricted by every netpc policy: no need to say so.
@@ -199,7 +188,7 @@ pub fn plan(reading: &Reading) -> Plan {
                     &format!("{ns}/*"),
                     format!(
                         "no policy of namespace `{ns}` selects every pod for {}, and one selects \
-                         pods by a selector that is not a set of labels: pods no policy selects \
+                         pods by a selector that one `select` cannot say: pods no policy selects \
                          are open there in the original, netpc isolates them",
                         dir.as_str()
                     ),
@@ -247,24 +236,24 @@ pub fn plan(reading: &Reading) -> Plan {
     }
 }
 
-/// Whether every pod of `namespace` with `labels` is selected by some policy for
-/// `direction` (some selected label set is a subset of `labels`).
-fn all_isolated(reading: &Reading, namespace: &str, direction: Dir, labels: &Labels) -> bool {
+/// Whether every pod of `namespace` that `labels` selects is selected by some policy
+/// for `direction` (some policy's selector covers it; `false` when unsure).
+fn all_isolated(reading: &Reading, namespace: &str, direction: Dir, labels: &Select) -> bool {
     reading
         .isolation(namespace, direction)
         .selected
         .iter()
-        .any(|set| set.iter().all(|(k, v)| labels.get(k) == Some(v)))
+        .any(|set| set.covers(labels))
 }
 
 /// Whether no pod of `namespace` with `labels` is selected by a policy for
 /// `direction` (every selected label set contradicts `labels`): that end is open.
-fn none_isolated(reading: &Reading, namespace: &str, direction: Dir, labels: &Labels) -> bool {
+fn none_isolated(reading: &Reading, namespace: &str, direction: Dir, labels: &Select) -> bool {
     reading
         .isolation(namespace, direction)
         .selected
         .iter()
-        .all(|set| merge(set, labels).is_none())
+        .all(|set| matches!(set.meet(labels), Meet::Empty))
 }
 
 /// Whether a peer's namespaces are a namespace set (its name first, then the managed
@@ -288,7 +277,7 @@ fn end_covers(outer: &End, inner: &End) -> bool {
                 namespace: b,
                 labels: lb,
             },
-        ) => a == b && la.iter().all(|(k, v)| lb.get(k) == Some(v)),
+        ) => a == b && la.covers(lb),
         (End::Net(a), End::Net(b)) => a == b,
         (End::Anywhere, End::Anywhere) => true,
         _ => false,
@@ -399,24 +388,24 @@ fn anywhere_grant(reading: &Reading, grant: &Grant, target: &End, collect: &mut 
         .iter()
         .filter(|e| e.direction == Dir::Egress && reading.enforced(&e.namespace, Dir::Egress))
     {
-        meet(grant, &Labels::new(), e, collect);
+        meet(grant, &Select::default(), e, collect);
     }
 }
 
 /// An ingress grant's source pods (`labels` in `e`'s namespace) that the egress grant
 /// `e` lets reach the ingress grant's pods.
-fn meet(grant: &Grant, labels: &Labels, e: &Grant, collect: &mut Collect) {
-    let Some(subject_labels) = merge(labels, &e.selected) else {
+fn meet(grant: &Grant, labels: &Select, e: &Grant, collect: &mut Collect) {
+    let Some(subject_labels) = both(labels, &e.selected, grant, e, collect) else {
         return;
     };
-    let every = Labels::new();
+    let every = Select::default();
     for q in &e.peers {
         let q_labels = match q {
             Peer::Pods { namespaces, labels } if namespaces.contains(&grant.namespace) => labels,
             Peer::Anywhere => &every,
             _ => continue,
         };
-        let Some(target_labels) = merge(&grant.selected, q_labels) else {
+        let Some(target_labels) = both(&grant.selected, q_labels, grant, e, collect) else {
             continue;
         };
         let mut unsure = false;
@@ -439,6 +428,26 @@ fn meet(grant: &Grant, labels: &Labels, e: &Grant, collect: &mut Collect) {
             labels: target_labels,
         };
         collect.push(subject, target, ports, &[&grant.policy, &e.policy]);
+    }
+}
+
+/// The pods two selectors both select, or `None` when none are or one `select`
+/// cannot say which (then that pair of rules is left out, with a note).
+fn both(a: &Select, b: &Select, grant: &Grant, e: &Grant, collect: &mut Collect) -> Option<Select> {
+    match a.meet(b) {
+        Meet::Both(s) => Some(s),
+        Meet::Empty => None,
+        Meet::Inexpressible => {
+            collect.notes.push(Note::narrower(
+                &grant.policy,
+                format!(
+                    "the pods both this rule and `{}` select are not one `select` (a key \
+                     required and one of its values excluded): that pair of rules is left out",
+                    e.policy
+                ),
+            ));
+            None
+        }
     }
 }
 

@@ -46,7 +46,10 @@ fn pods(app: &str) -> End {
     let labels: Labels = [("app".to_owned(), app.to_owned())].into_iter().collect();
     End::Pods {
         namespace: "shop".to_owned(),
-        labels,
+        labels: super::pod_terms::Select {
+            labels,
+            terms: Vec::new(),
+        },
     }
 }
 

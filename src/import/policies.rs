@@ -14,6 +14,7 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::pod_terms::Select;
 use super::set_reading::matching_namespaces;
 use super::{Note, Port, PortValue, Ports};
 use crate::analyze::{Cluster, Labels};
@@ -47,7 +48,7 @@ pub enum Peer {
     /// Pods of these namespaces matching these labels.
     Pods {
         namespaces: Vec<String>,
-        labels: Labels,
+        labels: Select,
     },
     Net(Net),
     /// A rule without peers: every pod of every namespace (also later ones) and every
@@ -62,7 +63,7 @@ pub struct Grant {
     pub policy: String,
     pub namespace: String,
     pub direction: Dir,
-    pub selected: Labels,
+    pub selected: Select,
     pub peers: Vec<Peer>,
     pub ports: Ports,
 }
@@ -76,10 +77,11 @@ pub struct Isolation {
     pub all: bool,
     /// An allow-all object: every pod, every peer, every port.
     pub open: bool,
-    /// The pod selectors of the policies for this direction, as label sets.
-    pub selected: BTreeSet<Labels>,
-    /// Some policy's pod selector is not a set of labels: the isolated pods cannot be
-    /// named, so `enforcement ... selected` cannot say which they are.
+    /// The pod selectors of the policies for this direction, in `select` terms.
+    pub selected: BTreeSet<Select>,
+    /// Some policy's pod selector cannot be one `select` (a key constrained twice):
+    /// the isolated pods cannot be named, so `enforcement ... selected` cannot say
+    /// which they are.
     pub unnamed: bool,
 }
 
@@ -168,6 +170,12 @@ pub fn select_terms(selector: &LabelSelector) -> Option<SetSelector> {
     }
     terms.sort();
     Some((labels, terms))
+}
+
+/// A pod selector as one `select` ([`select_terms`]).
+pub fn pod_select(selector: &LabelSelector) -> Option<Select> {
+    let (labels, terms) = select_terms(selector)?;
+    Some(Select { labels, terms })
 }
 
 /// The label set a selector asks for, when it is only equalities (`matchLabels`, or
@@ -289,8 +297,12 @@ pub fn read(cluster: &Cluster) -> Reading {
         .policies()
         .iter()
         .find_map(|source| {
+            // Only a default deny (no rules) sets the convention: a policy with rules
+            // that selects `K NotIn [V]` is one more selector (`k notin (v)`).
             let spec = source.policy.spec.as_ref()?;
-            exempt_convention(spec.pod_selector.as_ref()?)
+            let no_rules = spec.ingress.as_ref().is_none_or(Vec::is_empty)
+                && spec.egress.as_ref().is_none_or(Vec::is_empty);
+            no_rules.then(|| exempt_convention(spec.pod_selector.as_ref()?))?
         })
         .or_else(|| exempt_without_deny(cluster, &reading.managed));
     for source in cluster.policies() {
@@ -435,9 +447,14 @@ fn read_policy(reading: &mut Reading, policy: &NetworkPolicy, ns: &str, name: &s
             .or_default();
         entry.any = true;
         entry.all |= selects_all;
-        match equalities(&pod_selector) {
+        let chosen = if exempt.is_some() {
+            Some(Select::default()) // every pod but the exempt ones, which netpc leaves open
+        } else {
+            pod_select(&pod_selector)
+        };
+        match &chosen {
             Some(labels) => {
-                entry.selected.insert(labels);
+                entry.selected.insert(labels.clone());
             }
             None => entry.unnamed |= !selects_all,
         }
@@ -450,17 +467,16 @@ fn read_policy(reading: &mut Reading, policy: &NetworkPolicy, ns: &str, name: &s
         if rules.is_empty() {
             continue;
         }
-        let Some(selected) = equalities(&pod_selector) else {
-            if exempt.is_none() {
-                reading.notes.push(Note::narrower(
-                    &id,
-                    format!(
-                        "its pod selector `{}` is not a set of labels: its {} rules are left out",
-                        crate::analyze::selector_text(&pod_selector),
-                        direction.as_str()
-                    ),
-                ));
-            }
+        let Some(selected) = chosen else {
+            reading.notes.push(Note::narrower(
+                &id,
+                format!(
+                    "its pod selector `{}` constrains a key twice, which one `select` cannot \
+                     say: its {} rules are left out",
+                    crate::analyze::selector_text(&pod_selector),
+                    direction.as_str()
+                ),
+            ));
             continue;
         };
         for (peers, ports) in rules {
@@ -509,8 +525,8 @@ fn read_peers(
             continue;
         }
         let labels = match &peer.pod_selector {
-            None => Some(Labels::new()),
-            Some(selector) => equalities(selector),
+            None => Some(Select::default()),
+            Some(selector) => pod_select(selector),
         };
         let Some(labels) = labels else {
             let text = peer
@@ -520,7 +536,8 @@ fn read_peers(
             reading.notes.push(Note::narrower(
                 id,
                 format!(
-                    "the peer selector `{}` is not a set of labels: that peer is left out",
+                    "the peer selector `{}` constrains a key twice, which one `select` cannot \
+                     say: that peer is left out",
                     text.unwrap_or_default()
                 ),
             ));

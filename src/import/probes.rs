@@ -2,10 +2,10 @@
 //! in every namespace either side knows, plus one namespace with no labels
 //! (`netpc-probe-other`, a namespace created later) and one per namespace selector
 //! that does not name one namespace (carrying the labels it asks for: a namespace
-//! created later that it matches), a pod for every
-//! label set either side's selectors ask for (`crate::probe::derive`), a pod with no
-//! labels, and every real workload in its own namespace with its ports. Synthetic pods
-//! serve every named port either side names. Pods carrying the program's exempt label
+//! created later that it matches), a pod for every label set either side's selectors
+//! ask for (`crate::probe::derive`), the pods next to each set-based term that tell it
+//! apart (`term_probes`), a pod with no labels, and every real workload in its own
+//! namespace with its ports. Synthetic pods serve every named port either side names. Pods carrying the program's exempt label
 //! are left out: the fail-safe exempts them from every policy by design. Pure.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -177,7 +177,8 @@ pub fn build(
 ) -> Probes {
     let mut policies: Vec<&NetworkPolicy> = original.policies().iter().map(|p| &p.policy).collect();
     policies.extend(compiled);
-    let (found, mut names) = derive::from_policies(policies.iter().copied());
+    let (mut found, mut names) = derive::from_policies(policies.iter().copied());
+    found.extend(super::term_probes::from_policies(&policies));
     for w in original.workloads().iter().chain(workloads.workloads()) {
         names.insert(w.namespace.clone());
     }

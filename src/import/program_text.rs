@@ -11,10 +11,11 @@ use std::fmt::Write as _;
 
 use super::naming::{Names, choose_names};
 use super::needs::{End, Need, Plan};
+use super::pod_terms::Select;
 use super::policies::{Dir, Reading};
 use super::service_text::{quoted, service_line};
 use super::{Note, Port, PortValue, Ports, ProgramFile};
-use crate::analyze::{Cluster, Labels};
+use crate::analyze::Cluster;
 
 /// The file of program-wide settings and externals.
 pub const CLUSTER_FILE: &str = "_cluster.netp";
@@ -22,8 +23,8 @@ pub const CLUSTER_FILE: &str = "_cluster.netp";
 /// The selector of the DNS pods that `std/dns` declares.
 pub(super) const DNS_NAMESPACE: &str = "kube-system";
 
-pub(super) fn dns_labels() -> Labels {
-    crate::analyze::labels([("k8s-app", "kube-dns")])
+pub(super) fn dns_labels() -> Select {
+    Select::equal(crate::analyze::labels([("k8s-app", "kube-dns")]))
 }
 
 fn dns_ports() -> Ports {
@@ -145,7 +146,7 @@ struct NamespaceText {
     isolates: Vec<String>,
     lines: Vec<(String, String)>,
     exports: BTreeMap<String, BTreeSet<String>>,
-    services: BTreeSet<(String, Labels)>,
+    services: BTreeSet<(String, Select)>,
     /// The ends the needs of `Plan::open` keep open, by direction.
     opens: BTreeMap<&'static str, BTreeSet<String>>,
 }
@@ -185,7 +186,7 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
     let written = owned.iter().filter(|need| home(need, reading).is_some());
     names.ports = super::service_text::port_lines(written, workloads);
     isolate_lines(&isolated, &names, &mut spaces);
-    let mut external_spaces: BTreeMap<String, BTreeSet<(String, Labels)>> = BTreeMap::new();
+    let mut external_spaces: BTreeMap<String, BTreeSet<(String, Select)>> = BTreeMap::new();
     for need in &owned {
         place(
             need,
@@ -230,14 +231,14 @@ pub fn write(reading: &Reading, plan: &Plan, workloads: &Cluster) -> Vec<Program
     files
 }
 
-/// The label sets each selected direction must `isolate`: the ones its policies
+/// The selectors each selected direction must `isolate`: the ones its policies
 /// select, less those a need already selects exactly (as target for ingress, as
 /// subject for egress; not in the labels style, where the subjects are renamed).
 fn isolated_sets(
     plan: &Plan,
     needs: &[Need],
     labels_style: bool,
-) -> BTreeMap<(String, Dir), BTreeSet<Labels>> {
+) -> BTreeMap<(String, Dir), BTreeSet<Select>> {
     let mut out = plan.selected.clone();
     for ((ns, dir), sets) in &mut out {
         sets.retain(|labels| {
@@ -257,11 +258,11 @@ fn isolated_sets(
 
 /// `isolate S;` (both directions), `isolate ingress S;`, `isolate egress S;`.
 fn isolate_lines(
-    isolated: &BTreeMap<(String, Dir), BTreeSet<Labels>>,
+    isolated: &BTreeMap<(String, Dir), BTreeSet<Select>>,
     names: &Names,
     spaces: &mut BTreeMap<String, NamespaceText>,
 ) {
-    let mut by_ns: BTreeMap<&str, BTreeMap<&Labels, (bool, bool)>> = BTreeMap::new();
+    let mut by_ns: BTreeMap<&str, BTreeMap<&Select, (bool, bool)>> = BTreeMap::new();
     for ((ns, dir), sets) in isolated {
         for labels in sets {
             let entry = by_ns.entry(ns).or_default().entry(labels).or_default();
@@ -353,7 +354,7 @@ fn place(
     names: &Names,
     dns_used: bool,
     spaces: &mut BTreeMap<String, NamespaceText>,
-    external_spaces: &mut BTreeMap<String, BTreeSet<(String, Labels)>>,
+    external_spaces: &mut BTreeMap<String, BTreeSet<(String, Select)>>,
 ) {
     let Some(here) = home(need, reading) else {
         return;

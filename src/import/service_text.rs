@@ -10,8 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::needs::{End, Need};
+use super::pod_terms::Select;
 use super::{Port, PortValue, Ports};
-use crate::analyze::{Cluster, Labels, Protocol, Workload};
+use crate::analyze::{Cluster, Protocol, Workload};
 use crate::resolve::value_checks::is_port_name;
 
 /// One declared port: protocol (`TCP`, `UDP`, `SCTP`), first and last number, name.
@@ -31,14 +32,12 @@ fn protocol_text(protocol: Protocol) -> &'static str {
     }
 }
 
-/// The workloads of `namespace` whose labels include `labels`.
-fn selected<'a>(workloads: &'a Cluster, namespace: &str, labels: &Labels) -> Vec<&'a Workload> {
+/// The workloads of `namespace` that `labels` selects.
+fn selected<'a>(workloads: &'a Cluster, namespace: &str, labels: &Select) -> Vec<&'a Workload> {
     workloads
         .workloads()
         .iter()
-        .filter(|w| {
-            w.namespace == namespace && labels.iter().all(|(k, v)| w.labels.get(k) == Some(v))
-        })
+        .filter(|w| w.namespace == namespace && labels.matches(&w.labels))
         .collect()
 }
 
@@ -126,7 +125,7 @@ fn entry_text(entry: &Declared) -> String {
 pub fn port_line(
     workloads: &Cluster,
     namespace: &str,
-    labels: &Labels,
+    labels: &Select,
     asked: &[&Ports],
 ) -> Option<String> {
     if labels.is_empty() || asked.is_empty() {
@@ -164,8 +163,8 @@ pub fn port_line(
 pub fn port_lines<'a>(
     needs: impl Iterator<Item = &'a Need>,
     workloads: &Cluster,
-) -> BTreeMap<(String, Labels), String> {
-    let mut asked: BTreeMap<(String, Labels), Vec<&Ports>> = BTreeMap::new();
+) -> BTreeMap<(String, Select), String> {
+    let mut asked: BTreeMap<(String, Select), Vec<&Ports>> = BTreeMap::new();
     for need in needs {
         if let End::Pods { namespace, labels } = &need.target {
             asked
@@ -200,13 +199,19 @@ pub(super) fn quoted(value: &str) -> String {
     }
 }
 
-pub(super) fn service_line(name: &str, labels: &Labels, port: Option<&String>) -> String {
+/// `service NAME { select ...; port ...; }`: `select` left out when the default
+/// `app = NAME` is the selector; set-based terms after the equalities.
+pub(super) fn service_line(name: &str, select: &Select, port: Option<&String>) -> String {
+    let labels = &select.labels;
     let mut body = Vec::new();
-    if !(labels.len() == 1 && labels.get("app").is_some_and(|v| v == name)) {
-        let pairs: Vec<String> = labels
+    let default =
+        select.is_equalities() && labels.len() == 1 && labels.get("app").is_some_and(|v| v == name);
+    if !default {
+        let mut pairs: Vec<String> = labels
             .iter()
             .map(|(k, v)| format!("{k} = {}", quoted(v)))
             .collect();
+        pairs.extend(select.terms.iter().map(super::namespace_text::term_text));
         body.push(format!("select {};", pairs.join(", ")));
     }
     body.extend(port.cloned());
@@ -252,11 +257,46 @@ mod tests {
     }
 
     #[test]
+    fn service_lines_write_set_based_terms_after_the_equalities() {
+        use crate::ir::{Requirement, RequirementOp};
+        let select = Select {
+            labels: labels([("app", "api")]),
+            terms: vec![
+                Requirement {
+                    key: "env".to_owned(),
+                    op: RequirementOp::NotIn,
+                    values: vec!["dev".to_owned(), "qa 1".to_owned()],
+                },
+                Requirement {
+                    key: "legacy".to_owned(),
+                    op: RequirementOp::DoesNotExist,
+                    values: Vec::new(),
+                },
+            ],
+        };
+        assert_eq!(
+            service_line("api", &select, None),
+            "service api { select app = api, env notin (dev, \"qa 1\"), !legacy; }"
+        );
+        // The default `app = NAME` holds only without terms.
+        assert_eq!(
+            service_line("api", &Select::equal(labels([("app", "api")])), None),
+            "service api;"
+        );
+    }
+
+    #[test]
     fn names_the_ports_the_workloads_name() {
         let c = cluster(&[&[(Some("pg"), 5432), (None, 9187)]]);
         let asked = Ports::Some(vec![tcp(5432), tcp(9187)]);
         assert_eq!(
-            port_line(&c, "shop", &labels([("app", "db")]), &[&asked]).as_deref(),
+            port_line(
+                &c,
+                "shop",
+                &Select::equal(labels([("app", "db")])),
+                &[&asked]
+            )
+            .as_deref(),
             Some("port pg 5432, 9187;")
         );
     }
@@ -264,7 +304,7 @@ mod tests {
     #[test]
     fn writes_nothing_when_no_port_gets_a_name_or_one_cannot_be_declared() {
         let c = cluster(&[&[(None, 5432)]]);
-        let db = labels([("app", "db")]);
+        let db = Select::equal(labels([("app", "db")]));
         let asked = Ports::Some(vec![tcp(5432)]);
         assert_eq!(port_line(&c, "shop", &db, &[&asked]), None);
         let c = cluster(&[&[(Some("pg"), 5432)]]);
@@ -283,12 +323,23 @@ mod tests {
         let c = cluster(&[&[(Some("pg"), 5432)], &[(Some("postgres"), 5432)]]);
         let asked = Ports::Some(vec![tcp(5432)]);
         assert_eq!(
-            port_line(&c, "shop", &labels([("app", "db")]), &[&asked]),
+            port_line(
+                &c,
+                "shop",
+                &Select::equal(labels([("app", "db")])),
+                &[&asked]
+            ),
             None
         );
         let c = cluster(&[&[(Some("pg"), 5432)], &[(Some("pg"), 5432)]]);
         assert_eq!(
-            port_line(&c, "shop", &labels([("app", "db")]), &[&asked]).as_deref(),
+            port_line(
+                &c,
+                "shop",
+                &Select::equal(labels([("app", "db")])),
+                &[&asked]
+            )
+            .as_deref(),
             Some("port pg 5432;")
         );
     }
@@ -296,7 +347,7 @@ mod tests {
     #[test]
     fn a_named_rule_port_takes_its_number_and_overlaps_are_refused() {
         let c = cluster(&[&[(Some("pg"), 5432)]]);
-        let db = labels([("app", "db")]);
+        let db = Select::equal(labels([("app", "db")]));
         let named = Ports::Some(vec![Port {
             protocol: "TCP".to_owned(),
             value: PortValue::Named("pg".to_owned()),

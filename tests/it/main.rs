@@ -34,6 +34,7 @@ mod fmt_identity;
 mod generator;
 mod ide;
 mod import;
+mod import_terms;
 mod insight_diff;
 mod insight_docs;
 mod insight_explain;
