@@ -45,8 +45,9 @@ fn unused_exports<'a>(
     })
 }
 
-/// W001: a managed namespace whose pods need something but nothing on UDP 53 inside
-/// the cluster (egress there is default-deny, so names would not resolve).
+/// W001: a managed namespace whose egress is enforced (on or `selected`) and whose pods
+/// need something but nothing on UDP 53 inside the cluster (so names would not
+/// resolve).
 fn no_dns(program: &Program) -> impl Iterator<Item = Diagnostic> + '_ {
     let count = program.namespaces.len();
     let mut has_needs = vec![false; count];
@@ -75,7 +76,11 @@ fn no_dns(program: &Program) -> impl Iterator<Item = Diagnostic> + '_ {
         .namespaces
         .iter()
         .enumerate()
-        .filter(move |(i, ns)| ns.managed && has_needs[*i] && !has_dns[*i])
+        // With egress off (`enforcement egress off;`) nothing restricts egress, so DNS
+        // resolves: no warning.
+        .filter(move |(i, ns)| {
+            ns.managed && ns.enforcement.egress.on && has_needs[*i] && !has_dns[*i]
+        })
         .map(|(_, ns)| {
             let label = if ns.enforcement.egress.selected {
                 "egress is `selected`: the pods that need something are isolated"
