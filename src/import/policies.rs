@@ -282,7 +282,7 @@ pub fn read(cluster: &Cluster) -> Reading {
     }
     // Namespaces named by a peer's `kubernetes.io/metadata.name` exist too.
     for source in cluster.policies() {
-        for peer in all_peers(&source.policy) {
+        for peer in crate::probe::derive::peers(&source.policy) {
             if let Some(name) = peer
                 .namespace_selector
                 .as_ref()
@@ -399,23 +399,6 @@ fn is_exempt_allow(policy: &NetworkPolicy, (key, value): &(String, String)) -> b
             Dir::Ingress => allow_all(&ingress),
             Dir::Egress => allow_all(&egress),
         })
-}
-
-fn all_peers(policy: &NetworkPolicy) -> Vec<&NetworkPolicyPeer> {
-    let Some(spec) = &policy.spec else {
-        return Vec::new();
-    };
-    let ingress = spec
-        .ingress
-        .iter()
-        .flatten()
-        .flat_map(|r| r.from.iter().flatten());
-    let egress = spec
-        .egress
-        .iter()
-        .flatten()
-        .flat_map(|r| r.to.iter().flatten());
-    ingress.chain(egress).collect()
 }
 
 fn read_policy(reading: &mut Reading, policy: &NetworkPolicy, ns: &str, name: &str) {

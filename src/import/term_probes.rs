@@ -106,22 +106,13 @@ fn around(selector: &LabelSelector) -> Vec<Labels> {
     out
 }
 
-fn namespace_of(policy: &NetworkPolicy) -> String {
-    policy
-        .metadata
-        .namespace
-        .clone()
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "default".to_owned())
-}
-
 /// The [`neighbours`] and [`alternatives`] of every pod selector of `policies` (their own and their
 /// peers'), placed as `derive::from_policies` places the sets the selectors match.
 pub fn from_policies(policies: &[&NetworkPolicy]) -> BTreeSet<Found> {
     let mut out = BTreeSet::new();
     for policy in policies {
         let Some(spec) = &policy.spec else { continue };
-        let ns = namespace_of(policy);
+        let ns = derive::policy_namespace(policy);
         let own = spec.pod_selector.clone().unwrap_or_default();
         for labels in around(&own) {
             out.insert(Found {
@@ -129,17 +120,7 @@ pub fn from_policies(policies: &[&NetworkPolicy]) -> BTreeSet<Found> {
                 labels,
             });
         }
-        let from = spec
-            .ingress
-            .iter()
-            .flatten()
-            .flat_map(|r| r.from.iter().flatten());
-        let to = spec
-            .egress
-            .iter()
-            .flatten()
-            .flat_map(|r| r.to.iter().flatten());
-        for peer in from.chain(to) {
+        for peer in derive::peers(policy) {
             let Some(selector) = &peer.pod_selector else {
                 continue;
             };

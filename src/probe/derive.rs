@@ -64,7 +64,8 @@ pub fn named_namespace(selector: &LabelSelector) -> Option<String> {
         .and_then(|e| e.values.as_ref()?.first().cloned())
 }
 
-fn peers(policy: &NetworkPolicy) -> impl Iterator<Item = &NetworkPolicyPeer> {
+/// Every peer of a policy: its ingress rules' `from`, then its egress rules' `to`.
+pub fn peers(policy: &NetworkPolicy) -> impl Iterator<Item = &NetworkPolicyPeer> {
     let spec = policy.spec.as_ref();
     let ingress = spec
         .and_then(|s| s.ingress.as_ref())
@@ -79,7 +80,8 @@ fn peers(policy: &NetworkPolicy) -> impl Iterator<Item = &NetworkPolicyPeer> {
     ingress.chain(egress)
 }
 
-fn policy_namespace(policy: &NetworkPolicy) -> String {
+/// A policy's namespace as the evaluator reads it: `default` when it names none.
+pub fn policy_namespace(policy: &NetworkPolicy) -> String {
     policy
         .metadata
         .namespace
