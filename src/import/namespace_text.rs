@@ -43,6 +43,13 @@ pub(super) fn set_file(
     };
     let _ = writeln!(text, "namespaces {ns} {{");
     let _ = writeln!(text, "  select {select};");
+    service_lines(&mut text, services, names);
+    let _ = writeln!(text, "}}");
+    text
+}
+
+/// The `service` lines of an unmanaged namespace or a namespace set, indented.
+fn service_lines(text: &mut String, services: &BTreeSet<(String, Select)>, names: &Names) {
     for key in services {
         let name = names.services.get(key).cloned().unwrap_or_default();
         let _ = writeln!(
@@ -51,8 +58,6 @@ pub(super) fn set_file(
             service_line(&name, &key.1, names.ports.get(key))
         );
     }
-    let _ = writeln!(text, "}}");
-    text
 }
 
 /// A namespace without policies.
@@ -67,14 +72,7 @@ pub(super) fn external_file(
         return text;
     }
     let _ = writeln!(text, "external namespace {ns} {{");
-    for key in services {
-        let name = names.services.get(key).cloned().unwrap_or_default();
-        let _ = writeln!(
-            text,
-            "  {}",
-            service_line(&name, &key.1, names.ports.get(key))
-        );
-    }
+    service_lines(&mut text, services, names);
     let _ = writeln!(text, "}}");
     text
 }
