@@ -39,13 +39,17 @@ pub fn resolve(
     diagnostics: &mut Diagnostics,
 ) -> Option<Program> {
     let loaded = modules::load_all(sources, roots, loader, diagnostics);
-    let decls = collect::collect(loaded, diagnostics);
+    let mut decls = collect::collect(loaded, diagnostics);
     collect::check_guard(&decls, diagnostics);
     let tables = ids::Tables::new(&decls);
     let resolved = references::resolve(&decls, &tables, diagnostics);
     let checked = need_checks::check(&decls, &tables, &resolved, diagnostics);
     let exports = resolved.exports;
     let isolations = resolved.isolations;
+    // The needs' syntax (their written targets) is read by nothing after the checks:
+    // free it before the program is assembled, the peak of `check`.
+    drop(resolved.statements);
+    drop(std::mem::take(&mut decls.needs));
     let program = assemble::assemble(decls, &tables, checked.needs, isolations, diagnostics);
     // Reported with or without errors, as they always were.
     namespace_sets::every_namespace_warnings(&program, diagnostics);
