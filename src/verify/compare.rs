@@ -491,3 +491,25 @@ fn first_connection(conns: &ConnSet) -> (Protocol, u16) {
     }
     (Protocol::Tcp, 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::nth_host;
+
+    /// Probe pods get addresses in the cluster's pod network: however many there are,
+    /// every address stays inside it, and the first ones are all different.
+    #[test]
+    fn every_nth_host_lies_inside_the_network() {
+        for (net, hosts) in [("10.0.0.0/30", 2u128), ("10.1.0.0/24", 254), ("fd00::/126", 2)] {
+            let net: ipnet::IpNet = net.parse().unwrap();
+            let mut seen = std::collections::HashSet::new();
+            for n in 1..=3 * hosts {
+                let ip = nth_host(net, n).unwrap();
+                assert!(net.contains(&ip), "host {n} of {net} is {ip}, outside it");
+                if n <= hosts {
+                    assert!(seen.insert(ip), "host {n} of {net} repeats {ip}");
+                }
+            }
+        }
+    }
+}
