@@ -123,7 +123,10 @@ fn drop_duplicate_needs(mut needs: Vec<Need>, diagnostics: &mut Diagnostics) -> 
         {
             group_start = kept;
         }
-        if let Some(first) = needs[group_start..kept].iter().find(|k| k.ports == need.ports) {
+        if let Some(first) = needs[group_start..kept]
+            .iter()
+            .find(|k| k.ports == need.ports)
+        {
             if first.origin.statement != need.origin.statement {
                 diagnostics.push(
                     Diagnostic::new(

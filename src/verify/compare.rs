@@ -500,7 +500,11 @@ mod tests {
     /// every address stays inside it, and the first ones are all different.
     #[test]
     fn every_nth_host_lies_inside_the_network() {
-        for (net, hosts) in [("10.0.0.0/30", 2u128), ("10.1.0.0/24", 254), ("fd00::/126", 2)] {
+        for (net, hosts) in [
+            ("10.0.0.0/30", 2u128),
+            ("10.1.0.0/24", 254),
+            ("fd00::/126", 2),
+        ] {
             let net: ipnet::IpNet = net.parse().unwrap();
             let mut seen = std::collections::HashSet::new();
             for n in 1..=3 * hosts {
