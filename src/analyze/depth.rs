@@ -203,6 +203,18 @@ mod tests {
         assert!(check_flow_depth(&json).is_err());
     }
 
+    /// A document marker (`---` or `...`) starts the count again: a collection left
+    /// open in one document does not deepen the next.
+    #[test]
+    fn a_document_marker_starts_the_count_again() {
+        let next = deep("[", "]", MAX_FLOW_DEPTH);
+        for marker in ["---", "...", "--- # next"] {
+            let text = format!("a: [1,\n{marker}\n{next}");
+            assert!(check_flow_depth(&text).is_ok(), "{text}");
+        }
+        assert!(check_flow_depth(&format!("a: [1,\n{next}")).is_err());
+    }
+
     #[test]
     fn brackets_in_strings_comments_and_block_scalars_do_not_count() {
         let many = "[".repeat(300);

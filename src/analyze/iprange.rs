@@ -140,6 +140,16 @@ mod tests {
     }
 
     #[test]
+    fn a_hole_at_either_end_of_a_range_removes_that_address() {
+        let ranges = block_ranges(
+            &net("10.0.0.0/24"),
+            &[net("10.0.0.255/32"), net("10.0.0.0/32")],
+        );
+        let text: Vec<String> = ranges.iter().map(ToString::to_string).collect();
+        assert_eq!(text, ["10.0.0.1-10.0.0.254"]);
+    }
+
+    #[test]
     fn atoms_partition_the_space() {
         let blocks = block_ranges(&net("10.0.0.0/8"), &[net("10.1.0.0/16")]);
         let text: Vec<String> = atoms(&blocks).iter().map(ToString::to_string).collect();

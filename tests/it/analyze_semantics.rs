@@ -497,3 +497,36 @@ fn explanation_names_isolating_policies_and_allowing_rules() {
     assert_eq!(e.ingress.isolating, vec![policy("p0")]);
     assert!(e.ingress.allowing.is_empty());
 }
+
+/// The class index (`Analysis::reach`) may settle pairs by class only when no pod is
+/// on a node and none is treated as one: the node exception (a pod's own node may
+/// always reach it) makes every pair special, and `verify` then compares them all.
+#[test]
+fn the_class_index_is_exhaustive_exactly_when_a_node_takes_part() {
+    let exhaustive = |cluster: &Cluster, options| {
+        Analysis::new(cluster, options)
+            .unwrap()
+            .reach()
+            .exhaustive()
+    };
+    let as_pod = Options {
+        host_network: HostNetwork::AsPod,
+        ..Options::default()
+    };
+    let mut plain = Cluster::new();
+    plain.add_namespace("x", labels([]));
+    plain.add_workload(Workload::new("x", "a", "Pod", labels([("app", "a")])));
+    assert!(!exhaustive(&plain, Options::default()));
+    let mut host = Cluster::new();
+    host.add_namespace("x", labels([]));
+    host.add_workload(Workload::new("x", "h", "Pod", labels([("app", "h")])).with_host_network());
+    assert!(
+        exhaustive(&host, Options::default()),
+        "a hostNetwork pod is a node"
+    );
+    assert!(
+        !exhaustive(&host, as_pod),
+        "unless hostNetwork pods are pods"
+    );
+    assert!(exhaustive(&fixture(&[], None), as_pod), "pods on nodes");
+}
