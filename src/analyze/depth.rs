@@ -245,6 +245,8 @@ mod tests {
             format!("a: |\n  '\nb: {}\n", "[".repeat(150)),
             format!("a: [\"x\n]]]]]\", {}\n", "[".repeat(150)),
             format!("a: [b 'c, {}\n", "[".repeat(150)),
+            // `-` followed by text begins a plain scalar, so the quote is text.
+            format!("a: [-'c, {}\n", "[".repeat(150)),
         ];
         for text in &hidden {
             assert!(check_flow_depth(text).is_err(), "{text}");

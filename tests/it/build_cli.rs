@@ -304,6 +304,28 @@ fn stdout_conflicts_with_an_output_folder() {
     assert_eq!(output.status.code(), Some(2));
 }
 
+/// A full disk under `--stdout` is an I/O failure (exit 2) that names its cause.
+#[cfg(target_os = "linux")]
+#[test]
+fn stdout_on_a_full_disk_exits_2_with_the_cause() {
+    let output = netpc()
+        .args([
+            "build",
+            "examples/quickstart",
+            "--stdout",
+            "--color",
+            "never",
+        ])
+        .stdout(fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        text(&output.stderr),
+        "error: cannot write the output: No space left on device (os error 28)\n"
+    );
+}
+
 /// A program big enough that writing it takes a while: `n` services in 10 namespaces.
 fn write_big_program(dir: &Path, n: usize) {
     fs::create_dir_all(dir).unwrap();
