@@ -61,6 +61,16 @@ spec:
     metadata: {labels: {app: agent}}
     spec: {containers: [{name: c, image: i}]}
 ---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: pg, namespace: data}
+spec:
+  serviceName: pg
+  selector: {matchLabels: {app: pg}}
+  template:
+    metadata: {labels: {app: pg}}
+    spec: {containers: [{name: c, image: i}]}
+---
 apiVersion: v1
 kind: Service
 metadata: {name: ignored}
@@ -84,6 +94,7 @@ fn objects_become_workloads() {
             "default/not-controlled[Pod]",
             "jobs/nightly[CronJob]",
             "default/agent[DaemonSet]",
+            "data/pg[StatefulSet]",
         ]
     );
     let web = &cluster.workloads()[0];
