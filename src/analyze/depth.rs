@@ -247,6 +247,8 @@ mod tests {
             format!("a: [b 'c, {}\n", "[".repeat(150)),
             // `-` followed by text begins a plain scalar, so the quote is text.
             format!("a: [-'c, {}\n", "[".repeat(150)),
+            // `''` is a quote inside a single-quoted scalar, which ends after `s`.
+            format!("a: ['it''s', {}\n", "[".repeat(150)),
         ];
         for text in &hidden {
             assert!(check_flow_depth(text).is_err(), "{text}");
