@@ -297,3 +297,16 @@ fn binding(plan: &Plan) -> ValidatingAdmissionPolicyBinding {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::cel_string;
+
+    /// A CEL string literal escapes its quotes and backslashes (label keys and values
+    /// cannot hold them, so only this test reaches the escape).
+    #[test]
+    fn cel_strings_escape_quotes_and_backslashes() {
+        assert_eq!(cel_string("needs-db"), r#""needs-db""#);
+        assert_eq!(cel_string(r#"a"b\c"#), r#""a\"b\\c""#);
+    }
+}

@@ -493,6 +493,12 @@ fn first_connection(conns: &ConnSet) -> (Protocol, u16) {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
 mod tests {
     use super::nth_host;
 

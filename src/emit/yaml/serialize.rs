@@ -307,3 +307,61 @@ impl ser::Serializer for KeyWriter {
         Err(unsupported("an enum key"))
     }
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde::Serialize;
+
+    use super::super::to_string;
+
+    #[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
+    enum Key {
+        Alpha,
+    }
+
+    #[derive(Serialize)]
+    struct Fields {
+        wide: i64,
+        absent: Option<u8>,
+        present: Option<u8>,
+    }
+
+    /// Keys of every scalar kind are written as their text (quoted where a reader
+    /// would take it for a number), and values of every width and an absent value are
+    /// written plain. netpc's manifests only have string keys and skip absent fields,
+    /// so these are the only tests that reach the rest of the writer.
+    #[test]
+    fn keys_and_values_of_every_scalar_kind() {
+        let port_key = BTreeMap::from([(8080u16, "http")]);
+        assert_eq!(to_string(&port_key).unwrap(), "'8080': http\n");
+        assert_eq!(
+            to_string(&BTreeMap::from([(-1i8, "x")])).unwrap(),
+            "'-1': x\n"
+        );
+        assert_eq!(
+            to_string(&BTreeMap::from([(Some("k"), 1)])).unwrap(),
+            "k: 1\n"
+        );
+        assert_eq!(
+            to_string(&BTreeMap::from([(Key::Alpha, 1)])).unwrap(),
+            "Alpha: 1\n"
+        );
+        let fields = Fields {
+            wide: -9_000_000_000,
+            absent: None,
+            present: Some(7),
+        };
+        assert_eq!(
+            to_string(&fields).unwrap(),
+            "wide: -9000000000\nabsent: null\npresent: 7\n"
+        );
+    }
+}
