@@ -126,3 +126,61 @@ fn a_missing_kubectl_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot run `/nonexistent/kubectl`"));
 }
+
+/// Writing the kit catches Ctrl-C only while it writes: once the kit is saved, a
+/// signal acts as usual, so a Ctrl-C while kubectl waits for the probes ends `netpc
+/// probe run` at once instead of being recorded and ignored.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_while_kubectl_waits_ends_the_run() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let temp = tempfile::tempdir().unwrap();
+    let waiting = temp.path().join("waiting");
+    let kubectl = temp.path().join("slow-kubectl");
+    std::fs::write(
+        &kubectl,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = wait ]; then echo $$ > '{}'; exec sleep 60; fi\nexit 0\n",
+            waiting.display()
+        ),
+    )
+    .unwrap();
+    let chmod = Command::new("chmod").arg("+x").arg(&kubectl).status();
+    assert!(chmod.unwrap().success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netpc"))
+        .current_dir(ROOT)
+        .args(["probe", "run", "examples/quickstart", "--settle", "0", "-o"])
+        .arg(temp.path().join("kit"))
+        .arg("--kubectl")
+        .arg(&kubectl)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_to_string(&waiting).map_or(true, |pid| pid.trim().is_empty()) {
+        assert!(Instant::now() < deadline, "kubectl was never asked to wait");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let interrupt = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    assert!(interrupt.unwrap().success());
+    let stopped = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > stopped {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let sleeper = std::fs::read_to_string(&waiting).unwrap();
+    let _ = Command::new("kill").arg(sleeper.trim()).status();
+    let _ = child.kill();
+    let status = status.expect("netpc kept running 10 s after Ctrl-C");
+    assert_eq!(status.signal(), Some(2), "{status:?}");
+}
