@@ -581,3 +581,34 @@ fn the_fallback_swap_puts_the_new_output_in_place() {
     assert_only(&stage, &["old.yaml"]);
     assert_only(tmp.path(), &["out", "stage"]);
 }
+
+/// A folder keeps its time only if it holds the same files as before: a generated
+/// folder whose file was rewritten (a new file, so a new inode) gets the time of the
+/// new write, while its parent, which holds the same folder, keeps its own. A
+/// symbolic link a team put in the output is recreated with its target.
+#[cfg(unix)]
+#[test]
+fn a_folder_keeps_its_time_only_with_the_same_files_and_links_are_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    write(
+        &out,
+        &files(&[("a/ingress/p.yaml", "p\n"), ("k.yaml", "k\n")]),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("../README.md", out.join("a/docs")).unwrap();
+    set_old_mtime(&out.join("a/ingress"));
+    set_old_mtime(&out.join("a"));
+    let old = mtime(&out.join("a"));
+    write(
+        &out,
+        &files(&[("a/ingress/p.yaml", "p2\n"), ("k.yaml", "k\n")]),
+    )
+    .unwrap();
+    assert_ne!(mtime(&out.join("a/ingress")), old, "p.yaml is a new file");
+    assert_eq!(mtime(&out.join("a")), old, "`a` holds the same entries");
+    assert_eq!(
+        fs::read_link(out.join("a/docs")).unwrap(),
+        Path::new("../README.md")
+    );
+}
