@@ -10,6 +10,14 @@
 //! the staging folder. Must never delete or rewrite a file it did not generate, never
 //! write where it would swallow its own inputs, and never decides what files contain.
 
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+mod folder_times_tests;
 mod found;
 mod guard;
 #[cfg(test)]
