@@ -112,6 +112,37 @@ fn diff_sees_a_new_need_in_a_namespace_named_failsafe() {
     );
 }
 
+/// Readers of a compiled folder open only netpc's files: a team's binary file in the
+/// folder (not UTF-8) is neither read nor an error for `verify --against`, `diff` or
+/// `graph`.
+#[test]
+fn readers_of_a_compiled_folder_leave_a_teams_binary_file_unread() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    build(&out);
+    std::fs::write(
+        out.join("diagram.png"),
+        [0x89, b'P', b'N', b'G', 0xff, 0xfe],
+    )
+    .unwrap();
+    std::fs::create_dir_all(out.join("namespaces/docs")).unwrap();
+    std::fs::write(out.join("namespaces/docs/notes.bin"), [0xff, 0xfe, 0xfd]).unwrap();
+    let dir = out.to_str().unwrap();
+    let program = format!("{CASE}/app.netp");
+    for args in [
+        vec!["verify", &program, "--against", dir],
+        vec!["diff", dir, &program],
+        vec!["graph", dir],
+    ] {
+        let output = netpc(&args);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {output:?}");
+        assert!(
+            !text(&output.stderr).contains("UTF-8"),
+            "{args:?}: {output:?}"
+        );
+    }
+}
+
 #[test]
 fn analyze_of_a_compiled_folder_leaves_out_the_failsafe_objects() {
     let temp = tempfile::tempdir().unwrap();
