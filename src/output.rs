@@ -307,6 +307,17 @@ mod tests {
     }
 
     #[test]
+    fn the_root_files_are_classified_by_name() {
+        assert_eq!(classify(KUSTOMIZATION), Kind::RootKustomization);
+        assert_eq!(classify(CONTRACT), Kind::Contract);
+        assert_eq!(classify(MANIFEST), Kind::Manifest);
+        assert_eq!(
+            classify("ingress/kustomization.yaml"),
+            Kind::RootDirectionKustomization(Direction::Ingress)
+        );
+    }
+
+    #[test]
     fn foreign_files_are_foreign() {
         for path in [
             "README.md",
