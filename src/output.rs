@@ -326,6 +326,7 @@ mod tests {
             "namespaces/grid/default-deny-ingress.yaml",
             "ingress/grid.yaml",
             "admission/nested/x.yaml",
+            "admission/notes.txt",
             "namespaces/grid/other/x.yaml",
             "failsafe/nested/x.yaml",
             "failsafe/.yaml",
