@@ -317,6 +317,17 @@ mod tests {
         );
     }
 
+    /// A tampered manifest cannot name anything outside the folder: absolute paths and
+    /// paths with `..` or empty steps are dropped, as are comments and blank lines.
+    #[test]
+    fn a_manifest_names_only_paths_inside_the_folder() {
+        let text = "# generated\n\n../outside.yaml\n/etc/passwd\na/../../b.yaml\na//b.yaml\n  \nnamespaces/grid/ingress/x.yaml\nkustomization.yaml\n";
+        assert_eq!(
+            parse_manifest(text),
+            ["namespaces/grid/ingress/x.yaml", "kustomization.yaml"]
+        );
+    }
+
     #[test]
     fn foreign_files_are_foreign() {
         for path in [
