@@ -57,13 +57,6 @@ fn staging_in(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-fn kill(pid: u32, signal: &str) {
-    let status = Command::new("kill")
-        .args([signal, &pid.to_string()])
-        .status();
-    assert!(status.unwrap().success());
-}
-
 /// Start a build, wait until its staging folder appears, send `signal`. Returns
 /// whether the build was interrupted (it had not finished).
 fn interrupt_once(tmp: &Path, signal: &str) -> bool {
@@ -80,7 +73,7 @@ fn interrupt_once(tmp: &Path, signal: &str) -> bool {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    kill(child.id(), signal);
+    crate::common::send_signal(child.id(), signal);
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(staging_in(tmp), Vec::<String>::new(), "{stderr}");
@@ -178,7 +171,7 @@ fn a_build_waiting_for_the_lock_stops_on_sigterm() {
     let mut line = String::new();
     stderr.read_line(&mut line).unwrap();
     assert!(line.contains("waiting for another build"), "{line}");
-    kill(child.id(), "-TERM");
+    crate::common::send_signal(child.id(), "-TERM");
     let status = child.wait().unwrap();
     assert!(!status.success());
     let mut rest = String::new();

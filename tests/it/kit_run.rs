@@ -164,10 +164,7 @@ fn ctrl_c_while_kubectl_waits_ends_the_run() {
         assert!(Instant::now() < deadline, "kubectl was never asked to wait");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let interrupt = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    assert!(interrupt.unwrap().success());
+    crate::common::send_signal(child.id(), "-INT");
     let stopped = Instant::now() + Duration::from_secs(10);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {

@@ -110,3 +110,11 @@ pub fn load_program(
         .collect();
     (sources, roots, diagnostics)
 }
+
+/// Send `signal` (as `kill` spells it: `-INT`, `-TERM`) to process `pid`.
+pub fn send_signal(pid: u32, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status();
+    assert!(status.unwrap().success(), "kill {signal} {pid}");
+}
