@@ -153,6 +153,34 @@ fn read_checked(path: &Path, limit: u64, follow: bool) -> Result<Vec<u8>, ReadEr
     Ok(bytes)
 }
 
+/// Whether `path` is a regular file (a symbolic link is not followed) holding exactly
+/// `expected`, with [`read_bounded_no_follow`]'s checks: the path is looked at before
+/// it is opened and the opened file again. A file whose size differs from `expected`'s
+/// is never opened, and one of the same size is read once, to that size (no read past
+/// it: the answer is about the file as it was when looked at). What a rebuild asks of
+/// each file it may keep, so it costs as few system calls as can be.
+pub fn holds_no_follow(path: &Path, expected: &[u8]) -> std::io::Result<bool> {
+    let size = u64::try_from(expected.len()).unwrap_or(u64::MAX);
+    let fits = |metadata: &Metadata| kind(metadata).is_none() && metadata.len() == size;
+    match std::fs::symlink_metadata(path) {
+        Ok(first_look) if fits(&first_look) => {}
+        Ok(_) => return Ok(false),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(err) => return Err(err),
+    }
+    let mut file = open(path, false)?;
+    if !fits(&file.metadata()?) {
+        return Ok(false);
+    }
+    let mut bytes = vec![0; expected.len()];
+    match file.read_exact(&mut bytes) {
+        Ok(()) => Ok(bytes == expected),
+        // Cut short since it was looked at.
+        Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
 /// [`read_bounded`], as UTF-8 text.
 pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
     String::from_utf8(read_bounded(path, limit)?).map_err(|_| ReadError::NotUtf8)
@@ -170,4 +198,56 @@ pub fn read_stdin(limit: u64) -> Result<String, ReadError> {
         return Err(ReadError::TooLarge(limit));
     }
     String::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+mod tests {
+    use super::holds_no_follow;
+
+    #[test]
+    fn a_file_holds_exactly_its_bytes_and_nothing_else_does() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("a.yaml");
+        std::fs::write(&file, "kind: x\n").unwrap();
+        assert!(holds_no_follow(&file, b"kind: x\n").unwrap());
+        // Same size, one byte off; shorter; longer; empty.
+        assert!(!holds_no_follow(&file, b"kind: y\n").unwrap());
+        assert!(!holds_no_follow(&file, b"kind: x").unwrap());
+        assert!(!holds_no_follow(&file, b"kind: x\n\n").unwrap());
+        assert!(!holds_no_follow(&file, b"").unwrap());
+        assert!(!holds_no_follow(&tmp.path().join("missing"), b"").unwrap());
+        // A folder, and a link to a file with the very bytes: not followed.
+        assert!(!holds_no_follow(tmp.path(), b"").unwrap());
+        #[cfg(unix)]
+        {
+            let link = tmp.path().join("link.yaml");
+            std::os::unix::fs::symlink(&file, &link).unwrap();
+            assert!(!holds_no_follow(&link, b"kind: x\n").unwrap());
+        }
+    }
+
+    /// A FIFO has size 0: asked whether it holds nothing, it does not, and the answer
+    /// does not wait for a writer.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_holds_nothing_and_does_not_hang() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = send.send(holds_no_follow(&fifo, b"").unwrap());
+        });
+        let holds = receive
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("hung on a FIFO");
+        assert!(!holds);
+    }
 }

@@ -38,8 +38,11 @@ pub(super) fn regular(path: &Path, limit: u64) -> io::Result<Found> {
     }
 }
 
-/// Whether `path` is a regular file holding exactly `text`.
+/// Whether `path` is a regular file (a link is not followed) holding exactly `text`;
+/// a file of another size is not even opened.
 pub(super) fn holds(path: &Path, text: &str) -> bool {
-    let limit = u64::try_from(text.len()).unwrap_or(u64::MAX);
-    matches!(regular(path, limit), Ok(Found::Bytes(bytes)) if bytes == text.as_bytes())
+    matches!(
+        crate::cli::read::holds_no_follow(path, text.as_bytes()),
+        Ok(true)
+    )
 }

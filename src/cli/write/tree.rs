@@ -301,12 +301,13 @@ pub(super) fn carry_folders(
 }
 
 /// What a folder entry is, for comparing two folders: a folder by name only, a link
-/// by its target, anything else by its inode.
+/// by its target, anything else by its inode. Both folders are on one file system:
+/// the staging folder is made beside the output, and a kept file is hard-linked.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Entry {
     Folder,
     Link(PathBuf),
-    File(u64, u64),
+    File(u64),
 }
 
 fn same_entries(a: &Path, b: &Path) -> io::Result<bool> {
@@ -323,8 +324,7 @@ fn entries(dir: &Path) -> io::Result<Vec<(OsString, Entry)>> {
         } else if kind.is_symlink() {
             Entry::Link(fs::read_link(entry.path())?)
         } else {
-            let meta = entry.metadata()?;
-            Entry::File(device(&meta), inode(&meta))
+            Entry::File(inode(&entry)?)
         };
         all.push((entry.file_name(), what));
     }
@@ -332,24 +332,17 @@ fn entries(dir: &Path) -> io::Result<Vec<(OsString, Entry)>> {
     Ok(all)
 }
 
+/// The inode the folder listing gives (no `stat` per file: a folder of the output
+/// holds hundreds of files).
 #[cfg(unix)]
-fn device(meta: &fs::Metadata) -> u64 {
-    std::os::unix::fs::MetadataExt::dev(meta)
+fn inode(entry: &fs::DirEntry) -> io::Result<u64> {
+    Ok(std::os::unix::fs::DirEntryExt::ino(entry))
 }
 
-#[cfg(unix)]
-fn inode(meta: &fs::Metadata) -> u64 {
-    std::os::unix::fs::MetadataExt::ino(meta)
-}
-
+/// Without inode numbers, files are compared by name only (as before).
 #[cfg(not(unix))]
-fn device(_meta: &fs::Metadata) -> u64 {
-    0
-}
-
-#[cfg(not(unix))]
-fn inode(_meta: &fs::Metadata) -> u64 {
-    0
+fn inode(_entry: &fs::DirEntry) -> io::Result<u64> {
+    Ok(0)
 }
 
 /// Owner and group first (changing them may clear set-id bits), then the mode.
