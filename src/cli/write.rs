@@ -7,7 +7,8 @@
 //! swapped in one `renameat2(RENAME_EXCHANGE)` (with a two-rename fallback where the
 //! file system lacks it). A build that fails, is interrupted (SIGINT, SIGTERM) or is
 //! killed before the swap leaves the previous output as it was, and only a kill leaves
-//! the staging folder. Must never delete or rewrite a file it did not generate, never
+//! the staging folder. When the folder already holds exactly the files the build
+//! produces (an identical rebuild), nothing is written and the folder is left as it is. Must never delete or rewrite a file it did not generate, never
 //! write where it would swallow its own inputs, and never decides what files contain.
 
 #[cfg(test)]
@@ -127,6 +128,12 @@ pub fn write(dir: &Path, files: &[File], inputs: &[PathBuf]) -> Result<(), Write
     let _lock = guard::lock(&stage_parent, &interrupt)?;
     // Looked at only under the lock: another build may just have made the folder.
     let existing = existing_output(dir)?;
+    if let Some(old) = &existing
+        && tree::unchanged(old, files, &interrupt)?
+    {
+        // An identical rebuild: every generated file already holds its text.
+        return Ok(());
+    }
     let survey = match &existing {
         Some(old) => Some(tree::survey(old, files)?),
         None => None,

@@ -100,3 +100,69 @@ fn a_folder_keeps_its_time_only_with_the_same_files_and_links_are_kept() {
         Path::new("../README.md")
     );
 }
+
+#[cfg(unix)]
+fn inode(path: &Path) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(&fs::symlink_metadata(path).unwrap())
+}
+
+/// An identical rebuild has nothing to replace: the output folder stays the very same
+/// folder (no staging folder is made beside it, so its parent is not touched either),
+/// with its files, a team's files and every time as they were.
+#[cfg(unix)]
+#[test]
+fn an_identical_rebuild_leaves_the_folder_as_it_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let built = files(&[("a/ingress/p.yaml", "p\n"), ("k.yaml", "k\n")]);
+    write(&out, &built).unwrap();
+    fs::write(out.join("a/notes.txt"), "mine\n").unwrap();
+    for path in [tmp.path(), &out, &out.join("a"), &out.join("a/ingress")] {
+        set_old_mtime(path);
+    }
+    let look = |path: &Path| (inode(path), mtime(path));
+    let paths = [
+        tmp.path().to_path_buf(),
+        out.clone(),
+        out.join("a"),
+        out.join("a/ingress"),
+        out.join("a/ingress/p.yaml"),
+        out.join("a/notes.txt"),
+    ];
+    let before: Vec<_> = paths.iter().map(|p| look(p)).collect();
+    write(&out, &built).unwrap();
+    let after: Vec<_> = paths.iter().map(|p| look(p)).collect();
+    assert_eq!(after, before, "{paths:?}");
+    assert_only(tmp.path(), &["out"]);
+}
+
+/// Anything short of identical is replaced as before: a generated file edited by hand
+/// to another text of the same size, a generated file that became a link to a file
+/// with its very text, and a generated folder that became a link to a copy of it (refused,
+/// as a folder netpc did not make would be).
+#[cfg(unix)]
+#[test]
+fn a_rebuild_that_only_looks_identical_still_replaces_the_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let built = files(&[("a/ingress/p.yaml", "p\n"), ("k.yaml", "k\n")]);
+    write(&out, &built).unwrap();
+    fs::write(out.join("k.yaml"), "K\n").unwrap();
+    write(&out, &built).unwrap();
+    assert_eq!(fs::read_to_string(out.join("k.yaml")).unwrap(), "k\n");
+
+    fs::write(tmp.path().join("k-copy.yaml"), "k\n").unwrap();
+    fs::remove_file(out.join("k.yaml")).unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("k-copy.yaml"), out.join("k.yaml")).unwrap();
+    let folder = inode(&out);
+    write(&out, &built).unwrap();
+    assert!(fs::symlink_metadata(out.join("k.yaml")).unwrap().is_file());
+    assert_ne!(inode(&out), folder, "replaced");
+
+    let copy = tmp.path().join("a-copy");
+    fs::rename(out.join("a"), &copy).unwrap();
+    std::os::unix::fs::symlink(&copy, out.join("a")).unwrap();
+    let err = write(&out, &built).unwrap_err().to_string();
+    assert!(err.contains("refusing to replace"), "{err}");
+    assert!(fs::symlink_metadata(out.join("a")).unwrap().is_symlink());
+}

@@ -121,6 +121,53 @@ pub(super) fn survey(old: &Path, files: &[File]) -> Result<Old, WriteError> {
     Ok(Old { generated, kept })
 }
 
+/// Whether `old` already is the output of `files`: each of them (the manifest
+/// included, so the same files were generated before) a regular file holding its
+/// text, in folders that are folders, not links. A build then has nothing to replace
+/// and leaves the folder as it is, which is what replacing it would give: the same
+/// files (unchanged ones are hard-linked), entries netpc did not generate kept, and
+/// every folder's mode, owner and time carried over. Compared on up to four threads,
+/// stopping at the first difference.
+pub(super) fn unchanged(
+    old: &Path,
+    files: &[File],
+    interrupt: &Interrupt,
+) -> Result<bool, WriteError> {
+    let folders: HashSet<&str> = parents(files.iter().map(|f| f.path.as_str())).collect();
+    for folder in folders {
+        match fs::symlink_metadata(old.join(folder)) {
+            Ok(meta) if meta.is_dir() => {}
+            _ => return Ok(false),
+        }
+    }
+    let differs = std::sync::atomic::AtomicBool::new(false);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let chunks: Vec<&[File]> = files.chunks(WRITE_CHUNK).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .clamp(1, 4);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while let Some(chunk) =
+                    chunks.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    let same = interrupt.check().is_ok()
+                        && chunk
+                            .iter()
+                            .all(|file| found::holds(&old.join(&file.path), &file.text));
+                    if !same {
+                        differs.store(true, std::sync::atomic::Ordering::Relaxed);
+                        next.store(chunks.len(), std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    interrupt.check()?;
+    Ok(!differs.into_inner())
+}
+
 /// Every folder that holds one of `paths`, as `/`-separated prefixes.
 fn parents<'a>(paths: impl Iterator<Item = &'a str>) -> impl Iterator<Item = &'a str> {
     paths.flat_map(|p| p.match_indices('/').map(move |(i, _)| &p[..i]))
