@@ -141,28 +141,16 @@ pub(super) fn unchanged(
         }
     }
     let differs = std::sync::atomic::AtomicBool::new(false);
-    let next = std::sync::atomic::AtomicUsize::new(0);
     let chunks: Vec<&[File]> = files.chunks(WRITE_CHUNK).collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .clamp(1, 4);
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                while let Some(chunk) =
-                    chunks.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                {
-                    let same = interrupt.check().is_ok()
-                        && chunk
-                            .iter()
-                            .all(|file| found::holds(&old.join(&file.path), &file.text));
-                    if !same {
-                        differs.store(true, std::sync::atomic::Ordering::Relaxed);
-                        next.store(chunks.len(), std::sync::atomic::Ordering::Relaxed);
-                    }
-                }
-            });
+    on_threads(&chunks, |_, chunk| {
+        let same = interrupt.check().is_ok()
+            && chunk
+                .iter()
+                .all(|file| found::holds(&old.join(&file.path), &file.text));
+        if !same {
+            differs.store(true, std::sync::atomic::Ordering::Relaxed);
         }
+        same
     });
     interrupt.check()?;
     Ok(!differs.into_inner())
@@ -256,32 +244,18 @@ fn write_files(
         }
         fs::write(&path, &file.text).map_err(fail("cannot write", &path))
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .clamp(1, 4);
     let chunks: Vec<&[File]> = files.chunks(WRITE_CHUNK).collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
     let failures: std::sync::Mutex<Vec<(usize, WriteError)>> = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(chunk) = chunks.get(at) else { break };
-                    let result = interrupt
-                        .check()
-                        .and_then(|()| chunk.iter().try_for_each(one));
-                    if let Err(err) = result {
-                        if let Ok(mut failures) = failures.lock() {
-                            failures.push((at, err));
-                        }
-                        // Later chunks are pointless: stop taking them.
-                        next.store(chunks.len(), std::sync::atomic::Ordering::Relaxed);
-                        break;
-                    }
-                }
-            });
+    on_threads(&chunks, |at, chunk| {
+        let result = interrupt
+            .check()
+            .and_then(|()| chunk.iter().try_for_each(one));
+        let Err(err) = result else { return true };
+        if let Ok(mut failures) = failures.lock() {
+            failures.push((at, err));
         }
+        // Later chunks are pointless: stop taking them.
+        false
     });
     let mut failures = failures.into_inner().unwrap_or_default();
     failures.sort_by_key(|(at, _)| *at);
@@ -289,6 +263,31 @@ fn write_files(
         Some((_, err)) => Err(err),
         None => Ok(()),
     }
+}
+
+/// Run `work` on `items` on up to four threads, each taking the next item in turn
+/// (`work` gets its index). Once `work` returns `false`, no thread takes another.
+/// A folder of 100,000 small files is bound by system calls, so this is how the
+/// writer compares, writes and removes them.
+fn on_threads<T: Sync>(items: &[T], work: impl Fn(usize, &T) -> bool + Sync) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .clamp(1, 4);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(item) = items.get(at) else { break };
+                    if !work(at, item) {
+                        next.store(items.len(), std::sync::atomic::Ordering::Relaxed);
+                        break;
+                    }
+                }
+            });
+        }
+    });
 }
 
 #[cfg(unix)]
@@ -446,20 +445,9 @@ fn remove_deep_folders(dir: &Path) {
             .collect()
     };
     let deep: Vec<PathBuf> = folders_in(dir).iter().flat_map(|d| folders_in(d)).collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .clamp(1, 4);
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                while let Some(folder) =
-                    deep.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                {
-                    let _ = fs::remove_dir_all(folder);
-                }
-            });
-        }
+    on_threads(&deep, |_, folder| {
+        let _ = fs::remove_dir_all(folder);
+        true
     });
 }
 
