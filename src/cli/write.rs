@@ -8,8 +8,9 @@
 //! file system lacks it). A build that fails, is interrupted (SIGINT, SIGTERM) or is
 //! killed before the swap leaves the previous output as it was, and only a kill leaves
 //! the staging folder. When the folder already holds exactly the files the build
-//! produces (an identical rebuild), nothing is written and the folder is left as it is. Must never delete or rewrite a file it did not generate, never
-//! write where it would swallow its own inputs, and never decides what files contain.
+//! produces (an identical rebuild), nothing is written and the folder is left as it
+//! is. Must never delete or rewrite a file it did not generate, never write where it
+//! would swallow its own inputs, and never decides what files contain.
 
 #[cfg(test)]
 #[allow(

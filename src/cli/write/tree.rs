@@ -370,7 +370,7 @@ fn entries(dir: &Path) -> io::Result<Vec<(OsString, Entry)>> {
         } else if kind.is_symlink() {
             Entry::Link(fs::read_link(entry.path())?)
         } else {
-            Entry::File(inode(&entry)?)
+            Entry::File(inode(&entry))
         };
         all.push((entry.file_name(), what));
     }
@@ -381,14 +381,14 @@ fn entries(dir: &Path) -> io::Result<Vec<(OsString, Entry)>> {
 /// The inode the folder listing gives (no `stat` per file: a folder of the output
 /// holds hundreds of files).
 #[cfg(unix)]
-fn inode(entry: &fs::DirEntry) -> io::Result<u64> {
-    Ok(std::os::unix::fs::DirEntryExt::ino(entry))
+fn inode(entry: &fs::DirEntry) -> u64 {
+    std::os::unix::fs::DirEntryExt::ino(entry)
 }
 
 /// Without inode numbers, files are compared by name only (as before).
 #[cfg(not(unix))]
-fn inode(_entry: &fs::DirEntry) -> io::Result<u64> {
-    Ok(0)
+fn inode(_entry: &fs::DirEntry) -> u64 {
+    0
 }
 
 /// Owner and group first (changing them may clear set-id bits), then the mode.
