@@ -50,6 +50,40 @@ fn a_freshly_built_folder_matches() {
     assert_eq!(output.status.code(), Some(0), "{output:?}");
 }
 
+/// A folder whose label contract no longer matches the program (a service renamed in
+/// `labels.yaml` by hand) fails, naming both sides of the mismatch.
+#[test]
+fn a_label_contract_that_names_another_service_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let build = Command::new(get_cargo_bin("netpc"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/verify/cli"))
+        .args(["build", "app.netp", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(build.status.success());
+    let contract = out.join("labels.yaml");
+    let text = std::fs::read_to_string(&contract).unwrap();
+    assert!(text.contains("  service: db\n"), "{text}");
+    std::fs::write(
+        &contract,
+        text.replace("  service: db\n", "  service: database\n"),
+    )
+    .unwrap();
+    let output = verify(&["app.netp", "--against", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        stdout.contains("error: label contract: labels.yaml has `shop/database`, which the program does not declare")
+            && stdout.contains("error: label contract: the program's `shop/db` is missing from labels.yaml")
+            && stdout.contains("2 label contract problems"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn over_grants_of_the_labels_style_are_listed_but_do_not_fail() {
     assert_cmd_snapshot!(verify(&["overgrant.netp"]));
