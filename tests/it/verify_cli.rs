@@ -50,10 +50,9 @@ fn a_freshly_built_folder_matches() {
     assert_eq!(output.status.code(), Some(0), "{output:?}");
 }
 
-/// A folder whose label contract no longer matches the program (a service renamed in
-/// `labels.yaml` by hand) fails, naming both sides of the mismatch.
-#[test]
-fn a_label_contract_that_names_another_service_fails() {
+/// `verify --against` a fresh build of `app.netp` after `edit` changed the folder by
+/// hand: its exit status and stdout.
+fn verify_an_edited_folder(edit: impl FnOnce(&std::path::Path)) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let build = Command::new(get_cargo_bin("netpc"))
@@ -63,22 +62,64 @@ fn a_label_contract_that_names_another_service_fails() {
         .output()
         .unwrap();
     assert!(build.status.success());
-    let contract = out.join("labels.yaml");
-    let text = std::fs::read_to_string(&contract).unwrap();
-    assert!(text.contains("  service: db\n"), "{text}");
-    std::fs::write(
-        &contract,
-        text.replace("  service: db\n", "  service: database\n"),
-    )
-    .unwrap();
+    edit(&out);
     let output = verify(&["app.netp", "--against", out.to_str().unwrap()])
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output.status.code(), stdout)
+}
+
+/// Replace `from` by `to` in `out/labels.yaml`.
+fn edit_contract(out: &std::path::Path, from: &str, to: &str) {
+    let contract = out.join("labels.yaml");
+    let text = std::fs::read_to_string(&contract).unwrap();
+    assert!(text.contains(from), "{text}");
+    std::fs::write(&contract, text.replace(from, to)).unwrap();
+}
+
+/// A folder whose label contract no longer matches the program (a service renamed in
+/// `labels.yaml` by hand) fails, naming both sides of the mismatch.
+#[test]
+fn a_label_contract_that_names_another_service_fails() {
+    let (code, stdout) = verify_an_edited_folder(|out| {
+        edit_contract(out, "  service: db\n", "  service: database\n");
+    });
+    assert_eq!(code, Some(1), "{stdout}");
     assert!(
         stdout.contains("error: label contract: labels.yaml has `shop/database`, which the program does not declare")
             && stdout.contains("error: label contract: the program's `shop/db` is missing from labels.yaml")
+            && stdout.contains("2 label contract problems"),
+        "{stdout}"
+    );
+}
+
+/// A folder that calls a namespace managed where the program does not manage it
+/// (`kube-system`, which the program only names; its contract entry edited and empty
+/// kustomizations added, so the folder reads as complete) gets that namespace's probe
+/// pods for unmatched and exempt pods, which the program has no place for.
+#[test]
+fn a_label_contract_that_manages_an_unmanaged_namespace_fails() {
+    let (code, stdout) = verify_an_edited_folder(|out| {
+        edit_contract(
+            out,
+            "- name: kube-system\n  managed: false\n",
+            "- name: kube-system\n  managed: true\n",
+        );
+        for direction in ["ingress", "egress"] {
+            let folder = out.join("namespaces/kube-system").join(direction);
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(
+                folder.join("kustomization.yaml"),
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n",
+            )
+            .unwrap();
+        }
+    });
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("error: label contract: labels.yaml has `kube-system/(no service)`, which the program does not declare (or not as managed)")
+            && stdout.contains("error: label contract: labels.yaml has `kube-system/(exempt)`")
             && stdout.contains("2 label contract problems"),
         "{stdout}"
     );
