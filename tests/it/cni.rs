@@ -481,6 +481,26 @@ fn verify_on_calico_uses_the_declared_pod_network_and_passes_once_it_is_excepted
     assert!(verify(&fixed, "cilium@1.16").matches());
 }
 
+/// The help names the external whose addresses hold the pod's IP, not the first
+/// external of the program (`archive` sorts before `internet` and holds no pod).
+#[test]
+fn verify_on_calico_names_the_external_that_covers_the_pod() {
+    let program = format!("external archive = 192.0.2.0/24;\n{INTERNET_TO_API}");
+    let report = verify(&program, "calico@3.29");
+    let helps: Vec<&str> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.help.as_deref())
+        .collect();
+    assert!(
+        helps.len() == 2
+            && helps
+                .iter()
+                .all(|h| h.contains("lies in `internet`") && !h.contains("archive")),
+        "{helps:?}"
+    );
+}
+
 fn netpc(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_netpc"))
         .args(args)
