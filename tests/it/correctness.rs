@@ -219,6 +219,13 @@ fn egress_off_opens_every_egress_and_keeps_ingress_as_declared() {
             egress: Some(false),
         };
         let both_on = evaluated(&program, Default::default());
+        // Addresses outside the cluster are among the destinations compared.
+        assert!(
+            both_on
+                .iter()
+                .any(|(_, dst, _)| matches!(dst, Point::Address(_))),
+            "{example}: no sample address was compared"
+        );
         for (label, world) in [
             (
                 "enforcement egress off;",

@@ -50,20 +50,23 @@ fn a_freshly_built_folder_matches() {
     assert_eq!(output.status.code(), Some(0), "{output:?}");
 }
 
-/// `verify --against` a fresh build of `app.netp` after `edit` changed the folder by
-/// hand: its exit status and stdout.
-fn verify_an_edited_folder(edit: impl FnOnce(&std::path::Path)) -> (Option<i32>, String) {
+/// `verify --against` a fresh build of `program` (in tests/verify/cli) after `edit`
+/// changed the folder by hand: its exit status and stdout.
+fn verify_an_edited_folder(
+    program: &str,
+    edit: impl FnOnce(&std::path::Path),
+) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let build = Command::new(get_cargo_bin("netpc"))
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/verify/cli"))
-        .args(["build", "app.netp", "-o"])
+        .args(["build", program, "-o"])
         .arg(&out)
         .output()
         .unwrap();
     assert!(build.status.success());
     edit(&out);
-    let output = verify(&["app.netp", "--against", out.to_str().unwrap()])
+    let output = verify(&[program, "--against", out.to_str().unwrap()])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -82,7 +85,7 @@ fn edit_contract(out: &std::path::Path, from: &str, to: &str) {
 /// `labels.yaml` by hand) fails, naming both sides of the mismatch.
 #[test]
 fn a_label_contract_that_names_another_service_fails() {
-    let (code, stdout) = verify_an_edited_folder(|out| {
+    let (code, stdout) = verify_an_edited_folder("app.netp", |out| {
         edit_contract(out, "  service: db\n", "  service: database\n");
     });
     assert_eq!(code, Some(1), "{stdout}");
@@ -100,7 +103,7 @@ fn a_label_contract_that_names_another_service_fails() {
 /// pods for unmatched and exempt pods, which the program has no place for.
 #[test]
 fn a_label_contract_that_manages_an_unmanaged_namespace_fails() {
-    let (code, stdout) = verify_an_edited_folder(|out| {
+    let (code, stdout) = verify_an_edited_folder("app.netp", |out| {
         edit_contract(
             out,
             "- name: kube-system\n  managed: false\n",
@@ -121,6 +124,29 @@ fn a_label_contract_that_manages_an_unmanaged_namespace_fails() {
         stdout.contains("error: label contract: labels.yaml has `kube-system/(no service)`, which the program does not declare (or not as managed)")
             && stdout.contains("error: label contract: labels.yaml has `kube-system/(exempt)`")
             && stdout.contains("2 label contract problems"),
+        "{stdout}"
+    );
+}
+
+/// A need whose target is a namespace set of every namespace is compared with the pods
+/// of every namespace: narrowed by hand to kube-system, the rule no longer lets api
+/// reach shop's exempt pod (which admits everything), and verify says so.
+#[test]
+fn a_need_of_every_namespace_is_compared_with_the_pods_of_every_namespace() {
+    let (code, stdout) = verify_an_edited_folder("every-namespace.netp", |out| {
+        let policy = out.join("namespaces/shop/egress/allow-egress-from-api.yaml");
+        let text = std::fs::read_to_string(&policy).unwrap();
+        let every = "    - namespaceSelector: {}\n";
+        assert!(text.contains(every), "{text}");
+        let narrowed = text.replace(
+            every,
+            "    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: kube-system\n",
+        );
+        std::fs::write(&policy, narrowed).unwrap();
+    });
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("error: declared but not allowed: shop/api -> shop/(exempt): TCP 9091"),
         "{stdout}"
     );
 }
