@@ -234,6 +234,36 @@ fn many_files_are_all_written() {
     assert_eq!(check(&out, &files).unwrap(), []);
 }
 
+/// `compare` remembers exactly the files it found unchanged before the first
+/// difference (the writer links those without reading them again) and never one
+/// that changed, whatever the chunk and thread the difference falls in.
+#[test]
+fn compare_remembers_only_the_files_it_found_unchanged() {
+    use super::guard::Interrupt;
+    use super::tree::{WRITE_CHUNK, compare};
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let texts: Vec<(String, String)> = (0..3 * WRITE_CHUNK + 7)
+        .map(|i| (format!("f/{i:05}.yaml"), format!("t{i}\n")))
+        .collect();
+    let entries: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (&**p, &**t)).collect();
+    let built = files(&entries);
+    write(&out, &built).unwrap();
+    let interrupt = Interrupt::arm(&out);
+    let same = compare(&out, &built, &interrupt).unwrap();
+    assert!(same.all());
+    assert!((0..built.len()).all(|i| same.holds(i)));
+    for changed in [0, WRITE_CHUNK - 1, WRITE_CHUNK + 10, built.len() - 1] {
+        let mut edited = built.clone();
+        edited[changed].text = "other\n".to_owned();
+        let got = compare(&out, &edited, &interrupt).unwrap();
+        assert!(!got.all(), "{changed}");
+        assert!(!got.holds(changed), "{changed}");
+        let start = changed - changed % WRITE_CHUNK;
+        assert!((start..changed).all(|i| got.holds(i)), "{changed}");
+    }
+}
+
 #[test]
 fn unchanged_generated_files_are_kept_as_they_are() {
     let tmp = tempfile::tempdir().unwrap();

@@ -121,39 +121,80 @@ pub(super) fn survey(old: &Path, files: &[File]) -> Result<Old, WriteError> {
     Ok(Old { generated, kept })
 }
 
-/// Whether `old` already is the output of `files`: each of them (the manifest
-/// included, so the same files were generated before) a regular file holding its
-/// text, in folders that are folders, not links. A build then has nothing to replace
-/// and leaves the folder as it is, which is what replacing it would give: the same
-/// files (unchanged ones are hard-linked), entries netpc did not generate kept, and
-/// every folder's mode, owner and time carried over. Compared on up to four threads,
-/// stopping at the first difference.
-pub(super) fn unchanged(
+/// What comparing the previous output with the new files found.
+#[derive(Debug)]
+pub(super) struct Compared {
+    /// Whether `old` already is the output of the files (see [`compare`]).
+    all: bool,
+    /// Per chunk of [`WRITE_CHUNK`] files, how many at its start were found to hold
+    /// their text (none for a chunk not compared).
+    held: Vec<usize>,
+}
+
+impl Compared {
+    /// Whether every file already holds its text: nothing to replace.
+    pub(super) fn all(&self) -> bool {
+        self.all
+    }
+
+    /// Whether the file at `index` of the files was found to hold its text.
+    pub(super) fn holds(&self, index: usize) -> bool {
+        self.held
+            .get(index / WRITE_CHUNK)
+            .is_some_and(|&n| index % WRITE_CHUNK < n)
+    }
+}
+
+/// Compare `old` with `files`: whether it already is their output, each of them (the
+/// manifest included, so the same files were generated before) a regular file holding
+/// its text, in folders that are folders, not links. A build then has nothing to
+/// replace and leaves the folder as it is, which is what replacing it would give: the
+/// same files (unchanged ones are hard-linked), entries netpc did not generate kept,
+/// and every folder's mode, owner and time carried over. Compared on up to four
+/// threads, stopping at the first difference; the files found unchanged before it are
+/// remembered, so the writer links them without reading them a second time.
+pub(super) fn compare(
     old: &Path,
     files: &[File],
     interrupt: &Interrupt,
-) -> Result<bool, WriteError> {
+) -> Result<Compared, WriteError> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let folders: HashSet<&str> = parents(files.iter().map(|f| f.path.as_str())).collect();
     for folder in folders {
         match fs::symlink_metadata(old.join(folder)) {
             Ok(meta) if meta.is_dir() => {}
-            _ => return Ok(false),
+            _ => {
+                return Ok(Compared {
+                    all: false,
+                    held: Vec::new(),
+                });
+            }
         }
     }
-    let differs = std::sync::atomic::AtomicBool::new(false);
+    let differs = AtomicBool::new(false);
     let chunks: Vec<&[File]> = files.chunks(WRITE_CHUNK).collect();
-    on_threads(&chunks, |_, chunk| {
-        let same = interrupt.check().is_ok()
-            && chunk
+    let held: Vec<AtomicUsize> = chunks.iter().map(|_| AtomicUsize::new(0)).collect();
+    on_threads(&chunks, |at, chunk| {
+        let n = if interrupt.check().is_ok() {
+            chunk
                 .iter()
-                .all(|file| found::holds(&old.join(&file.path), &file.text));
+                .take_while(|file| found::holds(&old.join(&file.path), &file.text))
+                .count()
+        } else {
+            0
+        };
+        held[at].store(n, Ordering::Relaxed);
+        let same = n == chunk.len();
         if !same {
-            differs.store(true, std::sync::atomic::Ordering::Relaxed);
+            differs.store(true, Ordering::Relaxed);
         }
         same
     });
     interrupt.check()?;
-    Ok(!differs.into_inner())
+    Ok(Compared {
+        all: !differs.into_inner(),
+        held: held.into_iter().map(AtomicUsize::into_inner).collect(),
+    })
 }
 
 /// Every folder that holds one of `paths`, as `/`-separated prefixes.
@@ -172,12 +213,13 @@ fn slash_path(relative: &Path) -> String {
 /// Fill `stage` with `files` and, from the previous output `old`, the entries netpc
 /// did not generate. A generated file (the manifest included) whose text did not
 /// change is hard-linked from `old` instead of written, so a rebuild that changes
-/// little writes little and unchanged files stay the same files. Folders are made
+/// little writes little and unchanged files stay the same files; one that
+/// [`compare`] already found unchanged is not read again. Folders are made
 /// first, then the files are written (or compared and linked) on several threads:
 /// a folder of 100,000 small files is bound by system calls, not by bytes.
 pub(super) fn fill(
     stage: &Path,
-    old: Option<(&Path, &Old)>,
+    old: Option<(&Path, &Old, &Compared)>,
     files: &[File],
     interrupt: &Interrupt,
 ) -> Result<(), WriteError> {
@@ -195,7 +237,7 @@ pub(super) fn fill(
         folder_for(&stage.join(&file.path))?;
     }
     write_files(stage, old, files, interrupt)?;
-    let Some((old, survey)) = old else {
+    let Some((old, survey, _)) = old else {
         return Ok(());
     };
     for kept in &survey.kept {
@@ -221,24 +263,27 @@ pub(super) fn fill(
 }
 
 /// Files per chunk a writing thread takes at a time.
-const WRITE_CHUNK: usize = 512;
+pub(super) const WRITE_CHUNK: usize = 512;
 
 /// Write `files` into `stage` (their folders exist), linking those `old` holds
-/// unchanged, on up to four threads taking chunks in turn. The first error in file
-/// order is returned, so a failure reads the same however the work was shared.
+/// unchanged (read only if `compare` did not get to them), on up to four threads
+/// taking chunks in turn. The first error in file order is returned, so a failure
+/// reads the same however the work was shared.
 fn write_files(
     stage: &Path,
-    old: Option<(&Path, &Old)>,
+    old: Option<(&Path, &Old, &Compared)>,
     files: &[File],
     interrupt: &Interrupt,
 ) -> Result<(), WriteError> {
-    let one = |file: &File| -> Result<(), WriteError> {
+    let one = |index: usize, file: &File| -> Result<(), WriteError> {
         let path = stage.join(&file.path);
-        if let Some((old, survey)) = old
+        if let Some((old, survey, compared)) = old
             && (file.path == MANIFEST || survey.generated.contains(&file.path))
         {
             let previous = old.join(&file.path);
-            if found::holds(&previous, &file.text) && fs::hard_link(&previous, &path).is_ok() {
+            if (compared.holds(index) || found::holds(&previous, &file.text))
+                && fs::hard_link(&previous, &path).is_ok()
+            {
                 return Ok(());
             }
         }
@@ -247,9 +292,11 @@ fn write_files(
     let chunks: Vec<&[File]> = files.chunks(WRITE_CHUNK).collect();
     let failures: std::sync::Mutex<Vec<(usize, WriteError)>> = std::sync::Mutex::new(Vec::new());
     on_threads(&chunks, |at, chunk| {
-        let result = interrupt
-            .check()
-            .and_then(|()| chunk.iter().try_for_each(one));
+        let result = interrupt.check().and_then(|()| {
+            (at * WRITE_CHUNK..)
+                .zip(chunk.iter())
+                .try_for_each(|(index, file)| one(index, file))
+        });
         let Err(err) = result else { return true };
         if let Ok(mut failures) = failures.lock() {
             failures.push((at, err));
