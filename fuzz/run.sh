@@ -12,6 +12,12 @@
 #   CARGO_TARGET_DIR   where the instrumented build goes (default fuzz/target)
 #   NETPC_FUZZ_WORK    where corpus/, artifacts/ and logs/ go (default fuzz/)
 #   NETPC_FUZZ_ARGS    more libFuzzer flags for every target (e.g. -dict=FILE)
+#   NETPC_FUZZ_QUICK=1 the quick build .ci/run uses: only netpc and the targets are
+#                      instrumented (through fuzz/sancov-rustc.sh as RUSTC_WRAPPER), in
+#                      the dev profile and netpc's own target/, so the dependencies
+#                      `cargo test` compiled are reused. Coverage of the dependencies
+#                      (pest, serde_yaml, ...) is then not seen: use it for a smoke, not
+#                      for a long run. CARGO_TARGET_DIR defaults to ../target there.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:?usage: bash fuzz/run.sh SECONDS [TARGET...]}"
@@ -26,20 +32,30 @@ declare -A max_len=(
 
 # The flags cargo-fuzz passes (`cargo fuzz build --sanitizer none`), all stable: the
 # SanitizerCoverage pass that libFuzzer needs, with comparison tracing and stack depth.
-export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
+export NETPC_SANCOV_FLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing \
--Cllvm-args=-sanitizer-coverage-stack-depth -Cdebug-assertions"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+-Cllvm-args=-sanitizer-coverage-stack-depth"
 # Corpora, crashing inputs and logs (default fuzz/): corpus/, artifacts/, logs/.
 work="$(mkdir -p "${NETPC_FUZZ_WORK:-$PWD}" && cd "${NETPC_FUZZ_WORK:-$PWD}" && pwd)"
 triple=x86_64-unknown-linux-gnu
-echo "== fuzz: building ${targets[*]}"
-start=$SECONDS
 bins=()
 for t in "${targets[@]}"; do bins+=(--bin "$t"); done
-cargo build --quiet --release --locked --target "$triple" ${NETPC_FUZZ_JOBS:+-j "$NETPC_FUZZ_JOBS"} "${bins[@]}"
-(cd .. && env -u RUSTFLAGS -u CARGO_TARGET_DIR cargo build --quiet --bin netpc)
+start=$SECONDS
+if [[ "${NETPC_FUZZ_QUICK:-}" == 1 ]]; then
+  echo "== fuzz: quick build (netpc and the targets instrumented) of ${targets[*]}"
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$(cd .. && pwd)/target}"
+  RUSTC_WRAPPER="$PWD/sancov-rustc.sh" cargo build --quiet --locked \
+    ${NETPC_FUZZ_JOBS:+-j "$NETPC_FUZZ_JOBS"} "${bins[@]}"
+  bindir="$CARGO_TARGET_DIR/debug"
+else
+  echo "== fuzz: building ${targets[*]}"
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+  RUSTFLAGS="$NETPC_SANCOV_FLAGS -Cdebug-assertions" cargo build --quiet --release --locked \
+    --target "$triple" ${NETPC_FUZZ_JOBS:+-j "$NETPC_FUZZ_JOBS"} "${bins[@]}"
+  bindir="$CARGO_TARGET_DIR/$triple/release"
+fi
+(cd .. && env -u CARGO_TARGET_DIR cargo build --quiet --bin netpc)
 echo "== fuzz: built in $((SECONDS - start)) s; seeding fuzz/corpus"
 python3 seeds.py .. ../target/debug/netpc "$work/corpus"
 
@@ -56,7 +72,7 @@ for t in "${targets[@]}"; do
     runs=$((runs + 1))
     log="$work/logs/$t.$runs.log"
     set +e
-    { time "$CARGO_TARGET_DIR/$triple/release/$t" -max_total_time="$left" -timeout=20 \
+    { time "$bindir/$t" -max_total_time="$left" -timeout=20 \
         -rss_limit_mb=2048 -max_len="${max_len[$t]}" -len_control=0 -print_final_stats=1 \
         -artifact_prefix="$work/artifacts/$t/" ${NETPC_FUZZ_ARGS:-} "$work/corpus/$t" >"$log" 2>&1; } 2>"$log.time"
     run_status=$?
@@ -75,7 +91,7 @@ for t in "${targets[@]}"; do
       crash=$(grep -oE "Test unit written to [^ ]+" "$log" | tail -1 | sed 's/Test unit written to //')
       echo "CRASH in $t (exit $run_status): input saved at ${crash:-$work/artifacts/$t/ (see $log)}"
       grep -E "panicked at|over the budget|ERROR: libFuzzer" "$log" | head -5 || true
-      echo "reproduce: $CARGO_TARGET_DIR/$triple/release/$t ${crash:-}"
+      echo "reproduce: $bindir/$t ${crash:-}"
     fi
   done
   echo "$t: $execs executions, ${cov}peak RSS ${rss} MB, wall $wall s, CPU $cpu s, runs $runs, exit $status"
