@@ -6,6 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use super::{Difference, WriteError, check};
+use crate::cli::read::tests::within_20s;
 use crate::emit::File;
 use crate::output::MANIFEST;
 
@@ -382,17 +383,6 @@ fn an_identical_rebuild_keeps_the_manifest_file() {
     // A different file list is a new manifest.
     write(&out, &files(&[("a.yaml", "a\n"), ("b.yaml", "b\n")])).unwrap();
     assert_ne!(inode(&out.join(MANIFEST)), manifest);
-}
-
-/// Run `job` on a thread; fail (instead of hanging the test run) if it takes over 20 s.
-fn within_20s<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> T {
-    let (send, receive) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = send.send(job());
-    });
-    receive
-        .recv_timeout(std::time::Duration::from_secs(20))
-        .expect("hung on a special file")
 }
 
 #[cfg(unix)]
