@@ -91,26 +91,50 @@ fn every_example_compiles_to_the_layout() {
 fn stdout_is_the_applied_objects_in_kustomization_order() {
     for example in examples() {
         let name = example.file_name().unwrap().to_string_lossy().into_owned();
-        let output = build(&[example.to_str().unwrap(), "--stdout"]);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{name}: {}",
-            text(&output.stderr)
-        );
-        let stream = text(&output.stdout);
+        let stream = stdout_in_kustomization_order(&example);
         insta::assert_snapshot!(format!("stdout_{name}"), stream);
-
-        // The same objects as the files the kustomizations list, in that order.
-        let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("out");
-        build(&[example.to_str().unwrap(), "-o", out.to_str().unwrap()]);
-        let mut expected = Vec::new();
-        for file in applied_files(&out) {
-            expected.extend(documents(&fs::read_to_string(file).unwrap()));
-        }
-        assert_eq!(documents(&stream), expected, "{name}");
     }
+}
+
+/// With `guard labels;` the stream ends with the guard's two objects, each its own
+/// document after the policies.
+#[test]
+fn stdout_with_the_label_guard_ends_with_its_objects() {
+    let program = PathBuf::from("tests/admission/program/guard.netp");
+    let stream = stdout_in_kustomization_order(&program);
+    let kinds: Vec<_> = documents(&stream)
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap().to_owned())
+        .collect();
+    let policies = kinds.iter().filter(|k| *k == "NetworkPolicy").count();
+    assert!(policies > 0);
+    assert_eq!(
+        kinds[policies..],
+        ["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]
+    );
+}
+
+/// `build PROGRAM --stdout`, checked to be the same objects as the files the
+/// kustomizations of `build PROGRAM -o DIR` list, in that order.
+fn stdout_in_kustomization_order(program: &std::path::Path) -> String {
+    let name = program.display();
+    let output = build(&[program.to_str().unwrap(), "--stdout"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{name}: {}",
+        text(&output.stderr)
+    );
+    let stream = text(&output.stdout);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    build(&[program.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let mut expected = Vec::new();
+    for file in applied_files(&out) {
+        expected.extend(documents(&fs::read_to_string(file).unwrap()));
+    }
+    assert_eq!(documents(&stream), expected, "{name}");
+    stream
 }
 
 /// The files a kustomization folder applies, in its (`fifo`) order, following the
