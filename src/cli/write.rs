@@ -129,16 +129,15 @@ pub fn write(dir: &Path, files: &[File], inputs: &[PathBuf]) -> Result<(), Write
     let _lock = guard::lock(&stage_parent, &interrupt)?;
     // Looked at only under the lock: another build may just have made the folder.
     let existing = existing_output(dir)?;
-    let compared = match &existing {
-        Some(old) => Some(tree::compare(old, files, &interrupt)?),
-        None => None,
-    };
-    if compared.as_ref().is_some_and(tree::Compared::all) {
-        // An identical rebuild: every generated file already holds its text.
-        return Ok(());
-    }
-    let survey = match &existing {
-        Some(old) => Some(tree::survey(old, files)?),
+    let previous = match &existing {
+        Some(old) => {
+            let compared = tree::compare(old, files, &interrupt)?;
+            if compared.all() {
+                // An identical rebuild: every generated file already holds its text.
+                return Ok(());
+            }
+            Some((tree::survey(old, files)?, compared))
+        }
         None => None,
     };
     let made = tempfile::Builder::new()
@@ -147,10 +146,10 @@ pub fn write(dir: &Path, files: &[File], inputs: &[PathBuf]) -> Result<(), Write
         .map_err(fail("cannot write to the folder", &stage_parent))?;
     let staging = Staging(Some(made.keep()));
     let stage = staging.path();
-    let old = match (existing.as_deref(), &survey, &compared) {
-        (Some(old), Some(survey), Some(compared)) => Some((old, survey, compared)),
-        _ => None,
-    };
+    let old = existing
+        .as_deref()
+        .zip(previous.as_ref())
+        .map(|(old, (survey, compared))| (old, survey, compared));
     tree::fill(stage, old, files, &interrupt)?;
     let Some(old) = existing else {
         // The staging folder was made as `mkdir` makes one (tempfile gives it the

@@ -110,7 +110,10 @@ fn stdout_with_the_label_guard_ends_with_its_objects() {
     assert!(policies > 0);
     assert_eq!(
         kinds[policies..],
-        ["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]
+        [
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding"
+        ]
     );
 }
 
