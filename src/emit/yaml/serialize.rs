@@ -364,4 +364,17 @@ mod tests {
             "wide: -9000000000\nabsent: null\npresent: 7\n"
         );
     }
+
+    /// What the writer refuses (a bug in netpc if it ever happens) is an error that
+    /// says what it could not write, as `netpc build` prints it.
+    #[test]
+    fn a_refused_value_says_what_it_is() {
+        let err = to_string(&BTreeMap::from([("ratio", 0.5f64)])).unwrap_err();
+        assert_eq!(err.to_string(), "the YAML writer does not support floats");
+        let err = to_string(&BTreeMap::from([(b"k".as_slice(), 1)])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the YAML writer does not support a sequence key"
+        );
+    }
 }
