@@ -15,7 +15,8 @@
 #   NETPC_FUZZ_QUICK=1 the quick build .ci/run uses: only netpc and the targets are
 #                      instrumented (through fuzz/sancov-rustc.sh as RUSTC_WRAPPER), in
 #                      the dev profile and netpc's own target/, so the dependencies
-#                      `cargo test` compiled are reused. Coverage of the dependencies
+#                      `cargo build` compiled can be reused (after `cargo test` alone
+#                      most are still rebuilt: docs/testing.md). Coverage of the dependencies
 #                      (pest, serde_yaml, ...) is then not seen: use it for a smoke, not
 #                      for a long run. CARGO_TARGET_DIR defaults to ../target there.
 set -euo pipefail

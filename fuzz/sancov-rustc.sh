@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # RUSTC_WRAPPER for the quick fuzz build (`NETPC_FUZZ_QUICK=1 bash fuzz/run.sh`): adds
 # the SanitizerCoverage flags of $NETPC_SANCOV_FLAGS (set by run.sh) to netpc's library
-# and the fuzz targets only, so every dependency is compiled exactly as `cargo test`
-# compiled it and is reused from target/. Cargo runs it as `sancov-rustc.sh RUSTC ARGS...`.
+# and the fuzz targets only, so every dependency is compiled without them, as netpc's
+# own build compiles it, and can be reused from target/ (docs/testing.md). Cargo runs it
+# as `sancov-rustc.sh RUSTC ARGS...`.
 set -euo pipefail
 rustc="$1"
 shift
