@@ -158,7 +158,7 @@ pub(super) fn compare(
     files: &[File],
     interrupt: &Interrupt,
 ) -> Result<Compared, WriteError> {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let folders: HashSet<&str> = parents(files.iter().map(|f| f.path.as_str())).collect();
     for folder in folders {
         match fs::symlink_metadata(old.join(folder)) {
@@ -171,7 +171,6 @@ pub(super) fn compare(
             }
         }
     }
-    let differs = AtomicBool::new(false);
     let chunks: Vec<&[File]> = files.chunks(WRITE_CHUNK).collect();
     let held: Vec<AtomicUsize> = chunks.iter().map(|_| AtomicUsize::new(0)).collect();
     on_threads(&chunks, |at, chunk| {
@@ -184,16 +183,13 @@ pub(super) fn compare(
             0
         };
         held[at].store(n, Ordering::Relaxed);
-        let same = n == chunk.len();
-        if !same {
-            differs.store(true, Ordering::Relaxed);
-        }
-        same
+        n == chunk.len()
     });
     interrupt.check()?;
+    let held: Vec<usize> = held.into_iter().map(AtomicUsize::into_inner).collect();
     Ok(Compared {
-        all: !differs.into_inner(),
-        held: held.into_iter().map(AtomicUsize::into_inner).collect(),
+        all: held.iter().sum::<usize>() == files.len(),
+        held,
     })
 }
 
