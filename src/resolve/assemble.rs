@@ -64,11 +64,17 @@ pub(super) fn assemble(
 
 /// Services in id order (declarations are in source order), moved out of their
 /// declarations: at 50,000 services a copy of every selector and port list was about
-/// 23 MB of the peak.
+/// 23 MB of the peak. A service without `select` gets its selector `app: NAME` here
+/// (collect leaves it empty, so it is not alive beside the needs' syntax).
 fn services(decls: Vec<ServiceDecl>, tables: &Tables) -> Vec<ir::Service> {
     let mut services: Vec<Option<ir::Service>> = (0..decls.len()).map(|_| None).collect();
-    for (decl, service) in decls.into_iter().enumerate() {
+    for (decl, mut service) in decls.into_iter().enumerate() {
         let id = tables.service_ids[decl];
+        if !service.explicit_selector {
+            service
+                .selector
+                .insert("app".to_owned(), service.name.node.clone());
+        }
         services[id.0 as usize] = Some(ir::Service {
             namespace: tables
                 .namespace_ids
@@ -83,7 +89,11 @@ fn services(decls: Vec<ServiceDecl>, tables: &Tables) -> Vec<ir::Service> {
             span: service.name.span,
         });
     }
-    services.into_iter().flatten().collect()
+    // `flatten` cannot tell how many it yields: without the reservation the vector
+    // doubles, and the old copy is alive beside the new one at the peak.
+    let mut ordered = Vec::with_capacity(services.len());
+    ordered.extend(services.into_iter().flatten());
+    ordered
 }
 
 /// Externals in id order.

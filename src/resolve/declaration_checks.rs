@@ -33,7 +33,15 @@ pub(super) fn service_body(
     let mut selector_spans: BTreeMap<String, Span> = BTreeMap::new();
     let mut explicit = false;
     let mut requirements = Vec::new();
-    let mut ports: Vec<ir::ServicePort> = Vec::new();
+    // Sized once: a vector grown by one push holds room for four ports.
+    let written = body
+        .iter()
+        .map(|entry| match entry {
+            ServiceItem::Port(specs, _) => specs.len(),
+            _ => 0,
+        })
+        .sum();
+    let mut ports: Vec<ir::ServicePort> = Vec::with_capacity(written);
     for entry in body {
         match entry {
             ServiceItem::Select(pairs, _) => {

@@ -46,6 +46,7 @@ pub(crate) struct EnforcementSlots {
 pub(crate) struct ServiceDecl {
     pub namespace: String,
     pub name: Ident,
+    /// The `select` pairs; empty without `select` until assembly adds `app: NAME`.
     pub selector: BTreeMap<String, String>,
     pub requirements: Vec<ir::Requirement>,
     pub explicit_selector: bool,

@@ -166,13 +166,14 @@ impl<'d> Resolver<'d, '_, '_> {
         namespace: String,
         via_use: Option<Span>,
     ) -> Statement<'d> {
-        let mut subjects = Vec::new();
+        // Sized for a reference that is one endpoint (a group may add more).
+        let mut subjects = Vec::with_capacity(decl.subjects.len());
         for subject in &decl.subjects {
             for endpoint in self.reference(subject, Some(&namespace), &mut Vec::new()) {
                 subjects.push((endpoint, subject.span));
             }
         }
-        let mut targets = Vec::new();
+        let mut targets = Vec::with_capacity(decl.targets.len());
         for target in &decl.targets {
             for endpoint in self.reference(&target.reference, Some(&namespace), &mut Vec::new()) {
                 targets.push((endpoint, target));
@@ -285,6 +286,11 @@ impl<'d> Resolver<'d, '_, '_> {
                     None => self.unknown_export(&export.namespace, service),
                 }
             }
+        }
+        // Most services are exported once: a vector grown by one push holds room for
+        // four entries (7 MB of spare room at 50,000 services).
+        for entries in index.values_mut() {
+            entries.shrink_to_fit();
         }
         index
     }
