@@ -260,3 +260,26 @@ fn thousands(n: u64) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    /// A comma before every group of three digits from the right, never before the
+    /// first digit, whatever the number of digits.
+    #[test]
+    fn thousands_groups_digits_by_three() {
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (65_535, "65,535"),
+            (123_456, "123,456"),
+            (101_448_180, "101,448,180"),
+            (u64::MAX, "18,446,744,073,709,551,615"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(thousands(n), text, "{n}");
+        }
+    }
+}

@@ -142,4 +142,23 @@ mod tests {
         assert!(found.contains(&"192.0.1.255".to_owned()), "{found:?}");
         assert!(found.contains(&"192.0.3.0".to_owned()), "{found:?}");
     }
+
+    /// IPv6 as IPv4: the addresses just below and just above an `except`, and an
+    /// outside address past the ones the external covers.
+    #[test]
+    fn an_ipv6_except_is_sampled_on_both_sides() {
+        let p = program(vec![("v6", &["2001:db8::/32"], &["2001:db8:1::/48"])]);
+        assert_eq!(
+            strings(addresses(&p)),
+            [
+                "192.0.2.1",
+                "2001:db8::",
+                "2001:db8:0:ffff:ffff:ffff:ffff:ffff",
+                "2001:db8:1::",
+                "2001:db8:2::",
+                "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff",
+                "2606:4700::1"
+            ]
+        );
+    }
 }
