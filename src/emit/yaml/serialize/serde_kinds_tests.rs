@@ -59,6 +59,8 @@ struct Pair(i32, &'static str);
 #[derive(Serialize)]
 struct NoFields {}
 #[derive(Serialize)]
+struct NoTupleFields();
+#[derive(Serialize)]
 enum Variant {
     Plain,
     Newtype(u8),
@@ -112,6 +114,7 @@ struct EveryKind {
     tuple: (u8, &'static str),
     empty_tuple: [u8; 0],
     tuple_struct: Pair,
+    empty_tuple_struct: NoTupleFields,
     no_fields: NoFields,
     map: BTreeMap<&'static str, u8>,
     empty_map: BTreeMap<&'static str, u8>,
@@ -150,6 +153,7 @@ fn every_kind_of_value_reads_back_as_written() {
         tuple: (3, "on"),
         empty_tuple: [],
         tuple_struct: Pair(-4, "x y"),
+        empty_tuple_struct: NoTupleFields(),
         no_fields: NoFields {},
         map: BTreeMap::from([("a", 1), ("b", 2)]),
         empty_map: BTreeMap::new(),
@@ -197,6 +201,7 @@ empty_tuple: []
 tuple_struct:
 - -4
 - 'x y'
+empty_tuple_struct: []
 no_fields: {}
 map:
   a: 1
