@@ -351,10 +351,6 @@ impl<'c> Analysis<'c> {
         &self.warnings
     }
 
-    pub fn options(&self) -> Options {
-        self.options
-    }
-
     pub(super) fn peer_of(&self, endpoint: Endpoint) -> PeerRef {
         match endpoint {
             Endpoint::Workload(id) => PeerRef::Class(self.class_of[id]),
