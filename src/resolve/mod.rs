@@ -42,15 +42,29 @@ pub fn resolve(
     let mut decls = collect::collect(loaded, diagnostics);
     collect::check_guard(&decls, diagnostics);
     let tables = ids::Tables::new(&decls);
-    let resolved = references::resolve(&decls, &tables, diagnostics);
-    let checked = need_checks::check(&decls, &tables, &resolved, diagnostics);
+    // The needs' syntax is read by nothing after its checks: `references` frees each
+    // statement's as soon as it is checked (the peak of `check` was the syntax and
+    // the needs, whole, side by side).
+    let needs = std::mem::take(&mut decls.needs);
+    let applications = references::module_applications(&decls);
+    let mut checker = need_checks::NeedChecker::new(&decls, &tables);
+    let resolved = references::resolve(
+        &decls,
+        needs,
+        &applications,
+        &tables,
+        diagnostics,
+        |exports, statement, diagnostics| checker.statement(exports, statement, diagnostics),
+    );
+    let checked = checker.finish();
     let exports = resolved.exports;
-    let isolations = resolved.isolations;
-    // The needs' syntax (their written targets) is read by nothing after the checks:
-    // free it before the program is assembled, the peak of `check`.
-    drop(resolved.statements);
-    drop(std::mem::take(&mut decls.needs));
-    let program = assemble::assemble(decls, &tables, checked.needs, isolations, diagnostics);
+    let program = assemble::assemble(
+        decls,
+        &tables,
+        checked.needs,
+        resolved.isolations,
+        diagnostics,
+    );
     // Reported with or without errors, as they always were.
     namespace_sets::every_namespace_warnings(&program, diagnostics);
     for d in overlap::warnings(&program) {

@@ -31,8 +31,8 @@ pub(super) struct ExportEntry {
 pub(super) type ExportIndex = FxHashMap<ServiceId, Vec<ExportEntry>>;
 
 /// One `needs` statement as it stands in one namespace, its ends resolved.
-pub(super) struct Statement<'d> {
-    pub decl: &'d NeedsDecl,
+pub(super) struct Statement<'n> {
+    pub decl: &'n NeedsDecl,
     /// The namespace it stands in (for a module's `needs`, one that uses the module).
     pub namespace: String,
     /// The `use` that brought a module's `needs` here.
@@ -40,23 +40,29 @@ pub(super) struct Statement<'d> {
     /// Every endpoint the subjects stand for, with the subject written.
     pub subjects: Vec<(Endpoint, Span)>,
     /// Every endpoint the targets stand for, with the target written (for its ports).
-    pub targets: Vec<(Endpoint, &'d Target)>,
+    pub targets: Vec<(Endpoint, &'n Target)>,
 }
 
-/// What reference resolution produces.
-pub(super) struct Resolved<'d> {
+/// What reference resolution produces besides the statements it hands on.
+pub(super) struct Resolved {
     pub exports: ExportIndex,
-    pub statements: Vec<Statement<'d>>,
     /// The `isolate` items, one per pod set and direction (E601 members left out).
     pub isolations: Vec<crate::ir::Isolation>,
 }
 
-/// Resolve every reference of `decls`.
-pub(super) fn resolve<'d>(
-    decls: &'d Declarations,
+/// Resolve every reference of `decls` and of `needs` (the `needs` statements, taken
+/// out of `decls`). Each statement is handed to `check` in every namespace it stands
+/// in as soon as its ends are resolved, and its syntax is freed once it has been
+/// checked: the needs' syntax is most of a large program's tree, and the needs built
+/// from it grow meanwhile, so the two are never whole at once.
+pub(super) fn resolve(
+    decls: &Declarations,
+    needs: Vec<NeedsDecl>,
+    applications: &Applications,
     tables: &Tables,
     diagnostics: &mut Diagnostics,
-) -> Resolved<'d> {
+    mut check: impl FnMut(&ExportIndex, &Statement<'_>, &mut Diagnostics),
+) -> Resolved {
     let mut resolver = Resolver {
         decls,
         tables,
@@ -65,14 +71,12 @@ pub(super) fn resolve<'d>(
     };
     resolver.check_export_namespaces();
     let exports = resolver.export_index();
-    let applications = module_applications(decls);
     // Expand every group once, used or not, so cycles and unknown members are
     // reported once, where the group is defined, and not at every use.
     for (group, decl) in decls.groups.iter().enumerate() {
         let _ = resolver.expand_group(group, decl.name.span, &mut Vec::new());
     }
-    let mut statements = Vec::new();
-    for decl in &decls.needs {
+    for decl in needs {
         let contexts: Vec<(String, Option<Span>)> = match &decl.namespace {
             Some(ns) => vec![(ns.clone(), None)],
             None => applications
@@ -83,7 +87,8 @@ pub(super) fn resolve<'d>(
                 .collect(),
         };
         for (namespace, via_use) in contexts {
-            statements.push(resolver.statement(decl, namespace, via_use));
+            let statement = resolver.statement(&decl, namespace, via_use);
+            check(&exports, &statement, resolver.diagnostics);
         }
     }
     let mut isolations = Vec::new();
@@ -94,14 +99,16 @@ pub(super) fn resolve<'d>(
     isolations.dedup_by(|a, b| (a.pods, a.direction) == (b.pods, b.direction));
     Resolved {
         exports,
-        statements,
         isolations,
     }
 }
 
 /// For every module file, the namespaces its top-level `needs` apply in, each with
 /// the `use` that brought it there.
-fn module_applications(decls: &Declarations) -> FxHashMap<FileId, Vec<(String, Span)>> {
+pub(super) type Applications = FxHashMap<FileId, Vec<(String, Span)>>;
+
+/// The [`Applications`] of every module file of `decls`.
+pub(super) fn module_applications(decls: &Declarations) -> Applications {
     // A module used at the top of another module applies wherever that module does,
     // so `use` between modules are edges followed from each use in a namespace.
     let nested = |u: &&super::declarations::UseDecl| {
@@ -117,7 +124,7 @@ fn module_applications(decls: &Declarations) -> FxHashMap<FileId, Vec<(String, S
         .filter(|(_, d)| d.managed)
         .map(|(n, _)| n)
         .collect();
-    let mut applications: FxHashMap<FileId, Vec<(String, Span)>> = FxHashMap::default();
+    let mut applications = Applications::default();
     let mut seen: FxHashSet<(FileId, String)> = FxHashSet::default();
     for u in decls.uses.iter().filter(|u| !nested(u)) {
         // A `use` outside every namespace of a program file applies in every managed
@@ -160,12 +167,12 @@ struct Resolver<'d, 't, 's> {
 }
 
 impl<'d> Resolver<'d, '_, '_> {
-    fn statement(
+    fn statement<'n>(
         &mut self,
-        decl: &'d NeedsDecl,
+        decl: &'n NeedsDecl,
         namespace: String,
         via_use: Option<Span>,
-    ) -> Statement<'d> {
+    ) -> Statement<'n> {
         // Sized for a reference that is one endpoint (a group may add more).
         let mut subjects = Vec::with_capacity(decl.subjects.len());
         for subject in &decl.subjects {
