@@ -12,9 +12,12 @@
 
 use std::collections::BTreeMap;
 
+mod labels;
+
 pub use crate::ast::{Direction, GuardAction, IdentityStyle, RequirementOp};
 use crate::source::Span;
 use ipnet::IpNet;
+pub use labels::Labels;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NamespaceId(pub u32);
@@ -86,7 +89,7 @@ pub struct Namespace {
     /// `Some` for a namespace set (`namespaces N { select ...; }`): the namespaces whose
     /// labels carry every pair, now and later (empty: every namespace, `select *;`).
     /// `name` is then the program's name for the set, not a namespace's.
-    pub set: Option<BTreeMap<String, String>>,
+    pub set: Option<Labels>,
     /// A namespace set's set-based terms (`select team in (a, b);`), sorted by key.
     pub set_requirements: Vec<Requirement>,
     /// The enforcement written in the program for this namespace, per direction
@@ -215,7 +218,7 @@ pub struct Service {
     pub name: String,
     pub namespace: NamespaceId,
     /// The labels its pods carry: the `select` pairs, or `app=<name>` by default.
-    pub selector: BTreeMap<String, String>,
+    pub selector: Labels,
     /// The set-based terms of its `select` (`k in (a, b)`, `k notin (...)`, `k`,
     /// `!k`), sorted by key (each key once, in `selector` or here).
     pub requirements: Vec<Requirement>,
@@ -260,23 +263,26 @@ impl Requirement {
 }
 
 /// Whether `labels` carry every pair of `equal` and satisfy every requirement.
-pub fn selector_matches(
-    equal: &BTreeMap<String, String>,
+pub fn selector_matches<'a>(
+    equal: impl IntoIterator<Item = (&'a String, &'a String)>,
     requirements: &[Requirement],
     labels: &BTreeMap<String, String>,
 ) -> bool {
-    equal.iter().all(|(k, v)| labels.get(k) == Some(v))
+    equal.into_iter().all(|(k, v)| labels.get(k) == Some(v))
         && requirements.iter().all(|r| r.matches(labels))
 }
 
 /// The labels of a probe pod (or namespace) that a selector matches: its pairs, the
 /// first value of each `in`, and `exists` for a key that must exist (a probe never
 /// carries a key that `notin` or `!` constrains). `verify`'s probes follow this rule.
-pub fn satisfying(
-    equal: &BTreeMap<String, String>,
+pub fn satisfying<'a>(
+    equal: impl IntoIterator<Item = (&'a String, &'a String)>,
     requirements: &[Requirement],
 ) -> BTreeMap<String, String> {
-    let mut labels = equal.clone();
+    let mut labels: BTreeMap<String, String> = equal
+        .into_iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for r in requirements {
         match r.op {
             RequirementOp::In => {
@@ -294,8 +300,11 @@ pub fn satisfying(
 }
 
 /// `app=api, tier in (a, b), !debug`: a selector as the messages show it.
-pub fn selector_text(equal: &BTreeMap<String, String>, requirements: &[Requirement]) -> String {
-    let mut terms: Vec<String> = equal.iter().map(|(k, v)| format!("{k}={v}")).collect();
+pub fn selector_text<'a>(
+    equal: impl IntoIterator<Item = (&'a String, &'a String)>,
+    requirements: &[Requirement],
+) -> String {
+    let mut terms: Vec<String> = equal.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
     terms.extend(requirements.iter().map(Requirement::text));
     terms.join(", ")
 }

@@ -126,7 +126,7 @@ struct ContractNamespace<'a> {
     managed: bool,
     /// A namespace set's labels: what a namespace must carry to be in it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    labels: Option<&'a std::collections::BTreeMap<String, String>>,
+    labels: Option<&'a crate::ir::Labels>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     expressions: Vec<crate::lower::Expression>,
 }

@@ -8,8 +8,6 @@
 //! The tests check the view against a k8s-openapi object built independently
 //! (`tests/lower_support/objects.rs`). Never decides what a policy allows.
 
-use std::collections::BTreeMap;
-
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
 
 use crate::ir::{NamespaceId, Port, PortKind, Ports, Requirement};
@@ -255,7 +253,7 @@ struct SelectorPeer<'a> {
 /// by its labels (`{}` for every namespace).
 enum Namespaces<'a> {
     Named(&'a str),
-    Labels(&'a BTreeMap<String, String>, &'a [Requirement]),
+    Labels(&'a crate::ir::Labels, &'a [Requirement]),
 }
 
 impl Serialize for SelectorPeer<'_> {
@@ -352,7 +350,7 @@ impl Serialize for PodSelector<'_> {
 
 /// A selector of equalities and set-based terms: `matchLabels` (when there are
 /// equalities), then `matchExpressions` (sorted by key), or `{}` with neither.
-struct Terms<'a>(&'a BTreeMap<String, String>, &'a [Requirement]);
+struct Terms<'a>(&'a crate::ir::Labels, &'a [Requirement]);
 
 impl Serialize for Terms<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -64,7 +64,7 @@ impl Plan {
             .map(|id| {
                 let service = program.service(id);
                 let namespace = program.namespace(service.namespace);
-                let mut labels = service.selector.clone();
+                let mut labels = service.selector.to_map();
                 for &label in &self.client_labels[id.0 as usize] {
                     labels.insert(self.labels[label as usize].clone(), "true".to_owned());
                 }

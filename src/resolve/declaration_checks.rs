@@ -16,7 +16,7 @@ use crate::source::Span;
 /// A service body as checked: its selector (empty when there is no `select`), whether
 /// it was written, and its ports sorted by protocol and number.
 pub(super) struct ServiceBody {
-    pub selector: BTreeMap<String, String>,
+    pub selector: ir::Labels,
     pub requirements: Vec<ir::Requirement>,
     pub explicit: bool,
     pub ports: Vec<ir::ServicePort>,
@@ -29,7 +29,7 @@ pub(super) fn service_body(
     body: &[ServiceItem],
     problems: &mut Vec<Diagnostic>,
 ) -> ServiceBody {
-    let mut selector = BTreeMap::new();
+    let mut selector = ir::Labels::new();
     let mut selector_spans: BTreeMap<String, Span> = BTreeMap::new();
     let mut explicit = false;
     let mut requirements = Vec::new();
@@ -87,7 +87,7 @@ pub(super) fn service_body(
 /// One `key = value` of a `select`: kept only if both are valid and the key is new.
 pub(super) fn select_pair(
     pair: &LabelPair,
-    selector: &mut BTreeMap<String, String>,
+    selector: &mut ir::Labels,
     spans: &mut BTreeMap<String, Span>,
     problems: &mut Vec<Diagnostic>,
 ) {

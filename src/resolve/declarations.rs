@@ -28,7 +28,7 @@ pub(crate) struct Loaded {
 pub(crate) struct NamespaceDecl {
     pub managed: bool,
     /// A namespace set's labels (`namespaces N { select ...; }`; empty: every namespace).
-    pub set: Option<BTreeMap<String, String>>,
+    pub set: Option<crate::ir::Labels>,
     pub set_requirements: Vec<ir::Requirement>,
     pub span: Span,
     pub enforcement: EnforcementSlots,
@@ -47,7 +47,7 @@ pub(crate) struct ServiceDecl {
     pub namespace: String,
     pub name: Ident,
     /// The `select` pairs; empty without `select` until assembly adds `app: NAME`.
-    pub selector: BTreeMap<String, String>,
+    pub selector: crate::ir::Labels,
     pub requirements: Vec<ir::Requirement>,
     pub explicit_selector: bool,
     pub ports: Vec<ir::ServicePort>,

@@ -21,7 +21,7 @@ pub(super) fn selector(
     name: &Ident,
     selects: &[SetSelect],
     diagnostics: &mut Diagnostics,
-) -> (BTreeMap<String, String>, Vec<Requirement>) {
+) -> (crate::ir::Labels, Vec<Requirement>) {
     let Some(first) = selects.first() else {
         diagnostics.push(
             Diagnostic::new(
@@ -32,7 +32,7 @@ pub(super) fn selector(
             )
             .with_help("say which namespaces it holds: `select team = ops;` (by their labels) or `select *;` (every namespace)"),
         );
-        return (BTreeMap::new(), Vec::new());
+        return (crate::ir::Labels::new(), Vec::new());
     };
     for again in &selects[1..] {
         diagnostics.push(
@@ -46,7 +46,7 @@ pub(super) fn selector(
             .with_help("write every label on one line: a namespace must carry all of them (`select team = ops, tier = prod;`)"),
         );
     }
-    let mut labels = BTreeMap::new();
+    let mut labels = crate::ir::Labels::new();
     let mut spans: BTreeMap<String, Span> = BTreeMap::new();
     let mut problems = Vec::new();
     let by_name = |key: &crate::ast::Spanned<String>, value: &str| {
@@ -128,7 +128,7 @@ pub(super) fn every_namespace_warnings(program: &Program, diagnostics: &mut Diag
             .map(|ns| program.namespace(ns))
             .filter(|ns| {
                 let none = BTreeMap::new();
-                ns.set.as_ref().is_some_and(BTreeMap::is_empty)
+                ns.set.as_ref().is_some_and(crate::ir::Labels::is_empty)
                     && ns.set_requirements.iter().all(|r| r.matches(&none))
             })
     };

@@ -180,7 +180,7 @@ fn narrow<'a>(candidates: &mut Option<Vec<&'a String>>, values: Vec<&'a String>)
 
 fn values<'a>(service: &'a Service, keys: &[&str]) -> Vec<&'a str> {
     keys.iter()
-        .map(|k| service.selector.get(*k).map_or("", String::as_str))
+        .map(|k| service.selector.get(k).map_or("", String::as_str))
         .collect()
 }
 

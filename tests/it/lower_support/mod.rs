@@ -131,7 +131,7 @@ impl Builder {
             name: name.to_owned(),
             namespace: ns,
             explicit_selector: selector.get("app").is_none_or(|v| v != name),
-            selector,
+            selector: selector.into(),
             requirements: Vec::new(),
             ports: ports.to_vec(),
             span,

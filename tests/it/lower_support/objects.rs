@@ -134,7 +134,7 @@ impl Parts<'_> {
             Selects::Exempt => match_labels(&exempt.key, &exempt.value),
             Selects::Service(id) => {
                 let service = self.0.program.service(id);
-                match_terms(&service.selector, &service.requirements)
+                match_terms(&service.selector.to_map(), &service.requirements)
             }
             Selects::Label(label) => match_labels(&self.0.labels[label as usize], "true"),
         }
@@ -162,7 +162,7 @@ impl Parts<'_> {
     fn namespace_selector(&self, here: NamespaceId, of: NamespaceId) -> Option<LabelSelector> {
         let ns = self.0.program.namespace(of);
         (here != of).then(|| match &ns.set {
-            Some(labels) => match_terms(labels, &ns.set_requirements),
+            Some(labels) => match_terms(&labels.to_map(), &ns.set_requirements),
             None => match_labels(NAMESPACE_NAME_LABEL, &ns.name),
         })
     }
@@ -177,7 +177,10 @@ impl Parts<'_> {
             Peer::Service(id) => {
                 let service = self.0.program.service(id);
                 out.push(NetworkPolicyPeer {
-                    pod_selector: Some(match_terms(&service.selector, &service.requirements)),
+                    pod_selector: Some(match_terms(
+                        &service.selector.to_map(),
+                        &service.requirements,
+                    )),
                     namespace_selector: self.namespace_selector(here, service.namespace),
                     ip_block: None,
                 });
