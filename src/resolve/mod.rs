@@ -47,7 +47,8 @@ pub fn resolve(
     // the needs, whole, side by side).
     let needs = std::mem::take(&mut decls.needs);
     let applications = references::module_applications(&decls);
-    let mut checker = need_checks::NeedChecker::new(&decls, &tables);
+    let most = references::most_needs(&needs, &applications);
+    let mut checker = need_checks::NeedChecker::new(&decls, &tables, most);
     let resolved = references::resolve(
         &decls,
         needs,

@@ -33,12 +33,18 @@ pub(super) struct NeedChecker<'a> {
 }
 
 impl<'a> NeedChecker<'a> {
-    pub(super) fn new(decls: &'a Declarations, tables: &'a Tables) -> Self {
+    /// `most`: at most how many needs the statements make (a count from their syntax,
+    /// [`super::references::most_needs`]). Reserved once, instead of doubling as
+    /// 150,000 needs are pushed; groups can make more, and the vector then grows.
+    /// Growing it by doubling instead lowered the heap peak (the reservation is made
+    /// while all of the needs' syntax is alive) but raised the max RSS under mimalloc
+    /// by 10-20 MB at 50,000 services (docs/performance.md).
+    pub(super) fn new(decls: &'a Declarations, tables: &'a Tables, most: usize) -> Self {
         NeedChecker {
             decls,
             tables,
             used: UsedExports::default(),
-            needs: Vec::new(),
+            needs: Vec::with_capacity(most.min(MAX_RESERVED_NEEDS)),
         }
     }
 
@@ -60,19 +66,17 @@ impl<'a> NeedChecker<'a> {
     }
 
     /// The needs that passed, in statement order, and the exports they used.
-    ///
-    /// The vector grew by doubling and is shrunk here, once the needs' syntax is
-    /// freed. Reserving it whole at the start (from a count of the statements'
-    /// subjects and targets) made the peak of `check`: 17 MB at 50,000 services,
-    /// allocated while all of the needs' syntax was still alive.
-    pub(super) fn finish(mut self) -> Checked {
-        self.needs.shrink_to_fit();
+    pub(super) fn finish(self) -> Checked {
         Checked {
             needs: self.needs,
             used_exports: self.used,
         }
     }
 }
+
+/// A bound on the reservation for a statement list whose groups multiply (the vector
+/// still grows past it if the needs really are that many).
+const MAX_RESERVED_NEEDS: usize = 1 << 22;
 
 /// What the checks read, the exports used so far, and the sink; local to this file.
 struct Checker<'a> {

@@ -103,6 +103,24 @@ pub(super) fn resolve(
     }
 }
 
+/// How many needs `needs` make at most before groups are expanded: one per subject
+/// and target written, in every namespace a statement stands in.
+pub(super) fn most_needs(needs: &[NeedsDecl], applications: &Applications) -> usize {
+    needs
+        .iter()
+        .map(|n| {
+            let contexts = match n.namespace {
+                Some(_) => 1,
+                None => applications.get(&n.file).map_or(0, Vec::len),
+            };
+            n.subjects
+                .len()
+                .saturating_mul(n.targets.len())
+                .saturating_mul(contexts)
+        })
+        .fold(0, usize::saturating_add)
+}
+
 /// For every module file, the namespaces its top-level `needs` apply in, each with
 /// the `use` that brought it there.
 pub(super) type Applications = FxHashMap<FileId, Vec<(String, Span)>>;
