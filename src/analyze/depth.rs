@@ -187,6 +187,9 @@ impl Scan {
 }
 
 #[cfg(test)]
+mod depth_random_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
