@@ -39,10 +39,6 @@ impl Labels {
         self.position(key).ok().map(|i| &self.pairs[i].1)
     }
 
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.position(key).is_ok()
-    }
-
     /// Set `key` to `value`; the value it had before, if any (as `BTreeMap::insert`).
     pub fn insert(&mut self, key: String, value: String) -> Option<String> {
         match self.position(&key) {
@@ -64,10 +60,6 @@ impl Labels {
 
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
         self.pairs.iter().map(|(k, _)| k)
-    }
-
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
-        self.pairs.iter().map(|(_, v)| v)
     }
 
     pub fn len(&self) -> usize {
@@ -92,23 +84,6 @@ impl<'a> IntoIterator for &'a Labels {
     >;
     fn into_iter(self) -> Self::IntoIter {
         self.pairs.iter().map(|(k, v)| (k, v))
-    }
-}
-
-impl FromIterator<(String, String)> for Labels {
-    /// Later pairs replace earlier ones of the same key, as collecting a map does.
-    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
-        let mut labels = Labels::new();
-        for (k, v) in iter {
-            labels.insert(k, v);
-        }
-        labels
-    }
-}
-
-impl<const N: usize> From<[(String, String); N]> for Labels {
-    fn from(pairs: [(String, String); N]) -> Self {
-        pairs.into_iter().collect()
     }
 }
 
@@ -178,16 +153,11 @@ mod tests {
         assert_eq!(labels.to_map(), expected);
         for key in ["app", "b", "tier", "zone", "a", "c", "zz", ""] {
             assert_eq!(labels.get(key), expected.get(key), "get {key}");
-            assert_eq!(labels.contains_key(key), expected.contains_key(key));
         }
         assert_eq!(Labels::from(expected.clone()), labels);
         assert_eq!(
             labels.keys().collect::<Vec<_>>(),
             expected.keys().collect::<Vec<_>>()
-        );
-        assert_eq!(
-            labels.values().collect::<Vec<_>>(),
-            expected.values().collect::<Vec<_>>()
         );
     }
 

@@ -43,8 +43,8 @@ pub fn resolve(
     collect::check_guard(&decls, diagnostics);
     let tables = ids::Tables::new(&decls);
     // The needs' syntax is read by nothing after its checks: `references` frees each
-    // statement's as soon as it is checked (the peak of `check` was the syntax and
-    // the needs, whole, side by side).
+    // statement's as soon as it is checked, so the syntax and the needs built from it
+    // are never both whole.
     let needs = std::mem::take(&mut decls.needs);
     let applications = references::module_applications(&decls);
     let most = references::most_needs(&needs, &applications);
