@@ -189,3 +189,58 @@ spec: {podSelector: {}}
         err.message
     );
 }
+
+/// A ReplicaSet, a ReplicationController and a Job written as objects (not as the
+/// pods they own) are each one workload with their template's labels; a
+/// ReplicationController without a template is still one, with no labels.
+#[test]
+fn replica_sets_replication_controllers_and_jobs_become_workloads() {
+    const OWNERS: &str = "
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: cache, namespace: shop}
+spec:
+  selector: {matchLabels: {app: cache}}
+  template:
+    metadata: {labels: {app: cache}}
+    spec: {containers: [{name: c, image: i, ports: [{containerPort: 6379}]}]}
+---
+apiVersion: v1
+kind: ReplicationController
+metadata: {name: legacy, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: legacy}}
+    spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: migrate}}
+    spec: {containers: [{name: c, image: i}], restartPolicy: Never}
+---
+apiVersion: v1
+kind: ReplicationController
+metadata: {name: empty, namespace: shop}
+";
+    let cluster = load_texts([("owners.yaml", OWNERS)]).unwrap();
+    let found: Vec<(String, Option<String>)> = cluster
+        .workloads()
+        .iter()
+        .map(|w| (w.to_string(), w.labels.get("app").cloned()))
+        .collect();
+    let expected = [
+        ("shop/cache[ReplicaSet]", Some("cache")),
+        ("shop/legacy[ReplicationController]", Some("legacy")),
+        ("shop/migrate[Job]", Some("migrate")),
+        ("shop/empty[ReplicationController]", None),
+    ];
+    let expected: Vec<(String, Option<String>)> = expected
+        .iter()
+        .map(|(w, app)| ((*w).to_owned(), app.map(str::to_owned)))
+        .collect();
+    assert_eq!(found, expected);
+    assert_eq!(cluster.workloads()[0].ports[0].port, 6379);
+}
