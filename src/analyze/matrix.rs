@@ -48,24 +48,6 @@ pub struct ConnList {
 }
 
 impl ConnList {
-    /// All peers (workloads, then external ranges), in no particular order.
-    pub fn peers(&self) -> &[PeerId] {
-        &self.peers
-    }
-
-    /// The printed name of a peer (`ns/name[Kind]`, `a-b[External]`).
-    pub fn name(&self, peer: usize) -> &str {
-        self.names.get(peer).map_or("", String::as_str)
-    }
-
-    pub fn len(&self) -> usize {
-        self.edges.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.edges.is_empty()
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = Connection<'_>> + '_ {
         self.edges.iter().map(|&(s, d, c)| Connection {
             src: self.peers[s as usize],

@@ -244,3 +244,31 @@ metadata: {name: empty, namespace: shop}
     assert_eq!(found, expected);
     assert_eq!(cluster.workloads()[0].ports[0].port, 6379);
 }
+
+/// `render` gives, in every format, exactly the text `write` streams, and the text
+/// names the connection that is there.
+#[test]
+fn render_is_what_write_streams() {
+    use netpc::analyze::{Analysis, Format, Options, render, write};
+    const APP: &str = "
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: shop, labels: {app: db}}
+spec: {containers: [{name: c, image: i}]}
+";
+    let cluster = load_texts([("app.yaml", APP)]).unwrap();
+    let analysis = Analysis::new(&cluster, Options::default()).unwrap();
+    let list = analysis.connlist();
+    for format in [Format::Text, Format::Json, Format::Md, Format::Dot] {
+        let mut streamed = Vec::new();
+        write(&list, &cluster, format, &mut streamed).unwrap();
+        let rendered = render(&list, &cluster, format);
+        assert_eq!(rendered.as_bytes(), streamed.as_slice(), "{format:?}");
+        assert!(rendered.contains("shop/db[Pod]"), "{format:?}: {rendered}");
+    }
+}
