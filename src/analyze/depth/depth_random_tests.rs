@@ -45,7 +45,8 @@ fn scalar(rng: &mut Rng) -> String {
         4 => format!("\"{noise}\""),
         5 => format!("!t '{noise}'"),
         6 => format!("&a{} \"{noise}\"", rng.below(9)),
-        7 => format!("plain {}", rng.pick(&["text", "a-b", "c?d"])),
+        // `#` after a non-blank is text, not a comment, even before a blank.
+        7 => format!("plain {}", rng.pick(&["text", "a-b", "c?d", "a# b", "x#y"])),
         _ => format!("'{noise}\n  {noise}'"),
     }
 }
@@ -53,10 +54,11 @@ fn scalar(rng: &mut Rng) -> String {
 /// Between two entries of a flow collection: a comma, perhaps a line break, perhaps
 /// a comment (a comment needs a blank before it, and the line ends there).
 fn separator(rng: &mut Rng) -> String {
-    match rng.below(4) {
+    match rng.below(5) {
         0 => ", ".to_owned(),
         1 => ",\n  ".to_owned(),
         2 => format!(", # {}\n  ", rng.pick(&["[[[", "]]", "{", "'", "\""])),
+        3 => format!(" #{}\n  , ", rng.pick(&["[[[", "]]", "{'", "\"["])),
         _ => ",".to_owned(),
     }
 }
