@@ -32,9 +32,9 @@ struct Scan {
     quote: Option<u8>,
     /// Skip lines indented more than this (and blank ones): a block scalar's content.
     literal: Option<(usize, usize)>,
-    /// In flow context: inside a plain scalar (which can span lines).
-    plain: bool,
-    /// In flow context: the next token starts here (after `[`, `{`, `,`, `: `).
+    /// In flow context: the next token starts here (after `[`, `{`, `,`, `: `). A line
+    /// break does not start one: in YAML a node right after another, on the next line,
+    /// is an error (or, after a plain scalar, more of the same scalar).
     token_start: bool,
 }
 
@@ -42,6 +42,29 @@ struct TooDeep;
 
 fn blank(b: Option<&u8>) -> bool {
     matches!(b, None | Some(b' ' | b'\t' | b'\r'))
+}
+
+/// Where the tag (`!`) or anchor (`&`) at `line[i]` ends, as libyaml's scanner (serde_yaml's)
+/// reads it: an anchor's name is letters, digits, `-` and `_`; a verbatim tag `!<...>` ends
+/// after its `>`; any other tag is `!` and the characters of a URI except `,`, `[` and `]`.
+/// So `[!t,[...]]` and `[&a,[...]]` are a tagged or anchored empty entry and then a nested
+/// collection that counts. What follows a tag or an anchor that YAML refuses (`!t[`) is
+/// scanned as usual, so it can only count more.
+fn property_end(line: &[u8], i: usize) -> usize {
+    let name = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_');
+    let rest = &line[i + 1..];
+    let length = if line[i] == b'&' {
+        rest.iter().take_while(|b| name(b)).count()
+    } else if rest.first() == Some(&b'<') {
+        rest.iter()
+            .position(|&b| b == b'>')
+            .map_or(rest.len(), |end| end + 1)
+    } else {
+        rest.iter()
+            .take_while(|&b| name(b) || b";/?:@&=+$.%!~*'()".contains(b))
+            .count()
+    };
+    i + 1 + length
 }
 
 impl Scan {
@@ -86,15 +109,13 @@ impl Scan {
                 return Ok(());
             }
             let node_here = if self.depth > 0 {
-                self.token_start && !self.plain
+                self.token_start
             } else {
                 value
             };
             if matches!(b, b'!' | b'&') && node_here {
                 // A tag or an anchor: the node starts after it.
-                while i < line.len() && !blank(line.get(i)) {
-                    i += 1;
-                }
+                i = property_end(line, i);
                 continue;
             }
             if self.depth > 0 {
@@ -104,15 +125,12 @@ impl Scan {
             }
             i += 1;
         }
-        if self.depth > 0 {
-            self.token_start |= !self.plain;
-        }
         Ok(())
     }
 
     fn open(&mut self) -> Result<(), TooDeep> {
         self.depth += 1;
-        (self.plain, self.token_start) = (false, true);
+        self.token_start = true;
         if self.depth > MAX_FLOW_DEPTH {
             return Err(TooDeep);
         }
@@ -126,11 +144,11 @@ impl Scan {
             b'[' | b'{' => return self.open(),
             b']' | b'}' => {
                 self.depth -= 1;
-                (self.plain, self.token_start) = (false, false);
+                self.token_start = false;
             }
-            b',' => (self.plain, self.token_start) = (false, true),
+            b',' => self.token_start = true,
             b':' if blank(next) || matches!(next, Some(b',' | b'[' | b']' | b'{' | b'}')) => {
-                (self.plain, self.token_start) = (false, true);
+                self.token_start = true;
             }
             b' ' | b'\t' | b'\r' => {}
             b'\'' | b'"' if self.token_start => {
@@ -139,8 +157,8 @@ impl Scan {
             }
             // `? ` and `- ` are indicators; followed by text they begin a plain scalar.
             b'?' | b'-' if self.token_start && blank(next) => {}
-            _ if self.token_start => (self.plain, self.token_start) = (true, false),
-            _ => {}
+            // Anything else is (inside) a plain scalar: no node starts until `,` or `: `.
+            _ => self.token_start = false,
         }
         Ok(())
     }
@@ -153,7 +171,7 @@ impl Scan {
             b':' if blank(next) => *value = true,
             b'[' | b'{' if *value => {
                 self.depth = 1;
-                (self.plain, self.token_start) = (false, true);
+                self.token_start = true;
             }
             b'\'' | b'"' if *value => {
                 self.quote = Some(line[i]);
@@ -186,6 +204,8 @@ impl Scan {
     }
 }
 
+#[cfg(test)]
+mod depth_case_tests;
 #[cfg(test)]
 mod depth_random_tests;
 

@@ -1,6 +1,6 @@
 //! [`check_flow_depth`] against serde_yaml on random documents: flow collections nested
 //! around the limit, with the scalars that hide brackets (quoted, with escapes and
-//! doubled quotes, after tags and anchors), comments, block scalars, plain scalars with
+//! doubled quotes, after tags and anchors), tagged and anchored empty entries, comments, block scalars, plain scalars with
 //! `-` and `?`, and line breaks inside flow collections. serde_yaml's own reading
 //! is the oracle: the depth of the value it reads is the flow depth (the documents
 //! nest only in flow collections), and the pre-scan must refuse exactly the documents
@@ -76,6 +76,9 @@ fn collection(rng: &mut Rng, depth: usize, out: &mut String) {
         }
         if mapping {
             out.push_str(&format!("k{entry}: "));
+        } else if rng.below(6) == 0 {
+            // A tagged or anchored empty entry: the tag or anchor ends at the comma.
+            out.push_str(rng.pick(&["!e,", "&e,", "!!str,", "!<a,b> ,", "!e%2C, "]));
         }
         if entry == deep_at && depth > 1 {
             if rng.below(4) == 0 {
