@@ -231,8 +231,9 @@ impl Analysis<'_> {
         let mut naming: Vec<Vec<u32>> = vec![Vec::new(); dst_side.len()];
         for s in 0..src_side.len() {
             let s32 = u32::try_from(s).unwrap_or(u32::MAX);
+            // Rows are per class: an address (s >= classes) has none.
             match egress_rows.get(s).and_then(Option::as_ref) {
-                Some(row) if s < classes => {
+                Some(row) => {
                     for (d, _) in &row.some {
                         naming[*d as usize].push(s32);
                     }
@@ -245,10 +246,10 @@ impl Analysis<'_> {
         }
         let all = ConnSet::all();
         let egress_of = |s: u32, d: usize| -> &ConnSet {
-            match egress_rows.get(s as usize).and_then(Option::as_ref) {
-                Some(row) if (s as usize) < classes => row.get(d),
-                _ => &all,
-            }
+            egress_rows
+                .get(s as usize)
+                .and_then(Option::as_ref)
+                .map_or(&all, |row| row.get(d))
         };
         let mut interner = Interner::default();
         let mut class_edges: Vec<(u32, u32, u32)> = Vec::new();

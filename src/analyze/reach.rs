@@ -53,7 +53,8 @@ pub struct Reach<'a> {
 
 impl Reach<'_> {
     /// Whether every pair must be evaluated (the cluster has nodes or hostNetwork
-    /// pods treated as nodes); then [`Reach::named`] names every workload.
+    /// pods treated as nodes); then [`Reach::named`] and the defaults do not tell the
+    /// pairs apart, and the caller must compare every pair.
     pub fn exhaustive(&self) -> bool {
         self.exhaustive
     }
@@ -78,7 +79,7 @@ impl Reach<'_> {
     pub fn named(&self, src: WorkloadId) -> Vec<WorkloadId> {
         let classes = &self.analysis.classes;
         match &self.named[self.analysis.class_of[src]] {
-            Some(list) if !self.exhaustive => list
+            Some(list) => list
                 .iter()
                 .flat_map(|&c| classes[c as usize].workloads.iter().copied())
                 .collect(),

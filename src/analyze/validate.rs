@@ -454,6 +454,72 @@ mod tests {
         assert!(parse_cidr("10.0.0.0").is_err());
     }
 
+    fn policy(metadata: &str, spec: &str) -> NetworkPolicy {
+        let text = format!(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {metadata}\nspec: {spec}\n"
+        );
+        serde_yaml::from_str(&text).unwrap()
+    }
+
+    fn fields(issues: &[Issue]) -> Vec<&str> {
+        issues.iter().map(|i| i.field.as_str()).collect()
+    }
+
+    /// A namespace, when one is given, must be a DNS-1123 label; an empty one is the
+    /// same as none (the object lands in the default namespace).
+    #[test]
+    fn a_given_namespace_must_be_a_label() {
+        let named = |ns: &str| {
+            validate_policy_name(&policy(&format!("{{name: p, namespace: {ns:?}}}"), "{}"))
+        };
+        assert_eq!(fields(&named("Team_A")), ["metadata.namespace"]);
+        assert_eq!(fields(&named("a.b")), ["metadata.namespace"]);
+        assert!(named("team-a").is_empty());
+        assert!(named("").is_empty());
+        assert!(validate_policy_name(&policy("{name: p}", "{}")).is_empty());
+    }
+
+    /// A named port can only match when some peer of its egress rule is a pod: rules
+    /// whose peers are all ipBlocks are refused, each named port at its path.
+    #[test]
+    fn named_ports_toward_ip_blocks_only() {
+        let lint = |spec: &str| lint_named_port_to_ip_blocks(&policy("{name: p}", spec));
+        let blocks = "[{ipBlock: {cidr: 10.0.0.0/8}}, {ipBlock: {cidr: 192.168.0.0/16}}]";
+        let issues = lint(&format!(
+            "{{egress: [{{to: [{{podSelector: {{}}}}], ports: [{{port: http}}]}}, {{to: {blocks}, ports: [{{port: 80}}, {{port: dns}}]}}]}}"
+        ));
+        assert_eq!(fields(&issues), ["spec.egress[1].ports[1].port"]);
+        assert!(issues[0].message.contains("`dns`"), "{}", issues[0].message);
+        let mixed = "[{ipBlock: {cidr: 10.0.0.0/8}}, {podSelector: {}}]";
+        assert!(
+            lint(&format!(
+                "{{egress: [{{to: {mixed}, ports: [{{port: http}}]}}]}}"
+            ))
+            .is_empty()
+        );
+        assert!(lint("{egress: [{ports: [{port: http}]}]}").is_empty());
+        assert!(
+            lint("{ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}}], ports: [{port: http}]}]}")
+                .is_empty()
+        );
+    }
+
+    /// `endPort` may equal `port` (a range of one), never be below it.
+    #[test]
+    fn an_end_port_may_equal_the_port() {
+        let ports = |end: u16| {
+            validate_policy(&policy(
+                "{name: p}",
+                &format!(
+                    "{{podSelector: {{}}, ingress: [{{ports: [{{port: 80, endPort: {end}}}]}}]}}"
+                ),
+            ))
+        };
+        assert!(ports(80).is_empty(), "{:?}", fields(&ports(80)));
+        assert!(ports(81).is_empty());
+        assert_eq!(fields(&ports(79)), ["spec.ingress[0].ports[0].endPort"]);
+    }
+
     #[test]
     fn names() {
         assert!(is_dns1123_subdomain("web.v1-a"));

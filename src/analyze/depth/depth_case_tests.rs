@@ -20,6 +20,8 @@ const READ_BY_YAML: &[(&str, bool)] = &[
     ("[!<a]b>,OPENCLOSE]", true),
     ("[!<a,b> OPENCLOSE]", true),
     ("{\"a\":!t OPENCLOSE}", true),
+    // The `>` that ends a verbatim tag is not a folded scalar's indicator.
+    ("a: !<tag:x> OPENCLOSE", true),
     // `:` and `-` followed by text are inside a plain scalar, so the quote after them
     // is text, and the scalar ends at `]`.
     ("[[a:'x], OPENCLOSE]", true),
