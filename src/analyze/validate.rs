@@ -441,6 +441,14 @@ mod tests {
         assert!(check_label_value("v1.2_x-Y").is_ok());
         assert!(check_label_value("$backendservice").is_err());
         assert!(check_label_value("-a").is_err());
+        // At most 63 characters in a key's name and in a value.
+        let (most, over) = ("a".repeat(63), "a".repeat(64));
+        assert!(check_label_key(&most).is_ok());
+        assert!(check_label_key(&format!("example.com/{most}")).is_ok());
+        assert!(check_label_key(&format!("example.com/{over}")).is_err());
+        assert!(check_label_value(&most).is_ok());
+        assert!(check_label_value(&over).is_err());
+        assert!(check_label_value(&"a".repeat(200)).is_err());
     }
 
     #[test]

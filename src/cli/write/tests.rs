@@ -265,6 +265,44 @@ fn compare_remembers_only_the_files_it_found_unchanged() {
     }
 }
 
+/// A rebuild that changes one file, in the first chunk or a later one, writes that
+/// file and links every other one, the manifest too: what `compare` remembered is
+/// looked up by each file's own index, whatever chunk the writer takes it in.
+#[cfg(unix)]
+#[test]
+fn a_rebuild_links_by_each_files_own_index() {
+    use super::tree::WRITE_CHUNK;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let texts: Vec<(String, String)> = (0..3 * WRITE_CHUNK + 7)
+        .map(|i| (format!("f/{i:05}.yaml"), format!("t{i}\n")))
+        .collect();
+    let entries: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (&**p, &**t)).collect();
+    let built = files(&entries);
+    for changed in [5, WRITE_CHUNK + 10, 2 * WRITE_CHUNK + 3] {
+        write(&out, &built).unwrap();
+        let manifest = inode(&out.join(MANIFEST));
+        let kept = inode(&out.join(&built[changed + 1].path));
+        let mut edited = built.clone();
+        edited[changed].text = "other\n".to_owned();
+        write(&out, &edited).unwrap();
+        let got = read_tree(&out);
+        for file in &edited {
+            assert_eq!(
+                got[&file.path], file.text,
+                "{} after changing {changed}",
+                file.path
+            );
+        }
+        assert_eq!(inode(&out.join(MANIFEST)), manifest, "the manifest is kept");
+        assert_eq!(
+            inode(&out.join(&built[changed + 1].path)),
+            kept,
+            "{changed}"
+        );
+    }
+}
+
 #[test]
 fn unchanged_generated_files_are_kept_as_they_are() {
     let tmp = tempfile::tempdir().unwrap();
