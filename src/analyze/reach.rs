@@ -3,9 +3,10 @@
 //! differ from a default, in time linear in the rules instead of quadratic in the
 //! pods. For a pair of distinct pods `(a, b)` where `b` is not [`Reach::named`] by `a`
 //! (no selector or ipBlock peer of `a`'s egress rules matches `b`, none of `b`'s
-//! ingress rules matches `a`), [`Analysis::allowed`] equals [`Reach::default_between`]:
-//! what `a`'s egress rules without peers allow met with what `b`'s ingress rules
-//! without peers allow. Owns that index and nothing else; it must never read files or
+//! ingress rules matches `a`), [`Analysis::allowed`] is the [`Baseline::meet`] of
+//! `a`'s [`Reach::egress_default`] and `b`'s [`Reach::ingress_default`]: what `a`'s
+//! egress rules without peers allow met with what `b`'s ingress rules without peers
+//! allow. Owns that index and nothing else; it must never read files or
 //! print.
 
 use rustc_hash::FxHashMap;
@@ -69,13 +70,8 @@ impl Reach<'_> {
         &self.ingress[self.analysis.class_of[w]]
     }
 
-    /// The allowed connections from `src` to `dst` when `dst` is not named by `src`.
-    pub fn default_between(&self, src: WorkloadId, dst: WorkloadId) -> ConnSet {
-        self.egress_default(src).meet(self.ingress_default(dst))
-    }
-
-    /// The workloads whose connections from `src` may differ from
-    /// [`Reach::default_between`] (unsorted; may include `src` itself).
+    /// The workloads whose connections from `src` may differ from the meet of the
+    /// two ends' defaults (unsorted; may include `src` itself).
     pub fn named(&self, src: WorkloadId) -> Vec<WorkloadId> {
         let classes = &self.analysis.classes;
         match &self.named[self.analysis.class_of[src]] {

@@ -3,7 +3,8 @@
 //! group) of the source reaches the destination and no policy rule names either end
 //! for the other ([`Reach::named`]), the expectation is "everything" if neither end is
 //! restricted and "nothing" otherwise, and the evaluator's answer is the meet of the
-//! two ends' rules for every peer ([`Reach::default_between`]). Both depend only on a
+//! two ends' rules for every peer ([`Reach::egress_default`] met with
+//! [`Reach::ingress_default`]). Both depend only on a
 //! class of the source (restricted egress, egress baseline) and a class of the
 //! destination (restricted ingress, ingress baseline), so they are compared once per
 //! pair of classes, and only the pods of classes that disagree join the list. Time is
