@@ -3,16 +3,19 @@
 //! every pair one by one, also when the manifests are wrong: random programs of the
 //! differential generator and the examples, with their compiled policies broken on
 //! purpose (a policy deleted, a rule opened to every peer or every port, a policy
-//! selecting every pod, an allow-all policy added), verified both ways.
+//! selecting every pod, an allow-all policy added, egress to every peer on a named
+//! port), verified both ways.
 use crate::common;
 use crate::generator;
 
 use std::path::PathBuf;
 
 use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicySpec,
+    NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPort,
+    NetworkPolicySpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use netpc::analyze::IpBlockPods;
 use netpc::ir::{EnforcementOverride, Program};
 use netpc::output::Folder;
@@ -29,7 +32,7 @@ fn mutate(folder: &mut Folder, how: u32, at: u32) {
     let index = at as usize % folder.policies.len();
     let policy = &mut folder.policies[index].0;
     let spec = policy.spec.get_or_insert_with(Default::default);
-    match how % 6 {
+    match how % 7 {
         0 => {
             folder.policies.remove(index);
         }
@@ -50,6 +53,17 @@ fn mutate(folder: &mut Folder, how: u32, at: u32) {
             }
         }
         3 => spec.pod_selector = Some(LabelSelector::default()),
+        6 => {
+            // Egress to every peer on a named port: it resolves on each destination,
+            // so no default settles the source's pairs.
+            for rule in spec.egress.iter_mut().flatten() {
+                rule.to = None;
+                rule.ports = Some(vec![NetworkPolicyPort {
+                    port: Some(IntOrString::String("metrics".to_owned())),
+                    ..Default::default()
+                }]);
+            }
+        }
         4 => {
             let namespace = policy.metadata.namespace.clone();
             folder
@@ -177,7 +191,7 @@ fn every_mutation_of_the_examples_gives_the_same_report_both_ways() {
         let (program, _) = netpc::check(&mut sources, &roots, &common::DiskLoader);
         let program = program.unwrap();
         let base = compiled(&program, EnforcementOverride::default());
-        for how in 0..6 {
+        for how in 0..7 {
             for at in 0..base.policies.len() as u32 {
                 let mut folder = base.clone();
                 mutate(&mut folder, how, at);
