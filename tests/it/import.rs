@@ -496,3 +496,68 @@ fn generated_programs_round_trip_exactly() {
         inexact.first()
     );
 }
+
+/// A workload found both in the manifests and in `--workloads` is one workload: the
+/// service it alone matches takes its name (`api-server`, not the `app` label's
+/// `api`), as when it is given once.
+#[test]
+fn a_workload_given_twice_is_one() {
+    let deployment = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api-server, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec: {containers: [{name: c, image: x}]}
+";
+    let policy = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  policyTypes: [Ingress]
+  ingress: [{from: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: 8080}]}]
+";
+    let load = |texts: &[(&str, &str)]| netpc::analyze::load_texts(texts.iter().copied()).unwrap();
+    let original = load(&[("policy.yaml", policy), ("deployment.yaml", deployment)]);
+    let workloads = load(&[("deployment.yaml", deployment)]);
+    let once = netpc::import::import(&load(&[("policy.yaml", policy)]), &workloads);
+    let twice = netpc::import::import(&original, &workloads);
+    let text = |imported: &netpc::import::Imported| {
+        imported
+            .files
+            .iter()
+            .map(|f| format!("{}:\n{}", f.path, f.text))
+            .collect::<String>()
+    };
+    assert!(
+        text(&once).contains("service api-server"),
+        "{}",
+        text(&once)
+    );
+    assert_eq!(text(&twice), text(&once));
+}
+
+/// A Namespace object of the manifests with no policy and no workload is still
+/// imported, as an external namespace (a selector's peer may stand for it).
+#[test]
+fn a_namespace_with_nothing_in_it_is_still_known() {
+    let policy = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  policyTypes: [Ingress]
+  ingress: [{from: [{namespaceSelector: {matchLabels: {team: obs}}}], ports: [{port: 9100}]}]
+";
+    let namespace = "apiVersion: v1
+kind: Namespace
+metadata: {name: monitoring, labels: {team: obs}}
+";
+    let texts = [("policy.yaml", policy), ("namespace.yaml", namespace)];
+    let cluster = netpc::analyze::load_texts(texts.iter().copied()).unwrap();
+    let imported = netpc::import::import(&cluster, &cluster.clone());
+    let all: String = imported.files.iter().map(|f| f.text.clone()).collect();
+    assert!(all.contains("external namespace monitoring {}"), "{all}");
+}
