@@ -235,6 +235,15 @@ fn many_files_are_all_written() {
     assert_eq!(check(&out, &files).unwrap(), []);
 }
 
+/// 1,543 files: three of the writer's chunks and part of a fourth.
+fn three_chunks_and_more() -> Vec<File> {
+    let texts: Vec<(String, String)> = (0..3 * super::tree::WRITE_CHUNK + 7)
+        .map(|i| (format!("f/{i:05}.yaml"), format!("t{i}\n")))
+        .collect();
+    let entries: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (&**p, &**t)).collect();
+    files(&entries)
+}
+
 /// `compare` remembers exactly the files it found unchanged before the first
 /// difference (the writer links those without reading them again) and never one
 /// that changed, whatever the chunk and thread the difference falls in.
@@ -244,11 +253,7 @@ fn compare_remembers_only_the_files_it_found_unchanged() {
     use super::tree::{WRITE_CHUNK, compare};
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let texts: Vec<(String, String)> = (0..3 * WRITE_CHUNK + 7)
-        .map(|i| (format!("f/{i:05}.yaml"), format!("t{i}\n")))
-        .collect();
-    let entries: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (&**p, &**t)).collect();
-    let built = files(&entries);
+    let built = three_chunks_and_more();
     write(&out, &built).unwrap();
     let interrupt = Interrupt::arm(&out);
     let same = compare(&out, &built, &interrupt).unwrap();
@@ -274,11 +279,7 @@ fn a_rebuild_links_by_each_files_own_index() {
     use super::tree::WRITE_CHUNK;
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let texts: Vec<(String, String)> = (0..3 * WRITE_CHUNK + 7)
-        .map(|i| (format!("f/{i:05}.yaml"), format!("t{i}\n")))
-        .collect();
-    let entries: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (&**p, &**t)).collect();
-    let built = files(&entries);
+    let built = three_chunks_and_more();
     for changed in [5, WRITE_CHUNK + 10, 2 * WRITE_CHUNK + 3] {
         write(&out, &built).unwrap();
         let manifest = inode(&out.join(MANIFEST));
