@@ -99,7 +99,7 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
     if let Some(manifests) = &real {
         return real_workloads(args, program, &folder, manifests, sources);
     }
-    let result = verify::verify(program, &folder, verify_options(&compiled, enforcement));
+    let result = verify::verify(program, folder, verify_options(&compiled, enforcement));
     match result {
         Ok(found) => {
             let text = match args.format {

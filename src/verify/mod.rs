@@ -13,7 +13,7 @@
 //! let compiled = netpc::compile(input, options);                    // the program and its plan
 //! let plan = compiled.plan.unwrap();
 //! let folder = verify::compiled(&plan)?;                             // or output::read(files)?
-//! let report = verify::verify(&plan.program, &folder, verify::Options::default())?;
+//! let report = verify::verify(&plan.program, folder, verify::Options::default())?;
 //! report.matches();                                               // exit status 0 / 1
 //! print!("{}", verify::render(&report, &program, &sources));
 //! // the expected side alone, for diff/graph/explain:

@@ -401,7 +401,7 @@ fn verify(text: &str, spec: &str) -> netpc::verify::Report {
         plugin: Some(profile.plugin.name),
         ..Default::default()
     };
-    netpc::verify::verify(&plan.program, &folder, options).unwrap()
+    netpc::verify::verify(&plan.program, folder, options).unwrap()
 }
 
 const INTERNET_TO_API: &str = "external internet = 0.0.0.0/0;\nnamespace shop {\n  use std/dns;\n  service api { port 443; }\n  internet needs api:443;\n}\n";

@@ -56,7 +56,7 @@ fn every_example_allows_exactly_what_it_declares() {
             .unwrap();
             let report = verify::verify(
                 &program,
-                &manifests,
+                manifests,
                 verify::Options {
                     enforcement,
                     ..Default::default()

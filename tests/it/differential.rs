@@ -65,7 +65,7 @@ fn verify_text(
     };
     let report = verify::verify(
         &program,
-        &manifests,
+        manifests,
         verify::Options {
             enforcement,
             ..Default::default()

@@ -25,7 +25,7 @@ fn load(example: &str) -> (Sources, Program, netpc::output::Folder) {
 }
 
 fn run(program: &Program, manifests: &netpc::output::Folder) -> Report {
-    verify::verify(program, manifests, Default::default()).unwrap()
+    verify::verify(program, manifests.clone(), Default::default()).unwrap()
 }
 
 fn policy<'m>(

@@ -114,8 +114,8 @@ fn same_both_ways(
             ipblock_pods,
             plugin: None,
         };
-        let classes = verify::verify_pairs(program, folder, options, Pairs::Classes);
-        let every = verify::verify_pairs(program, folder, options, Pairs::Every);
+        let classes = verify::verify_pairs(program, folder.clone(), options, Pairs::Classes);
+        let every = verify::verify_pairs(program, folder.clone(), options, Pairs::Every);
         let (classes, every) = (format!("{classes:?}"), format!("{every:?}"));
         if classes != every {
             return Err(format!(
