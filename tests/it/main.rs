@@ -52,6 +52,7 @@ mod lower_spec;
 mod lower_support;
 mod lsp;
 mod output_layout;
+mod output_read;
 mod render_limits;
 mod robustness;
 mod syntax;
