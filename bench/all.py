@@ -133,6 +133,28 @@ class Bench:
                             "--namespaces", str(max(20, pods // 250))], check=True)
         return path
 
+    def changed(self, n):
+        """The n-service program with every tenth service's last need dropped: a diff
+        that changes n / 10 connections (the identical diff of `insight` changes none).
+        """
+        src, path = self.program(n), os.path.join(self.work, f"c{n}")
+        if os.path.isdir(path):
+            return path
+        os.makedirs(path)
+        need = re.compile(r"^(svc-(\d+)) needs (.*);$")
+        for name in sorted(os.listdir(src)):
+            lines = []
+            with open(os.path.join(src, name)) as f:
+                for line in f:
+                    m = need.match(line)
+                    parts = m.group(3).split(", ") if m else []
+                    if m and int(m.group(2)) % 10 == 0 and len(parts) > 1:
+                        line = f"{m.group(1)} needs {', '.join(parts[:-1])};\n"
+                    lines.append(line)
+            with open(os.path.join(path, name), "w") as f:
+                f.write("".join(lines))
+        return path
+
     def compiled(self, n):
         """A compiled output folder of the n-service program (for diff, graph)."""
         path = os.path.join(self.work, f"out{n}")
@@ -213,6 +235,15 @@ class Bench:
             self.row(f"`{name}`: 5,000 → 50,000",
                      f"{ratio(b, a)} ({a.wall_text()} → {b.wall_text()})", "≤ 11x", [a, b])
 
+    def diffchanged(self):
+        small, large = (Series(f"diff changed {n}", [self.netpc, "diff", self.compiled(n),
+                                                       self.changed(n)], ok=(0, 1))
+                        for n in (5000, 50000))
+        rounds([small, large], self.args.runs, self.args.timeout)
+        self.row("`diff` with a tenth of the services changed: 5,000 → 50,000",
+                 f"{ratio(large, small)} ({small.wall_text()} → {large.wall_text()})", "≤ 11x",
+                 [small, large])
+
     def big(self):
         small, large = self.stdout(50000), self.stdout(500000)
         rounds([small, large], self.args.runs, self.args.timeout)
@@ -234,7 +265,7 @@ def main():
     parser.add_argument("--netpc", default=os.path.join(REPO, "target/release/netpc"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=300)
-    parser.add_argument("--rows", default="build,check,folder,verify,scaling,big,analyze")
+    parser.add_argument("--rows", default="build,check,folder,verify,scaling,diffchanged,big,analyze")
     parser.add_argument("--shared", default=os.path.join(REPO, "..", "shared"))
     parser.add_argument("--work", default="/tmp/netpc-bench")
     parser.add_argument("--no-build", action="store_true")

@@ -91,11 +91,13 @@ fn load_pair(
     Ok((old, new))
 }
 
-fn connections_of(
-    loaded: &read_side::Loaded,
+/// Evaluates one side once, for its connections and the reports on its objects and
+/// labels; prints why it failed.
+fn evaluated<'s>(
+    loaded: &'s read_side::Loaded,
     path: &std::path::Path,
-) -> Result<conns::Connections, ExitCode> {
-    conns::connections(&loaded.side).map_err(|errors| {
+) -> Result<conns::Evaluated<'s>, ExitCode> {
+    conns::Evaluated::new(&loaded.side).map_err(|errors| {
         for error in errors {
             eprintln!("error: {error}");
         }
@@ -113,16 +115,16 @@ pub fn run(args: &DiffArgs) -> ExitCode {
         Ok(pair) => pair,
         Err(code) => return code,
     };
-    let (old, new) = match (
-        connections_of(&old_side, &args.old),
-        connections_of(&new_side, &args.new),
+    let (old_eval, new_eval) = match (
+        evaluated(&old_side, &args.old),
+        evaluated(&new_side, &args.new),
     ) {
         (Ok(old), Ok(new)) => (old, new),
         (Err(code), _) | (_, Err(code)) => return code,
     };
-    let connections = conn_diff::diff(&old, &new);
-    let objects = conn_diff::objects(&old_side.side, &new_side.side, &connections);
-    let labels = conn_diff::through_labels(&old_side.side, &new_side.side, &connections);
+    let connections = conn_diff::diff(&old_eval.connections(), &new_eval.connections());
+    let objects = conn_diff::objects(&old_eval, &new_eval, &connections);
+    let labels = conn_diff::through_labels(&old_eval, &new_eval, &connections);
     let report = conn_diff::Report {
         old: args.old.display().to_string(),
         new: args.new.display().to_string(),

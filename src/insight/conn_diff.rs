@@ -8,10 +8,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::conns::{Connections, Line, RangeConns, group_ranges, sort_lines};
+use super::conns::{Connections, Evaluated, Line, RangeConns, group_ranges, sort_lines};
 use super::ranges::subtract;
 use super::side::Side;
-use crate::analyze::{Analysis, ConnSet, Endpoint, Ipv4Range, Options, Protocol};
+use crate::analyze::{ConnSet, Endpoint, Ipv4Range, Protocol};
 
 /// What changed between two sides.
 #[derive(Clone, Debug, Default)]
@@ -167,16 +167,14 @@ impl ObjectDiff {
 
 /// Every policy object added, removed or changed, and whether it selects an end of a
 /// changed connection.
-pub fn objects(old: &Side, new: &Side, changes: &ConnDiff) -> Vec<ObjectDiff> {
+pub fn objects(old: &Evaluated, new: &Evaluated, changes: &ConnDiff) -> Vec<ObjectDiff> {
     let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
     for side in [old, new] {
-        let Ok(analysis) = Analysis::new(&side.probes.cluster, Options::default()) else {
-            continue;
-        };
         for line in changes.added.iter().chain(&changes.removed) {
-            touched.extend(policies_of(side, &analysis, line));
+            touched.extend(policies_of(side, line));
         }
     }
+    let (old, new) = (old.side, new.side);
     let mut out = Vec::new();
     for (key, change) in changed_keys(&old.objects, &new.objects) {
         out.push(ObjectDiff {
@@ -220,48 +218,36 @@ pub fn objects(old: &Side, new: &Side, changes: &ConnDiff) -> Vec<ObjectDiff> {
 /// from a removed line's): by (`+` or `-`, source, destination), the label. A reviewer
 /// of the policy YAML alone would not see these: only `labels.yaml` changed for them.
 pub fn through_labels(
-    old: &Side,
-    new: &Side,
+    old: &Evaluated,
+    new: &Evaluated,
     changes: &ConnDiff,
 ) -> BTreeMap<(char, String, String), String> {
-    let changed: BTreeSet<&(String, String)> = changed_keys(&old.objects, &new.objects)
+    if changes.is_empty() {
+        return BTreeMap::new();
+    }
+    let changed: BTreeSet<&(String, String)> = changed_keys(&old.side.objects, &new.side.objects)
         .into_iter()
         .map(|(key, _)| key)
         .collect();
-    let analyses: Vec<(&Side, Analysis)> = [old, new]
-        .into_iter()
-        .filter_map(|side| {
-            Some((
-                side,
-                Analysis::new(&side.probes.cluster, Options::default()).ok()?,
-            ))
-        })
-        .collect();
-    let needs_labels = |side: &Side, name: &str| -> BTreeSet<String> {
-        side.contract
-            .services
-            .iter()
-            .find(|s| format!("{}/{}", s.namespace, s.service) == name)
-            .map(|s| {
-                s.labels
-                    .keys()
-                    .filter(|k| k.starts_with("needs-"))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
+    let (needs_before, needs_after) = (needs_of(old.side), needs_of(new.side));
+    let none = BTreeSet::new();
+    let needs_labels = |needs: &'_ BTreeMap<String, BTreeSet<String>>, name: &str| {
+        needs.get(name).unwrap_or(&none).clone()
     };
     let mut out = BTreeMap::new();
     for (sign, lines) in [('+', &changes.added), ('-', &changes.removed)] {
         for line in lines {
             let mut involved = BTreeSet::new();
-            for (side, analysis) in &analyses {
-                involved.extend(policies_of(side, analysis, line));
+            for side in [old, new] {
+                involved.extend(policies_of(side, line));
             }
             if involved.iter().any(|key| changed.contains(key)) {
                 continue;
             }
-            let (before, after) = (needs_labels(old, &line.src), needs_labels(new, &line.src));
+            let (before, after) = (
+                needs_labels(&needs_before, &line.src),
+                needs_labels(&needs_after, &line.src),
+            );
             let moved: Vec<&String> = if sign == '+' {
                 after.difference(&before).collect()
             } else {
@@ -272,7 +258,7 @@ pub fn through_labels(
             // label that moved.
             let is_pod = [old, new]
                 .iter()
-                .any(|side| side.probes.probes.iter().any(|p| p.display() == line.dst));
+                .any(|side| side.workload(&line.dst).is_some());
             let label = match line.dst.split_once('/') {
                 Some((ns, service)) if is_pod => {
                     let same = line
@@ -296,15 +282,28 @@ pub fn through_labels(
     out
 }
 
+/// The `needs-*` labels of each service of `side` by `namespace/service`. The first
+/// entry of a name counts, as a search from the front would find.
+fn needs_of(side: &Side) -> BTreeMap<String, BTreeSet<String>> {
+    let mut by_name: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for s in &side.contract.services {
+        by_name
+            .entry(format!("{}/{}", s.namespace, s.service))
+            .or_insert_with(|| {
+                s.labels
+                    .keys()
+                    .filter(|k| k.starts_with("needs-"))
+                    .cloned()
+                    .collect()
+            });
+    }
+    by_name
+}
+
 /// The policies that isolate either end of `line` on `side` (by namespace and name).
-fn policies_of(side: &Side, analysis: &Analysis, line: &Line) -> Vec<(String, String)> {
-    let find = |name: &str| {
-        side.probes
-            .probes
-            .iter()
-            .find(|p| p.display() == name)
-            .map(|p| Endpoint::Workload(p.workload))
-    };
+fn policies_of(side: &Evaluated, line: &Line) -> Vec<(String, String)> {
+    let analysis = &side.analysis;
+    let find = |name: &str| side.workload(name).map(Endpoint::Workload);
     let outside = Endpoint::Ip(std::net::IpAddr::from([0, 0, 0, 0]));
     let mut out = Vec::new();
     if let Some(src) = find(&line.src) {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::ranges::{merge, range_set_text};
 use super::side::Side;
-use crate::analyze::{Analysis, AnalyzeError, ConnSet, Ipv4Range, Options, PeerId};
+use crate::analyze::{Analysis, AnalyzeError, ConnSet, Ipv4Range, Options, PeerId, WorkloadId};
 
 /// Allowed connections with address ranges: sorted, disjoint, non-empty sets.
 pub type RangeConns = Vec<(Ipv4Range, ConnSet)>;
@@ -43,57 +43,97 @@ pub struct Connections {
     pub ingress: BTreeMap<String, RangeConns>,
 }
 
-/// Evaluates a side.
-pub fn connections(side: &Side) -> Result<Connections, Vec<AnalyzeError>> {
-    let analysis = Analysis::new(&side.probes.cluster, Options::default())?;
-    let list = analysis.connlist();
-    let mut names: BTreeMap<usize, (String, bool)> = BTreeMap::new();
-    let mut out = Connections::default();
-    for probe in &side.probes.probes {
-        let managed = side.is_managed(&probe.namespace);
-        names.insert(probe.workload, (probe.display(), managed));
-        out.probes.insert(
-            probe.display(),
-            ProbeInfo {
-                namespace: probe.namespace.clone(),
-                managed,
-                service: matches!(probe.role, crate::probe::ProbeRole::Service(_)),
-            },
-        );
-    }
-    for c in list.iter() {
-        match (c.src, c.dst) {
-            (PeerId::Workload(s), PeerId::Workload(d)) => {
-                let (Some((src, sm)), Some((dst, dm))) = (names.get(&s), names.get(&d)) else {
-                    continue;
-                };
-                if *sm || *dm {
-                    out.pods.insert((src.clone(), dst.clone()), c.conns.clone());
-                }
-            }
-            (PeerId::Workload(s), PeerId::External(range)) => {
-                if let Some((src, true)) = names.get(&s) {
-                    out.egress
-                        .entry(src.clone())
-                        .or_default()
-                        .push((range, c.conns.clone()));
-                }
-            }
-            (PeerId::External(range), PeerId::Workload(d)) => {
-                if let Some((dst, true)) = names.get(&d) {
-                    out.ingress
-                        .entry(dst.clone())
-                        .or_default()
-                        .push((range, c.conns.clone()));
-                }
-            }
-            (PeerId::External(_), PeerId::External(_)) => {}
+/// A side with its evaluation, built once and shared by everything `diff` and `graph`
+/// report about it: the connections, the policies behind a changed line
+/// (`super::conn_diff`), the probe behind a name.
+pub struct Evaluated<'s> {
+    pub side: &'s Side,
+    pub analysis: Analysis<'s>,
+    /// Probe workloads by display name (`grid/api`), so that naming an end costs one
+    /// lookup, not a walk over every probe.
+    workloads: BTreeMap<String, WorkloadId>,
+}
+
+impl<'s> Evaluated<'s> {
+    /// Evaluates a side (fails where the evaluator does, see [`Analysis::new`]).
+    pub fn new(side: &'s Side) -> Result<Evaluated<'s>, Vec<AnalyzeError>> {
+        let analysis = Analysis::new(&side.probes.cluster, Options::default())?;
+        // The first probe of a name counts, as a search from the front would find.
+        let mut workloads = BTreeMap::new();
+        for probe in &side.probes.probes {
+            workloads.entry(probe.display()).or_insert(probe.workload);
         }
+        Ok(Evaluated {
+            side,
+            analysis,
+            workloads,
+        })
     }
-    for list in out.egress.values_mut().chain(out.ingress.values_mut()) {
-        list.sort_by_key(|(range, _)| range.first);
+
+    /// The workload of the probe named `name` (`grid/api`, `grid/(no service)`), if
+    /// one is.
+    pub fn workload(&self, name: &str) -> Option<WorkloadId> {
+        self.workloads.get(name).copied()
     }
-    Ok(out)
+
+    /// The allowed connections of the side.
+    pub fn connections(&self) -> Connections {
+        let side = self.side;
+        let list = self.analysis.connlist();
+        let mut names: BTreeMap<usize, (String, bool)> = BTreeMap::new();
+        let mut out = Connections::default();
+        for probe in &side.probes.probes {
+            let managed = side.is_managed(&probe.namespace);
+            names.insert(probe.workload, (probe.display(), managed));
+            out.probes.insert(
+                probe.display(),
+                ProbeInfo {
+                    namespace: probe.namespace.clone(),
+                    managed,
+                    service: matches!(probe.role, crate::probe::ProbeRole::Service(_)),
+                },
+            );
+        }
+        for c in list.iter() {
+            match (c.src, c.dst) {
+                (PeerId::Workload(s), PeerId::Workload(d)) => {
+                    let (Some((src, sm)), Some((dst, dm))) = (names.get(&s), names.get(&d)) else {
+                        continue;
+                    };
+                    if *sm || *dm {
+                        out.pods.insert((src.clone(), dst.clone()), c.conns.clone());
+                    }
+                }
+                (PeerId::Workload(s), PeerId::External(range)) => {
+                    if let Some((src, true)) = names.get(&s) {
+                        out.egress
+                            .entry(src.clone())
+                            .or_default()
+                            .push((range, c.conns.clone()));
+                    }
+                }
+                (PeerId::External(range), PeerId::Workload(d)) => {
+                    if let Some((dst, true)) = names.get(&d) {
+                        out.ingress
+                            .entry(dst.clone())
+                            .or_default()
+                            .push((range, c.conns.clone()));
+                    }
+                }
+                (PeerId::External(_), PeerId::External(_)) => {}
+            }
+        }
+        for list in out.egress.values_mut().chain(out.ingress.values_mut()) {
+            list.sort_by_key(|(range, _)| range.first);
+        }
+        out
+    }
+}
+
+/// Evaluates a side and returns its connections (for a caller that needs nothing
+/// else of the evaluation, as `graph`).
+pub fn connections(side: &Side) -> Result<Connections, Vec<AnalyzeError>> {
+    Ok(Evaluated::new(side)?.connections())
 }
 
 /// Groups range pieces by their connection set: one `(range text, set)` per distinct
