@@ -14,7 +14,7 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::Serialize;
 
 use super::ProgramFile;
-use crate::analyze::{Analysis, Cluster, ConnSet, Endpoint, Options, PeerId, Protocol, WorkloadId};
+use crate::analyze::{Analysis, Cluster, ConnSet, Endpoint, Options, Protocol, WorkloadId};
 use crate::compile::{Input, Options as CompileOptions};
 use crate::diagnostic::Diagnostics;
 use crate::insight::conn_diff;
@@ -176,30 +176,9 @@ fn connections(analysis: &Analysis<'_>, names: &[String]) -> Connections {
             },
         );
     }
-    for c in analysis.connlist().iter() {
-        match (c.src, c.dst) {
-            (PeerId::Workload(s), PeerId::Workload(d)) => {
-                out.pods
-                    .insert((names[s].clone(), names[d].clone()), c.conns.clone());
-            }
-            (PeerId::Workload(s), PeerId::External(range)) => {
-                out.egress
-                    .entry(names[s].clone())
-                    .or_default()
-                    .push((range, c.conns.clone()));
-            }
-            (PeerId::External(range), PeerId::Workload(d)) => {
-                out.ingress
-                    .entry(names[d].clone())
-                    .or_default()
-                    .push((range, c.conns.clone()));
-            }
-            (PeerId::External(_), PeerId::External(_)) => {}
-        }
-    }
-    for list in out.egress.values_mut().chain(out.ingress.values_mut()) {
-        list.sort_by_key(|(range, _)| range.first);
-    }
+    out.add_list(&analysis.connlist(), |w| {
+        names.get(w).map(|n| (n.as_str(), true))
+    });
     out
 }
 

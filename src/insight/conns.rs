@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use super::ranges::{merge, range_set_text};
 use super::side::Side;
-use crate::analyze::{Analysis, AnalyzeError, ConnSet, Ipv4Range, Options, PeerId, WorkloadId};
+use crate::analyze::{
+    Analysis, AnalyzeError, ConnList, ConnSet, Ipv4Range, Options, PeerId, WorkloadId,
+};
 
 /// Allowed connections with address ranges: sorted, disjoint, non-empty sets.
 pub type RangeConns = Vec<(Ipv4Range, ConnSet)>;
@@ -41,6 +43,55 @@ pub struct Connections {
     pub egress: BTreeMap<String, RangeConns>,
     /// Per probe: what address ranges may send it.
     pub ingress: BTreeMap<String, RangeConns>,
+}
+
+impl Connections {
+    /// Adds an evaluator's connection list. `end` names a workload (`grid/api`) and
+    /// says whether its namespace is managed, or is `None` for a workload that is no
+    /// probe. A pod pair is kept when either end is managed, an address range when
+    /// its pod is: no netpc policy can govern the rest.
+    pub fn add_list<'n>(
+        &mut self,
+        list: &ConnList,
+        end: impl Fn(WorkloadId) -> Option<(&'n str, bool)>,
+    ) {
+        for c in list.iter() {
+            match (c.src, c.dst) {
+                (PeerId::Workload(s), PeerId::Workload(d)) => {
+                    if let (Some((src, sm)), Some((dst, dm))) = (end(s), end(d))
+                        && (sm || dm)
+                    {
+                        self.pods
+                            .insert((src.to_owned(), dst.to_owned()), c.conns.clone());
+                    }
+                }
+                (PeerId::Workload(s), PeerId::External(range)) => {
+                    push_range(&mut self.egress, end(s), range, c.conns);
+                }
+                (PeerId::External(range), PeerId::Workload(d)) => {
+                    push_range(&mut self.ingress, end(d), range, c.conns);
+                }
+                (PeerId::External(_), PeerId::External(_)) => {}
+            }
+        }
+        for list in self.egress.values_mut().chain(self.ingress.values_mut()) {
+            list.sort_by_key(|(range, _)| range.first);
+        }
+    }
+}
+
+/// Adds `range` to the ranges of a managed probe `end` (others have none).
+fn push_range(
+    map: &mut BTreeMap<String, RangeConns>,
+    end: Option<(&str, bool)>,
+    range: Ipv4Range,
+    conns: &ConnSet,
+) {
+    if let Some((name, true)) = end {
+        map.entry(name.to_owned())
+            .or_default()
+            .push((range, conns.clone()));
+    }
 }
 
 /// A side with its evaluation, built once and shared by everything `diff` and `graph`
@@ -94,38 +145,7 @@ impl<'s> Evaluated<'s> {
                 },
             );
         }
-        for c in list.iter() {
-            match (c.src, c.dst) {
-                (PeerId::Workload(s), PeerId::Workload(d)) => {
-                    let (Some((src, sm)), Some((dst, dm))) = (names.get(&s), names.get(&d)) else {
-                        continue;
-                    };
-                    if *sm || *dm {
-                        out.pods.insert((src.clone(), dst.clone()), c.conns.clone());
-                    }
-                }
-                (PeerId::Workload(s), PeerId::External(range)) => {
-                    if let Some((src, true)) = names.get(&s) {
-                        out.egress
-                            .entry(src.clone())
-                            .or_default()
-                            .push((range, c.conns.clone()));
-                    }
-                }
-                (PeerId::External(range), PeerId::Workload(d)) => {
-                    if let Some((dst, true)) = names.get(&d) {
-                        out.ingress
-                            .entry(dst.clone())
-                            .or_default()
-                            .push((range, c.conns.clone()));
-                    }
-                }
-                (PeerId::External(_), PeerId::External(_)) => {}
-            }
-        }
-        for list in out.egress.values_mut().chain(out.ingress.values_mut()) {
-            list.sort_by_key(|(range, _)| range.first);
-        }
+        out.add_list(&list, |w| names.get(&w).map(|(n, m)| (n.as_str(), *m)));
         out
     }
 }
