@@ -133,8 +133,9 @@ impl<'s> Evaluated<'s> {
         let list = self.analysis.connlist();
         let mut names: BTreeMap<usize, (String, bool)> = BTreeMap::new();
         let mut out = Connections::default();
+        let managed_namespaces = side.managed_namespaces();
         for probe in &side.probes.probes {
-            let managed = side.is_managed(&probe.namespace);
+            let managed = managed_namespaces.contains(probe.namespace.as_str());
             names.insert(probe.workload, (probe.display(), managed));
             out.probes.insert(
                 probe.display(),

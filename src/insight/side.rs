@@ -3,7 +3,7 @@
 //! (`crate::probe`) and the policy objects by (namespace, name). Pure: the CLI reads
 //! the files and compiles programs; which files count is `crate::output`'s to say.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::output::Folder;
 use crate::probe::{self, LabelContract, ProbeCluster};
@@ -24,12 +24,15 @@ pub struct Side {
 }
 
 impl Side {
-    /// Whether a namespace is managed by netpc on this side.
-    pub fn is_managed(&self, namespace: &str) -> bool {
+    /// The namespaces managed by netpc on this side, to ask once per probe (a walk
+    /// over the contract's namespaces per probe grew with services x namespaces).
+    pub fn managed_namespaces(&self) -> BTreeSet<&str> {
         self.contract
             .namespaces
             .iter()
-            .any(|n| n.name == namespace && n.managed)
+            .filter(|n| n.managed)
+            .map(|n| n.name.as_str())
+            .collect()
     }
 }
 
