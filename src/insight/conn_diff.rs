@@ -231,9 +231,6 @@ pub fn through_labels(
         .collect();
     let (needs_before, needs_after) = (needs_of(old.side), needs_of(new.side));
     let none = BTreeSet::new();
-    let needs_labels = |needs: &'_ BTreeMap<String, BTreeSet<String>>, name: &str| {
-        needs.get(name).unwrap_or(&none).clone()
-    };
     let mut out = BTreeMap::new();
     for (sign, lines) in [('+', &changes.added), ('-', &changes.removed)] {
         for line in lines {
@@ -245,13 +242,13 @@ pub fn through_labels(
                 continue;
             }
             let (before, after) = (
-                needs_labels(&needs_before, &line.src),
-                needs_labels(&needs_after, &line.src),
+                needs_before.get(&line.src).unwrap_or(&none),
+                needs_after.get(&line.src).unwrap_or(&none),
             );
             let moved: Vec<&String> = if sign == '+' {
-                after.difference(&before).collect()
+                after.difference(before).collect()
             } else {
-                before.difference(&after).collect()
+                before.difference(after).collect()
             };
             // The label named after the destination (`needs-btrdb` for `grid/btrdb`
             // from grid, `needs-grid.btrdb` from elsewhere); for addresses, the one
