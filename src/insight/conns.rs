@@ -136,9 +136,10 @@ impl<'s> Evaluated<'s> {
         let managed_namespaces = side.managed_namespaces();
         for probe in &side.probes.probes {
             let managed = managed_namespaces.contains(probe.namespace.as_str());
-            names.insert(probe.workload, (probe.display(), managed));
+            let name = probe.display();
+            names.insert(probe.workload, (name.clone(), managed));
             out.probes.insert(
-                probe.display(),
+                name,
                 ProbeInfo {
                     namespace: probe.namespace.clone(),
                     managed,
