@@ -174,17 +174,18 @@ pub fn objects(old: &Evaluated, new: &Evaluated, changes: &ConnDiff) -> Vec<Obje
             touched.extend(policies_of(side, line));
         }
     }
-    let (old, new) = (old.side, new.side);
     let mut out = Vec::new();
-    for (key, change) in changed_keys(&old.objects, &new.objects) {
+    for (&(namespace, name), change) in changed_keys(old.objects(), new.objects()) {
+        let key = (namespace.to_owned(), name.to_owned());
         out.push(ObjectDiff {
             kind: ObjectKind::NetworkPolicy,
-            namespace: key.0.clone(),
-            name: key.1.clone(),
+            connectivity: touched.contains(&key),
+            namespace: key.0,
+            name: key.1,
             change,
-            connectivity: touched.contains(key),
         });
     }
+    let (old, new) = (old.side, new.side);
     // The label contract: a service whose pods must now carry other labels or ports
     // is a change for whoever deploys it, even when connectivity stays the same.
     let ends: BTreeSet<&str> = changes
@@ -225,9 +226,9 @@ pub fn through_labels(
     if changes.is_empty() {
         return BTreeMap::new();
     }
-    let changed: BTreeSet<&(String, String)> = changed_keys(&old.side.objects, &new.side.objects)
+    let changed: BTreeSet<(String, String)> = changed_keys(old.objects(), new.objects())
         .into_iter()
-        .map(|(key, _)| key)
+        .map(|(&(namespace, name), _)| (namespace.to_owned(), name.to_owned()))
         .collect();
     let (needs_before, needs_after) = (needs_of(old.side), needs_of(new.side));
     let none = BTreeSet::new();

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+
 use super::ranges::{merge, range_set_text};
 use super::side::Side;
 use crate::analyze::{
@@ -103,7 +105,13 @@ pub struct Evaluated<'s> {
     /// Probe workloads by display name (`grid/api`), so that naming an end costs one
     /// lookup, not a walk over every probe.
     workloads: BTreeMap<String, WorkloadId>,
+    /// [`Side::objects`], built once for both of `diff`'s object reports (references
+    /// only, one entry per policy; `graph` builds it without asking).
+    objects: Objects<'s>,
 }
+
+/// Policy objects by (namespace, name), see [`Side::objects`].
+pub type Objects<'s> = BTreeMap<(&'s str, &'s str), &'s NetworkPolicy>;
 
 impl<'s> Evaluated<'s> {
     /// Evaluates a side (fails where the evaluator does, see [`Analysis::new`]).
@@ -118,7 +126,13 @@ impl<'s> Evaluated<'s> {
             side,
             analysis,
             workloads,
+            objects: side.objects(),
         })
+    }
+
+    /// The side's policy objects by (namespace, name).
+    pub fn objects(&self) -> &Objects<'s> {
+        &self.objects
     }
 
     /// The workload of the probe named `name` (`grid/api`, `grid/(no service)`), if

@@ -153,11 +153,6 @@ pub fn share_probes(old: &mut Side, new: &mut Side) {
 /// derived contract.
 pub fn from_cluster(cluster: &Cluster) -> Side {
     let contract = derived_contract(cluster);
-    let mut objects = BTreeMap::new();
-    for source in cluster.policies() {
-        let key = (source.namespace().to_owned(), source.name().to_owned());
-        objects.insert(key, super::side::object_text(&source.policy));
-    }
     let policies = cluster
         .policies()
         .iter()
@@ -169,7 +164,6 @@ pub fn from_cluster(cluster: &Cluster) -> Side {
     Side {
         contract,
         probes,
-        objects,
         from_manifests: true,
         namespace_labels: cluster.namespaces().clone(),
     }

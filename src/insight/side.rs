@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+
 use crate::output::Folder;
 use crate::probe::{self, LabelContract, ProbeCluster};
 
@@ -13,9 +15,6 @@ use crate::probe::{self, LabelContract, ProbeCluster};
 pub struct Side {
     pub contract: LabelContract,
     pub probes: ProbeCluster,
-    /// Every policy object as JSON text, by (namespace, name), to tell changed objects
-    /// ([`object_text`]).
-    pub objects: BTreeMap<(String, String), String>,
     /// Read from a folder of NetworkPolicy manifests: the contract is derived from
     /// its selectors (`super::manifest_side`).
     pub from_manifests: bool,
@@ -34,33 +33,24 @@ impl Side {
             .map(|n| n.name.as_str())
             .collect()
     }
-}
 
-/// A policy object as JSON text, to compare two sides' objects: serde_json writes the
-/// fields in the order of the type and every map (labels, selectors) sorted, so two
-/// objects are equal exactly when their texts are. A few hundred bytes where a
-/// `serde_json::Value` took about 7 KB of small allocations per policy (87 MB of
-/// `graph`'s 166 MB heap at 5,000 services, docs/performance.md).
-pub fn object_text(policy: &k8s_openapi::api::networking::v1::NetworkPolicy) -> String {
-    serde_json::to_string(policy).unwrap_or_default()
+    /// Every policy object by (namespace, name) as the evaluator names them (no
+    /// namespace is `default`); of two with one key, the later counts. Two sides'
+    /// objects are compared with `==`: every field, metadata included. Derived from the
+    /// probe cluster's policies rather than kept beside them (a JSON text per policy
+    /// was 67 MB per side at 50,000 services).
+    pub fn objects(&self) -> BTreeMap<(&str, &str), &NetworkPolicy> {
+        self.probes
+            .cluster
+            .policies()
+            .iter()
+            .map(|p| ((p.namespace(), p.name()), &p.policy))
+            .collect()
+    }
 }
 
 /// Builds a side from a compiled folder (see [`crate::output::read`]).
 pub fn from_folder(folder: Folder) -> Side {
-    let mut objects = BTreeMap::new();
-    for (policy, _) in &folder.policies {
-        // As the evaluator reads it: a policy without a namespace is in `default`.
-        let namespace = policy
-            .metadata
-            .namespace
-            .as_deref()
-            .filter(|ns| !ns.is_empty());
-        let key = (
-            namespace.unwrap_or("default").to_owned(),
-            policy.metadata.name.clone().unwrap_or_default(),
-        );
-        objects.insert(key, object_text(policy));
-    }
     let policies = folder
         .policies
         .into_iter()
@@ -69,7 +59,6 @@ pub fn from_folder(folder: Folder) -> Side {
     Side {
         contract: folder.contract,
         probes,
-        objects,
         from_manifests: false,
         namespace_labels: BTreeMap::new(),
     }
