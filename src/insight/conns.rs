@@ -5,10 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::networking::v1::NetworkPolicy;
-
 use super::ranges::{merge, range_set_text};
-use super::side::Side;
+use super::side::{Objects, Side};
 use crate::analyze::{
     Analysis, AnalyzeError, ConnList, ConnSet, Ipv4Range, Options, PeerId, WorkloadId,
 };
@@ -109,9 +107,6 @@ pub struct Evaluated<'s> {
     /// only, one entry per policy; `graph` builds it without asking).
     objects: Objects<'s>,
 }
-
-/// Policy objects by (namespace, name), see [`Side::objects`].
-pub type Objects<'s> = BTreeMap<(&'s str, &'s str), &'s NetworkPolicy>;
 
 impl<'s> Evaluated<'s> {
     /// Evaluates a side (fails where the evaluator does, see [`Analysis::new`]).

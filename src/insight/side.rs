@@ -10,6 +10,9 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use crate::output::Folder;
 use crate::probe::{self, LabelContract, ProbeCluster};
 
+/// Policy objects by (namespace, name), see [`Side::objects`].
+pub type Objects<'s> = BTreeMap<(&'s str, &'s str), &'s NetworkPolicy>;
+
 /// A side, ready to evaluate.
 #[derive(Debug)]
 pub struct Side {
@@ -39,7 +42,7 @@ impl Side {
     /// objects are compared with `==`: every field, metadata included. Derived from the
     /// probe cluster's policies rather than kept beside them (a JSON text per policy
     /// was 67 MB per side at 50,000 services).
-    pub fn objects(&self) -> BTreeMap<(&str, &str), &NetworkPolicy> {
+    pub fn objects(&self) -> Objects<'_> {
         self.probes
             .cluster
             .policies()
