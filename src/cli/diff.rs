@@ -123,8 +123,9 @@ pub fn run(args: &DiffArgs) -> ExitCode {
         (Err(code), _) | (_, Err(code)) => return code,
     };
     let connections = conn_diff::diff(&old_eval.connections(), &new_eval.connections());
-    let objects = conn_diff::objects(&old_eval, &new_eval, &connections);
-    let labels = conn_diff::through_labels(&old_eval, &new_eval, &connections);
+    let involved = conn_diff::involved(&old_eval, &new_eval, &connections);
+    let objects = conn_diff::objects(&old_eval, &new_eval, &connections, &involved);
+    let labels = conn_diff::through_labels(&old_eval, &new_eval, &connections, &objects, &involved);
     let report = conn_diff::Report {
         old: args.old.display().to_string(),
         new: args.new.display().to_string(),

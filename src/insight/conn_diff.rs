@@ -165,15 +165,36 @@ impl ObjectDiff {
     }
 }
 
+/// Policy objects by (namespace, name).
+pub type PolicyKeys = BTreeSet<(String, String)>;
+
+/// For each changed line (`changes.added`, then `changes.removed`), the policies on
+/// either side that isolate either of its ends: found once, for both [`objects`] and
+/// [`through_labels`].
+pub fn involved(old: &Evaluated, new: &Evaluated, changes: &ConnDiff) -> Vec<PolicyKeys> {
+    changes
+        .added
+        .iter()
+        .chain(&changes.removed)
+        .map(|line| {
+            let mut keys = PolicyKeys::new();
+            for side in [old, new] {
+                keys.extend(policies_of(side, line));
+            }
+            keys
+        })
+        .collect()
+}
+
 /// Every policy object added, removed or changed, and whether it selects an end of a
-/// changed connection.
-pub fn objects(old: &Evaluated, new: &Evaluated, changes: &ConnDiff) -> Vec<ObjectDiff> {
-    let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
-    for side in [old, new] {
-        for line in changes.added.iter().chain(&changes.removed) {
-            touched.extend(policies_of(side, line));
-        }
-    }
+/// changed connection (`involved`, from [`involved`]).
+pub fn objects(
+    old: &Evaluated,
+    new: &Evaluated,
+    changes: &ConnDiff,
+    involved: &[PolicyKeys],
+) -> Vec<ObjectDiff> {
+    let touched: BTreeSet<&(String, String)> = involved.iter().flatten().collect();
     let mut out = Vec::new();
     for (&(namespace, name), change) in changed_keys(old.objects(), new.objects()) {
         let key = (namespace.to_owned(), name.to_owned());
@@ -218,63 +239,69 @@ pub fn objects(old: &Evaluated, new: &Evaluated, changes: &ConnDiff) -> Vec<Obje
 /// label of the source does (it appeared on an added line's source, or disappeared
 /// from a removed line's): by (`+` or `-`, source, destination), the label. A reviewer
 /// of the policy YAML alone would not see these: only `labels.yaml` changed for them.
+/// `objects` is [`objects`]' report and `involved` [`involved`]'s, one set per line.
 pub fn through_labels(
     old: &Evaluated,
     new: &Evaluated,
     changes: &ConnDiff,
+    objects: &[ObjectDiff],
+    involved: &[PolicyKeys],
 ) -> BTreeMap<(char, String, String), String> {
     if changes.is_empty() {
         return BTreeMap::new();
     }
-    let changed: BTreeSet<(String, String)> = changed_keys(old.objects(), new.objects())
-        .into_iter()
-        .map(|(&(namespace, name), _)| (namespace.to_owned(), name.to_owned()))
+    let changed: BTreeSet<(&str, &str)> = objects
+        .iter()
+        .filter(|o| o.kind == ObjectKind::NetworkPolicy)
+        .map(|o| (o.namespace.as_str(), o.name.as_str()))
         .collect();
     let (needs_before, needs_after) = (needs_of(old.side), needs_of(new.side));
     let none = BTreeSet::new();
     let mut out = BTreeMap::new();
-    for (sign, lines) in [('+', &changes.added), ('-', &changes.removed)] {
-        for line in lines {
-            let mut involved = BTreeSet::new();
-            for side in [old, new] {
-                involved.extend(policies_of(side, line));
+    let signed = changes
+        .added
+        .iter()
+        .map(|line| ('+', line))
+        .chain(changes.removed.iter().map(|line| ('-', line)));
+    for ((sign, line), keys) in signed.zip(involved) {
+        if keys
+            .iter()
+            .any(|(ns, name)| changed.contains(&(ns.as_str(), name.as_str())))
+        {
+            continue;
+        }
+        let (before, after) = (
+            needs_before.get(&line.src).unwrap_or(&none),
+            needs_after.get(&line.src).unwrap_or(&none),
+        );
+        let moved: Vec<&String> = if sign == '+' {
+            after.difference(before).collect()
+        } else {
+            before.difference(after).collect()
+        };
+        // The label named after the destination (`needs-btrdb` for `grid/btrdb`
+        // from grid, `needs-grid.btrdb` from elsewhere); for addresses, the one
+        // label that moved.
+        let is_pod = [old, new]
+            .iter()
+            .any(|side| side.workload(&line.dst).is_some());
+        let label = match line.dst.split_once('/') {
+            Some((ns, service)) if is_pod => {
+                let same = line
+                    .src
+                    .split_once('/')
+                    .is_some_and(|(src_ns, _)| src_ns == ns);
+                let wanted = if same {
+                    format!("needs-{service}")
+                } else {
+                    format!("needs-{ns}.{service}")
+                };
+                moved.iter().find(|l| ***l == wanted).map(|l| (*l).clone())
             }
-            if involved.iter().any(|key| changed.contains(key)) {
-                continue;
-            }
-            let (before, after) = (
-                needs_before.get(&line.src).unwrap_or(&none),
-                needs_after.get(&line.src).unwrap_or(&none),
-            );
-            let moved: Vec<&String> = if sign == '+' {
-                after.difference(before).collect()
-            } else {
-                before.difference(after).collect()
-            };
-            // The label named after the destination (`needs-btrdb` for `grid/btrdb`
-            // from grid, `needs-grid.btrdb` from elsewhere); for addresses, the one
-            // label that moved.
-            let is_pod = [old, new]
-                .iter()
-                .any(|side| side.workload(&line.dst).is_some());
-            let label = match line.dst.split_once('/') {
-                Some((ns, service)) if is_pod => {
-                    let same = line
-                        .src
-                        .split_once('/')
-                        .is_some_and(|(src_ns, _)| src_ns == ns);
-                    let wanted = if same {
-                        format!("needs-{service}")
-                    } else {
-                        format!("needs-{ns}.{service}")
-                    };
-                    moved.iter().find(|l| ***l == wanted).map(|l| (*l).clone())
-                }
-                _ => (moved.len() == 1).then(|| moved[0].clone()),
-            };
-            if let Some(label) = label {
-                out.insert((sign, line.src.clone(), line.dst.clone()), label);
-            }
+            _ => (moved.len() == 1).then(|| moved[0].clone()),
+        };
+        if let Some(label) = label {
+            out.insert((sign, line.src.clone(), line.dst.clone()), label);
         }
     }
     out
