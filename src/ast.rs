@@ -283,19 +283,22 @@ pub struct LabelPair {
 /// A named range (`web 80-90`) parses and is rejected by the checks.
 #[derive(Clone, Debug)]
 pub struct PortSpec {
-    pub name: Option<Ident>,
+    /// Boxed, as is the protocol: most ports have neither, and a target's port list
+    /// is the largest part of a large program's tree (docs/performance.md).
+    pub name: Option<Box<Ident>>,
     /// The first port and, for a range, the last. Numbers too large for `u64`
     /// saturate to `u64::MAX`; checks reject anything outside 1..=65535.
     pub numbers: Option<PortNumbers>,
     /// The protocol as written after `/` (checked later: `tcp`, `udp`, `sctp`).
-    pub protocol: Option<Spanned<String>>,
+    pub protocol: Option<Box<Spanned<String>>>,
     pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PortNumbers {
     pub first: Spanned<u64>,
-    pub last: Option<Spanned<u64>>,
+    /// Boxed: most ports are single numbers.
+    pub last: Option<Box<Spanned<u64>>>,
 }
 
 /// A reference to pods or addresses.

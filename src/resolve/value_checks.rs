@@ -212,7 +212,7 @@ pub fn check_port_spec(
     out: &mut Vec<Diagnostic>,
 ) -> Option<CheckedPort> {
     let before = out.len();
-    let protocol = check_protocol(spec.protocol.as_ref())
+    let protocol = check_protocol(spec.protocol.as_deref())
         .map_err(|d| out.push(d))
         .ok();
     if let Some(name) = &spec.name {

@@ -80,9 +80,9 @@ impl Builder<'_> {
         };
         for part in children(pair) {
             match part.as_rule() {
-                Rule::port_name => spec.name = Some(self.build_ident(&part)),
+                Rule::port_name => spec.name = Some(Box::new(self.build_ident(&part))),
                 Rule::port_numbers => spec.numbers = self.build_port_numbers(part),
-                Rule::protocol => spec.protocol = self.build_protocol(part),
+                Rule::protocol => spec.protocol = self.build_protocol(part).map(Box::new),
                 _ => {}
             }
         }
@@ -95,7 +95,7 @@ impl Builder<'_> {
         let first = numbers.next()?;
         Some(PortNumbers {
             first,
-            last: numbers.next(),
+            last: numbers.next().map(Box::new),
         })
     }
 

@@ -121,12 +121,12 @@ fn port(
     protocol: Option<&str>,
 ) -> PortSpec {
     PortSpec {
-        name: port_name.map(s),
+        name: port_name.map(|n| Box::new(s(n))),
         numbers: first.map(|first| PortNumbers {
             first: Spanned::new(first, NO_SPAN),
-            last: last.map(|l| Spanned::new(l, NO_SPAN)),
+            last: last.map(|l| Box::new(Spanned::new(l, NO_SPAN))),
         }),
-        protocol: protocol.map(s),
+        protocol: protocol.map(|p| Box::new(s(p))),
         span: NO_SPAN,
     }
 }
