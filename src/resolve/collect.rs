@@ -6,7 +6,7 @@
 
 use super::declarations::{
     Decl, Declarations, EnforcementSlots, ExportDecl, ExternalDecl, GroupDecl, IsolateDecl, Loaded,
-    NamespaceDecl, NeedsDecl, ServiceDecl,
+    NamespaceDecl, NeedsDecl, ParsedFile, ServiceDecl,
 };
 use super::{cluster_settings, declaration_checks, namespace_sets, value_checks};
 use crate::ast::{
@@ -29,6 +29,7 @@ pub(super) fn collect(loaded: Loaded, diagnostics: &mut Diagnostics) -> Declarat
         diagnostics,
         block_depth: 0,
     };
+    reserve(&mut collector.decls, &loaded.files);
     for file in loaded.files {
         if file.is_module {
             collector.decls.module_files.insert(file.id);
@@ -52,6 +53,32 @@ pub(super) fn collect(loaded: Loaded, diagnostics: &mut Diagnostics) -> Declarat
         }
     }
     collector.decls
+}
+
+/// Room for every service, `needs` and `export` the files hold, so the three vectors
+/// are not grown by doubling (a quarter of their room unused at 50,000 services, 5 MB,
+/// held through the heap peak of `check`).
+fn reserve(decls: &mut Declarations, files: &[ParsedFile]) {
+    fn count(items: &[Item], counts: &mut [usize; 3]) {
+        for item in items {
+            match &item.kind {
+                ItemKind::Service { .. } => counts[0] += 1,
+                ItemKind::Needs { .. } => counts[1] += 1,
+                ItemKind::Export { .. } => counts[2] += 1,
+                ItemKind::NamespaceBlock { items, .. } | ItemKind::NamespaceSet { items, .. } => {
+                    count(items, counts);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut counts = [0; 3];
+    for file in files {
+        count(&file.ast.items, &mut counts);
+    }
+    decls.services.reserve_exact(counts[0]);
+    decls.needs.reserve_exact(counts[1]);
+    decls.exports.reserve_exact(counts[2]);
 }
 
 /// Where an item stands.
