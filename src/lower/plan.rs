@@ -452,7 +452,11 @@ impl RuleSet {
     }
 
     fn finish(self) -> Rules {
-        Rules::List(self.rules)
+        // Most policies have one rule: the vector grown by one push holds room for
+        // four (7 MB of spare room at 50,000 services, held through the heap peak).
+        let mut rules = self.rules;
+        rules.shrink_to_fit();
+        Rules::List(rules)
     }
 }
 
