@@ -57,7 +57,7 @@ pub(super) fn collect(loaded: Loaded, diagnostics: &mut Diagnostics) -> Declarat
 
 /// Room for every service, `needs` and `export` the files hold, so the three vectors
 /// are not grown by doubling (a quarter of their room unused at 50,000 services, 5 MB,
-/// held through the heap peak of `check`).
+/// held while the whole tree is alive).
 fn reserve(decls: &mut Declarations, files: &[ParsedFile]) {
     fn count(items: &[Item], counts: &mut [usize; 3]) {
         for item in items {

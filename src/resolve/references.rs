@@ -314,8 +314,9 @@ impl<'d> Resolver<'d, '_, '_> {
         }
         // Most services are exported once: each vector starts with room for one entry,
         // because a vector grown by one push holds room for four (7 MB of spare room
-        // at 50,000 services, allocated while the whole tree is alive: the heap peak of
-        // `check`). A second export grows it to four, given back here.
+        // at 50,000 services, allocated while the whole tree is alive, which was the
+        // heap peak of `check` before it started at one). A second export grows it to
+        // four, given back here.
         for entries in index.values_mut() {
             entries.shrink_to_fit();
         }
