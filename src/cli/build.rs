@@ -122,11 +122,12 @@ pub fn run(args: &BuildArgs) -> ExitCode {
             Err(err) => fatal(err),
         };
     }
-    let files = match crate::emit::files(&plan) {
+    // The files' paths; each text is rendered when the writer compares or writes it.
+    let files = match crate::emit::Layout::new(&plan) {
         Ok(files) => files,
         Err(err) => return fatal(err),
     };
-    timings.phase("emit files");
+    timings.phase("lay out files");
     if args.check {
         return match write::check(&args.output, &files) {
             Ok(differences) if differences.is_empty() => ExitCode::SUCCESS,

@@ -29,6 +29,14 @@ mod guard;
     clippy::panic,
     reason = "tests fail by panicking"
 )]
+mod render_tests;
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
 mod tests;
 mod tree;
 
@@ -37,7 +45,7 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use crate::emit::File;
+use crate::emit::FileSet;
 use crate::output::MANIFEST;
 use found::Found;
 
@@ -87,18 +95,24 @@ impl std::fmt::Display for Difference {
 /// `--check`: what differs between `files` and the folder `dir` (nothing is written).
 /// A path holding anything but a regular file with the same bytes differs; nothing
 /// but regular files is read, never past the size of the file compared with.
-pub fn check(dir: &Path, files: &[File]) -> Result<Vec<Difference>, WriteError> {
+pub fn check(dir: &Path, files: &dyn FileSet) -> Result<Vec<Difference>, WriteError> {
     let mut differences = Vec::new();
-    for file in files.iter().filter(|f| f.path != MANIFEST) {
-        let path = dir.join(&file.path);
-        let limit = u64::try_from(file.text.len()).unwrap_or(u64::MAX);
+    let mut text = String::new();
+    for index in 0..files.len() {
+        let relative = files.path(index);
+        if relative == MANIFEST {
+            continue;
+        }
+        render(files, index, &mut text)?;
+        let path = dir.join(relative);
+        let limit = u64::try_from(text.len()).unwrap_or(u64::MAX);
         match found::regular(&path, limit).map_err(fail("cannot read", &path))? {
-            Found::Bytes(bytes) if bytes == file.text.as_bytes() => {}
-            Found::Missing => differences.push(Difference::Missing(file.path.clone())),
-            _ => differences.push(Difference::Differs(file.path.clone())),
+            Found::Bytes(bytes) if bytes == text.as_bytes() => {}
+            Found::Missing => differences.push(Difference::Missing(relative.to_owned())),
+            _ => differences.push(Difference::Differs(relative.to_owned())),
         }
     }
-    let new: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let new: HashSet<&str> = paths(files).collect();
     for old in tree::old_manifest(dir)? {
         if !new.contains(old.as_str()) && fs::symlink_metadata(dir.join(&old)).is_ok() {
             differences.push(Difference::Extra(old));
@@ -108,11 +122,26 @@ pub fn check(dir: &Path, files: &[File]) -> Result<Vec<Difference>, WriteError> 
     Ok(differences)
 }
 
+/// The paths of `files`, in order.
+fn paths(files: &dyn FileSet) -> impl Iterator<Item = &str> {
+    (0..files.len()).map(|index| files.path(index))
+}
+
+/// The text of file `index` of `files`, in place of what `out` held.
+fn render(files: &dyn FileSet, index: usize, out: &mut String) -> Result<(), WriteError> {
+    out.clear();
+    files.render(index, out).map_err(|err| WriteError {
+        path: PathBuf::from(files.path(index)),
+        what: "cannot produce the text of",
+        err: io::Error::other(err.to_string()),
+    })
+}
+
 /// Replace the generated files in `dir` with `files`, atomically. `inputs` are the
 /// build's PATH arguments (none: the current folder, as `netpc build` reads it); an
 /// output folder that is `/`, the home folder or one of its ancestors, or that holds
 /// an input, is refused before anything is written.
-pub fn write(dir: &Path, files: &[File], inputs: &[PathBuf]) -> Result<(), WriteError> {
+pub fn write(dir: &Path, files: &dyn FileSet, inputs: &[PathBuf]) -> Result<(), WriteError> {
     let resolved = resolve(dir);
     refuse_output(dir, &resolved, inputs)?;
     let interrupt = guard::Interrupt::arm(dir);

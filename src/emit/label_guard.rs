@@ -19,7 +19,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
     LabelSelector, LabelSelectorRequirement, ObjectMeta,
 };
 
-use super::{EmitError, File, HEADER, kustomization, yaml};
+use super::{EmitError, HEADER, kustomization, yaml};
 use crate::ir::{GuardAction, IdentityStyle};
 use crate::lower::{MANAGED_BY, NAMESPACE_NAME_LABEL, Plan};
 use crate::output;
@@ -31,38 +31,57 @@ pub const POLICY_FILE: &str = "label-guard-policy";
 /// The file of the binding, in `admission/`.
 pub const BINDING_FILE: &str = "label-guard-binding";
 
-/// The files of `admission/` (its kustomization, the policy, the binding); none in the
-/// `selectors` identity style or without a managed namespace.
-pub fn files(plan: &Plan) -> Result<Vec<File>, EmitError> {
-    let objects = objects(plan)?;
-    let [policy, binding] = objects.as_slice() else {
-        return Ok(Vec::new());
-    };
-    let kustomization_text = kustomization(vec![
-        &format!("{POLICY_FILE}.yaml"),
-        &format!("{BINDING_FILE}.yaml"),
-    ])?;
-    Ok(vec![
-        File {
-            path: output::admission("kustomization"),
-            text: kustomization_text,
-        },
-        File {
-            path: output::admission(POLICY_FILE),
-            text: format!("{HEADER}{policy}"),
-        },
-        File {
-            path: output::admission(BINDING_FILE),
-            text: format!("{HEADER}{binding}"),
-        },
-    ])
+/// A file of `admission/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuardFile {
+    Kustomization,
+    Policy,
+    Binding,
+}
+
+/// The files of `admission/` (its kustomization, the policy, the binding) by path;
+/// none in the `selectors` identity style or without a managed namespace. Their texts
+/// are rendered by [`render`].
+pub fn files(plan: &Plan) -> Vec<(String, GuardFile)> {
+    if !guarded(plan) {
+        return Vec::new();
+    }
+    vec![
+        (output::admission("kustomization"), GuardFile::Kustomization),
+        (output::admission(POLICY_FILE), GuardFile::Policy),
+        (output::admission(BINDING_FILE), GuardFile::Binding),
+    ]
+}
+
+/// Append the text of one file of `admission/` to `out`.
+pub fn render(plan: &Plan, file: GuardFile, out: &mut String) -> Result<(), EmitError> {
+    match file {
+        GuardFile::Kustomization => out.push_str(&kustomization(vec![
+            &format!("{POLICY_FILE}.yaml"),
+            &format!("{BINDING_FILE}.yaml"),
+        ])?),
+        GuardFile::Policy => {
+            out.push_str(HEADER);
+            yaml::write(&policy(plan), out)?;
+        }
+        GuardFile::Binding => {
+            out.push_str(HEADER);
+            yaml::write(&binding(plan), out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether the program has anything to guard.
+fn guarded(plan: &Plan) -> bool {
+    plan.program.identity == IdentityStyle::Labels && !plan.namespaces.is_empty()
 }
 
 /// The policy and the binding as YAML documents (without header), in apply order: the
 /// policy first, so the binding never names a missing policy. Empty when there is
 /// nothing to guard.
 pub fn objects(plan: &Plan) -> Result<Vec<String>, EmitError> {
-    if plan.program.identity != IdentityStyle::Labels || plan.namespaces.is_empty() {
+    if !guarded(plan) {
         return Ok(Vec::new());
     }
     Ok(vec![

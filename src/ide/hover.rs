@@ -194,7 +194,7 @@ fn service_text(plan: &Plan, symbol: &Symbol) -> Option<String> {
     if let Some(entry) = plan
         .contract()
         .into_iter()
-        .find(|e| &e.namespace == namespace && e.service == service.name)
+        .find(|e| e.namespace == namespace && e.service == service.name)
     {
         let labels = entry
             .labels

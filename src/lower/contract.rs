@@ -11,19 +11,19 @@ use super::Plan;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ContractEntry {
-    pub namespace: String,
-    pub service: String,
+pub struct ContractEntry<'p> {
+    pub namespace: &'p str,
+    pub service: &'p str,
     /// `false` for a service of an `external namespace`: netpc recognises it by its
     /// selector and asks for no extra label.
     pub managed: bool,
-    pub labels: BTreeMap<String, String>,
+    pub labels: BTreeMap<&'p str, &'p str>,
     /// The set-based terms of its selector, which the template's labels must satisfy
     /// besides carrying `labels`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expressions: Vec<Expression>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub named_ports: Vec<NamedPort>,
+    pub named_ports: Vec<NamedPort<'p>>,
 }
 
 /// A set-based term as `matchExpressions` writes it.
@@ -49,28 +49,33 @@ pub fn expressions(requirements: &[crate::ir::Requirement]) -> Vec<Expression> {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct NamedPort {
-    pub name: String,
+pub struct NamedPort<'p> {
+    pub name: &'p str,
     pub container_port: u16,
     pub protocol: &'static str,
 }
 
 impl Plan {
-    /// One entry per service, sorted by namespace then service name.
-    pub fn contract(&self) -> Vec<ContractEntry> {
+    /// One entry per service, sorted by namespace then service name, borrowing the
+    /// plan's names (50,000 services' labels, not copied to be written once).
+    pub fn contract(&self) -> Vec<ContractEntry<'_>> {
         let program = &self.program;
         let mut entries: Vec<ContractEntry> = program
             .service_ids()
             .map(|id| {
                 let service = program.service(id);
                 let namespace = program.namespace(service.namespace);
-                let mut labels = service.selector.to_map();
+                let mut labels: BTreeMap<&str, &str> = service
+                    .selector
+                    .into_iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
                 for &label in &self.client_labels[id.0 as usize] {
-                    labels.insert(self.labels[label as usize].clone(), "true".to_owned());
+                    labels.insert(self.labels[label as usize].as_str(), "true");
                 }
                 ContractEntry {
-                    namespace: namespace.name.clone(),
-                    service: service.name.clone(),
+                    namespace: &namespace.name,
+                    service: &service.name,
                     managed: namespace.managed,
                     labels,
                     expressions: expressions(&service.requirements),
@@ -79,7 +84,7 @@ impl Plan {
                         .iter()
                         .filter_map(|p| {
                             p.name.as_ref().map(|name| NamedPort {
-                                name: name.clone(),
+                                name,
                                 container_port: p.first,
                                 protocol: p.protocol.as_k8s(),
                             })
@@ -88,7 +93,7 @@ impl Plan {
                 }
             })
             .collect();
-        entries.sort_by(|a, b| (&a.namespace, &a.service).cmp(&(&b.namespace, &b.service)));
+        entries.sort_by(|a, b| (a.namespace, a.service).cmp(&(b.namespace, b.service)));
         entries
     }
 }

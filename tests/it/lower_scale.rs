@@ -115,4 +115,31 @@ fn parallel_files_hold_every_policy_once() {
     // namespace and direction kustomizations, failsafe files, labels.yaml, the root
     // kustomization and its two direction ones, the manifest, the admission folder
     assert_eq!(files.len(), 23_400 + 100 + 200 + 100 + 1 + 3 + 1 + 3);
+    // The writer renders each file on its own, in any order: the same paths and bytes
+    // as the files rendered together (on several threads), the manifest last.
+    use netpc::emit::FileSet;
+    let layout = netpc::emit::Layout::new(&plan).unwrap();
+    assert_eq!(layout.len(), files.len());
+    let mut text = String::new();
+    for index in (0..files.len()).rev() {
+        text.clear();
+        layout.render(index, &mut text).unwrap();
+        assert_eq!(layout.path(index), files[index].path);
+        assert!(text == files[index].text, "{}", files[index].path);
+    }
+    let manifest = &files[files.len() - 1];
+    assert_eq!(manifest.path, netpc::output::MANIFEST);
+    let listed: Vec<&str> = manifest.text.lines().skip(1).collect();
+    let others: Vec<&str> = files[..files.len() - 1]
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(listed, others);
+    text.clear();
+    layout.render(files.len(), &mut text).unwrap();
+    assert_eq!(
+        (layout.path(files.len()), text.as_str()),
+        ("", ""),
+        "past the end"
+    );
 }

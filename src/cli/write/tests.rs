@@ -12,7 +12,7 @@ use crate::output::MANIFEST;
 
 /// `write` for a build whose inputs lie elsewhere.
 pub(super) fn write(dir: &Path, files: &[File]) -> Result<(), WriteError> {
-    super::write(dir, files, &[])
+    super::write(dir, &files, &[])
 }
 
 /// Files as `emit::files` makes them: sorted, the manifest last.
@@ -494,7 +494,7 @@ fn a_build_waits_for_the_lock_held_by_another() {
 }
 
 /// Every file under `dir` with its content, by `/`-separated relative path.
-fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, String> {
+pub(super) fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, String> {
     walkdir::WalkDir::new(dir)
         .into_iter()
         .map(Result::unwrap)

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use super::found::{self, Found, MANIFEST_LIMIT};
 use super::guard::Interrupt;
-use super::{WriteError, fail};
-use crate::emit::File;
+use super::{WriteError, fail, paths, render};
+use crate::emit::FileSet;
 use crate::output::{MANIFEST, parse_manifest};
 
 /// The files an earlier build generated, from the manifest of `dir` (none when it
@@ -58,10 +58,10 @@ pub(super) struct Old {
 
 /// Survey `old` for a build writing `files`, refusing (and so changing nothing) when
 /// an entry netpc did not generate stands where a new file or folder goes.
-pub(super) fn survey(old: &Path, files: &[File]) -> Result<Old, WriteError> {
+pub(super) fn survey(old: &Path, files: &dyn FileSet) -> Result<Old, WriteError> {
     let generated: HashSet<String> = old_manifest(old)?.into_iter().collect();
-    let new_files: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let new_dirs: HashSet<&str> = parents(files.iter().map(|f| f.path.as_str())).collect();
+    let new_files: HashSet<&str> = paths(files).collect();
+    let new_dirs: HashSet<&str> = parents(paths(files)).collect();
     let generated_dirs: HashSet<&str> = parents(generated.iter().map(String::as_str)).collect();
     let mut kept = Vec::new();
     let walk = walkdir::WalkDir::new(old).min_depth(1).sort_by_file_name();
@@ -152,14 +152,17 @@ impl Compared {
 /// same files (unchanged ones are hard-linked), entries netpc did not generate kept,
 /// and every folder's mode, owner and time carried over. Compared on up to four
 /// threads, stopping at the first difference; the files found unchanged before it are
-/// remembered, so the writer links them without reading them a second time.
+/// remembered, so the writer links them without reading or rendering them again.
+/// Each text is rendered into the comparing thread's buffer, so an identical rebuild
+/// never holds more than one text per thread; a text that cannot be rendered counts
+/// as a difference (the writer then reports the failure).
 pub(super) fn compare(
     old: &Path,
-    files: &[File],
+    files: &dyn FileSet,
     interrupt: &Interrupt,
 ) -> Result<Compared, WriteError> {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let folders: HashSet<&str> = parents(files.iter().map(|f| f.path.as_str())).collect();
+    let folders: HashSet<&str> = parents(paths(files)).collect();
     for folder in folders {
         match fs::symlink_metadata(old.join(folder)) {
             Ok(meta) if meta.is_dir() => {}
@@ -171,13 +174,16 @@ pub(super) fn compare(
             }
         }
     }
-    let chunks: Vec<&[File]> = files.chunks(WRITE_CHUNK).collect();
+    let chunks = chunks(files.len());
     let held: Vec<AtomicUsize> = chunks.iter().map(|_| AtomicUsize::new(0)).collect();
-    on_threads(&chunks, |at, chunk| {
+    on_threads(&chunks, |text: &mut String, at, chunk| {
         let n = if interrupt.check().is_ok() {
             chunk
-                .iter()
-                .take_while(|file| found::holds(&old.join(&file.path), &file.text))
+                .clone()
+                .take_while(|&index| {
+                    render(files, index, text).is_ok()
+                        && found::holds(&old.join(files.path(index)), text)
+                })
                 .count()
         } else {
             0
@@ -216,7 +222,7 @@ fn slash_path(relative: &Path) -> String {
 pub(super) fn fill(
     stage: &Path,
     old: Option<(&Path, &Old, &Compared)>,
-    files: &[File],
+    files: &dyn FileSet,
     interrupt: &Interrupt,
 ) -> Result<(), WriteError> {
     let mut made: HashSet<PathBuf> = HashSet::new();
@@ -229,8 +235,8 @@ pub(super) fn fill(
         }
         Ok(())
     };
-    for file in files {
-        folder_for(&stage.join(&file.path))?;
+    for path in paths(files) {
+        folder_for(&stage.join(path))?;
     }
     write_files(stage, old, files, interrupt)?;
     let Some((old, survey, _)) = old else {
@@ -261,38 +267,51 @@ pub(super) fn fill(
 /// Files per chunk a writing thread takes at a time.
 pub(super) const WRITE_CHUNK: usize = 512;
 
+/// The indices of `len` files, cut into chunks of [`WRITE_CHUNK`].
+fn chunks(len: usize) -> Vec<std::ops::Range<usize>> {
+    (0..len)
+        .step_by(WRITE_CHUNK)
+        .map(|start| start..(start + WRITE_CHUNK).min(len))
+        .collect()
+}
+
 /// Write `files` into `stage` (their folders exist), linking those `old` holds
-/// unchanged (read only if `compare` did not get to them), on up to four threads
-/// taking chunks in turn. The first error in file order is returned, so a failure
-/// reads the same however the work was shared.
+/// unchanged (neither rendered nor read if `compare` found them so), on up to four
+/// threads taking chunks in turn, each rendering into its own buffer. The first
+/// error in file order is returned, so a failure reads the same however the work was
+/// shared.
 fn write_files(
     stage: &Path,
     old: Option<(&Path, &Old, &Compared)>,
-    files: &[File],
+    files: &dyn FileSet,
     interrupt: &Interrupt,
 ) -> Result<(), WriteError> {
-    let one = |index: usize, file: &File| -> Result<(), WriteError> {
-        let path = stage.join(&file.path);
+    let one = |text: &mut String, index: usize| -> Result<(), WriteError> {
+        let relative = files.path(index);
+        let path = stage.join(relative);
+        let generated = |survey: &Old| relative == MANIFEST || survey.generated.contains(relative);
         if let Some((old, survey, compared)) = old
-            && (file.path == MANIFEST || survey.generated.contains(&file.path))
+            && generated(survey)
         {
-            let previous = old.join(&file.path);
-            if (compared.holds(index) || found::holds(&previous, &file.text))
-                && fs::hard_link(&previous, &path).is_ok()
-            {
+            let previous = old.join(relative);
+            if compared.holds(index) && fs::hard_link(&previous, &path).is_ok() {
                 return Ok(());
             }
+            render(files, index, text)?;
+            if found::holds(&previous, text) && fs::hard_link(&previous, &path).is_ok() {
+                return Ok(());
+            }
+        } else {
+            render(files, index, text)?;
         }
-        fs::write(&path, &file.text).map_err(fail("cannot write", &path))
+        fs::write(&path, text.as_bytes()).map_err(fail("cannot write", &path))
     };
-    let chunks: Vec<&[File]> = files.chunks(WRITE_CHUNK).collect();
+    let chunks = chunks(files.len());
     let failures: std::sync::Mutex<Vec<(usize, WriteError)>> = std::sync::Mutex::new(Vec::new());
-    on_threads(&chunks, |at, chunk| {
-        let result = interrupt.check().and_then(|()| {
-            (at * WRITE_CHUNK..)
-                .zip(chunk.iter())
-                .try_for_each(|(index, file)| one(index, file))
-        });
+    on_threads(&chunks, |text: &mut String, at, chunk| {
+        let result = interrupt
+            .check()
+            .and_then(|()| chunk.clone().try_for_each(|index| one(text, index)));
         let Err(err) = result else { return true };
         if let Ok(mut failures) = failures.lock() {
             failures.push((at, err));
@@ -309,10 +328,11 @@ fn write_files(
 }
 
 /// Run `work` on `items` on up to four threads, each taking the next item in turn
-/// (`work` gets its index). Once `work` returns `false`, no thread takes another.
-/// A folder of 100,000 small files is bound by system calls, so this is how the
-/// writer compares, writes and removes them.
-fn on_threads<T: Sync>(items: &[T], work: impl Fn(usize, &T) -> bool + Sync) {
+/// (`work` gets the thread's own state, made by `S::default`, and the item's index).
+/// Once `work` returns `false`, no thread takes another. A folder of 100,000 small
+/// files is bound by system calls, so this is how the writer compares, writes and
+/// removes them.
+fn on_threads<T: Sync, S: Default>(items: &[T], work: impl Fn(&mut S, usize, &T) -> bool + Sync) {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .clamp(1, 4);
@@ -320,10 +340,11 @@ fn on_threads<T: Sync>(items: &[T], work: impl Fn(usize, &T) -> bool + Sync) {
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
+                let mut state = S::default();
                 loop {
                     let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(item) = items.get(at) else { break };
-                    if !work(at, item) {
+                    if !work(&mut state, at, item) {
                         next.store(items.len(), std::sync::atomic::Ordering::Relaxed);
                         break;
                     }
@@ -488,7 +509,7 @@ fn remove_deep_folders(dir: &Path) {
             .collect()
     };
     let deep: Vec<PathBuf> = folders_in(dir).iter().flat_map(|d| folders_in(d)).collect();
-    on_threads(&deep, |_, folder| {
+    on_threads(&deep, |(): &mut (), _, folder| {
         let _ = fs::remove_dir_all(folder);
         true
     });
