@@ -6,7 +6,7 @@
 use std::fs;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::tests::{assert_only, files, read_tree, write};
+use super::tests::{assert_only, read_tree, three_chunks_and_more as many, write};
 use crate::emit::{EmitError, File, FileSet};
 use crate::output::MANIFEST;
 
@@ -52,15 +52,6 @@ impl FileSet for Counted {
         }
         self.files.render(index, out)
     }
-}
-
-/// 1,543 files in three folders: three of the writer's chunks and part of a fourth.
-fn many() -> Vec<File> {
-    let texts: Vec<(String, String)> = (0..3 * super::tree::WRITE_CHUNK + 7)
-        .map(|i| (format!("d{}/{i:05}.yaml", i % 3), format!("t{i}\n")))
-        .collect();
-    let entries: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (&**p, &**t)).collect();
-    files(&entries)
 }
 
 #[test]

@@ -236,7 +236,7 @@ fn many_files_are_all_written() {
 }
 
 /// 1,543 files: three of the writer's chunks and part of a fourth.
-fn three_chunks_and_more() -> Vec<File> {
+pub(super) fn three_chunks_and_more() -> Vec<File> {
     let texts: Vec<(String, String)> = (0..3 * super::tree::WRITE_CHUNK + 7)
         .map(|i| (format!("f/{i:05}.yaml"), format!("t{i}\n")))
         .collect();
